@@ -1,0 +1,39 @@
+//! # catchment
+//!
+//! An engine for school admission rounds and school zoning: a scenario
+//! folder (schools, applicants with homes, catchment zones, a policy) in, a
+//! complete and explainable run folder out. The contract is `docs/spec.md`.
+//!
+//! A round ([`round::run`]) allocates each level independently:
+//! 1. the private schools' lottery (公民同招, [`stages::private`]),
+//! 2. public allocation by single- and multi-school zones
+//!    ([`stages::zone`]) or by distance ([`stages::nearest`]), both as
+//!    deferred acceptance ([`matching`]) with verifiable tickets
+//!    ([`lottery`]),
+//! 3. district placement of everyone left ([`stages::fallback`]),
+//!
+//! then forms classes ([`classes`]) and writes the run folder ([`output`]).
+//!
+//! # Layout
+//! - [`scenario`]: loading and validation of every input file;
+//! - [`geo_index`], [`distance`]: zone lookup, nearest schools, metres;
+//! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
+//! - [`output`], [`invariants`], [`verify`]: the run folder and its checks;
+//! - [`synth`]: synthetic districts and cities for tests and benchmarks;
+//! - [`error`]: diagnostics and exit codes.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod classes;
+pub mod distance;
+pub mod error;
+pub mod geo_index;
+pub mod invariants;
+pub mod lottery;
+pub mod matching;
+pub mod output;
+pub mod round;
+pub mod scenario;
+pub mod stages;
+pub mod verify;

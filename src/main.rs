@@ -1,0 +1,130 @@
+//! The `catchment` command line: parses arguments, calls the library,
+//! prints, and maps errors to exit codes (0 ok, 1 input invalid or
+//! verification failed, 2 usage, 3 I/O).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use catchment::error::{Diagnostics, Error};
+use catchment::scenario::{self, LoadOptions};
+use catchment::{output, round, verify};
+
+/// School admission rounds and school zoning.
+#[derive(Parser)]
+#[command(name = "catchment", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an allocation round and write a run folder.
+    #[command(after_help = "Example:\n  catchment run fixtures/demo-district --out runs/demo")]
+    Run {
+        /// Scenario folder (schools.csv, applicants.csv, zones.geojson, policy.toml).
+        scenario: PathBuf,
+        /// Run folder to write (replaced atomically if it is an earlier run).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List every problem in a scenario; exit 1 if there is an error.
+    #[command(after_help = "Example:\n  catchment check fixtures/demo-district")]
+    Check {
+        /// Scenario folder.
+        scenario: PathBuf,
+    },
+    /// Re-run a scenario and check a run folder against it: SHA-256 of every
+    /// output against manifest.json, and the invariants of the round.
+    #[command(after_help = "Example:\n  catchment verify fixtures/demo-district runs/demo")]
+    Verify {
+        /// Scenario folder.
+        scenario: PathBuf,
+        /// Run folder written by `catchment run`.
+        run: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn report(e: &Error) {
+    match e {
+        Error::Input(diags) => {
+            print_diagnostics(diags);
+            eprintln!("error: {e}");
+        }
+        _ => eprintln!("error: {e}"),
+    }
+}
+
+fn print_diagnostics(diags: &Diagnostics) {
+    for d in diags.sorted() {
+        eprintln!("{d}");
+    }
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    let options = LoadOptions::default();
+    match command {
+        Command::Run { scenario, out } => {
+            let scenario = scenario::load(&scenario, &options)?;
+            let outcome = round::run(&scenario);
+            let warnings = scenario.warnings.warning_count() + outcome.warnings.warning_count();
+            let files = output::render(&scenario, &outcome);
+            output::write_atomically(&out, &files)?;
+            let unplaced = outcome.placements.iter().filter(|p| p.school.is_none()).count();
+            println!(
+                "wrote {}: {} applicants, {} placed, {} unplaced; {} warning(s){}",
+                out.display(),
+                outcome.placements.len(),
+                outcome.placements.len() - unplaced,
+                unplaced,
+                warnings,
+                if warnings > 0 { " (see `catchment check`)" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Check { scenario } => {
+            let scenario = scenario::load(&scenario, &options)?;
+            let mut diags = scenario.warnings.clone();
+            diags.extend(round::prepare_warnings(&scenario));
+            print_diagnostics(&diags);
+            println!(
+                "ok: {} schools, {} applicants, {} zones; {} warning(s)",
+                scenario.schools.len(),
+                scenario.applicants.len(),
+                scenario.zones.len(),
+                diags.warning_count()
+            );
+            Ok(())
+        }
+        Command::Verify { scenario, run } => {
+            let n = verify::verify(&scenario, &run, &options)?;
+            println!(
+                "ok: {} matches its manifest and the scenario ({n} files); invariants hold",
+                run.display()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The CSV outputs: `assignments.csv`, `schools.csv`, `lottery.csv`.
+
+use crate::round::{Outcome, Stage};
+use crate::scenario::Scenario;
+
+/// Header of `assignments.csv` (spec §6).
+pub const ASSIGNMENTS_HEADER: [&str; 10] = [
+    "applicant_id",
+    "level",
+    "school_id",
+    "stage",
+    "zone_id",
+    "distance_m",
+    "priority",
+    "ticket",
+    "class_no",
+    "reason",
+];
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().expect("writing to memory cannot fail")
+}
+
+/// One row per applicant, sorted by applicant id.
+pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record(ASSIGNMENTS_HEADER).expect("in memory");
+    for ((a, p), zone) in scenario
+        .applicants
+        .iter()
+        .zip(&outcome.placements)
+        .zip(&outcome.zone_of)
+    {
+        let zone = zone.map_or("", |z| scenario.zones[z as usize].id.as_str());
+        w.write_record([
+            a.id.as_str(),
+            a.level.as_str(),
+            p.school.map_or("", |s| scenario.school(s).id.as_str()),
+            p.stage.as_str(),
+            zone,
+            &p.distance_m.map_or(String::new(), |d| format!("{d:.1}")),
+            &a.priority.to_string(),
+            &p.ticket.to_hex(),
+            &p.class_no.map_or(String::new(), |c| c.to_string()),
+            p.reason.map_or("", |r| r.as_str()),
+        ])
+        .expect("in memory");
+    }
+    finish(w)
+}
+
+/// One row per school, sorted by school id.
+pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record([
+        "school_id",
+        "name",
+        "level",
+        "sector",
+        "classes",
+        "class_cap",
+        "capacity",
+        "applicants",
+        "admitted",
+        "admitted_fallback",
+        "classes_opened",
+        "largest_class",
+        "vacancies",
+        "oversubscribed",
+        "cutoff_priority",
+        "cutoff_ticket",
+    ])
+    .expect("in memory");
+    for (s, r) in scenario.schools.iter().zip(&outcome.schools) {
+        w.write_record([
+            s.id.as_str(),
+            s.name.as_str(),
+            s.level.as_str(),
+            s.sector.as_str(),
+            &s.classes.to_string(),
+            &s.cap.to_string(),
+            &s.capacity.to_string(),
+            &r.applicants.to_string(),
+            &r.admitted.to_string(),
+            &r.admitted_fallback.to_string(),
+            &r.classes_opened.to_string(),
+            &r.largest_class.to_string(),
+            &s.capacity.saturating_sub(r.admitted).to_string(),
+            if r.oversubscribed { "true" } else { "false" },
+            &r.cutoff.map_or(String::new(), |k| k.0.to_string()),
+            &r.cutoff.map_or(String::new(), |k| k.1.to_hex()),
+        ])
+        .expect("in memory");
+    }
+    finish(w)
+}
+
+fn stage_rank(stage: Stage) -> u8 {
+    match stage {
+        Stage::PrivateLottery => 0,
+        Stage::Zone | Stage::Nearest => 1,
+        _ => 2,
+    }
+}
+
+/// Every draw: for each school and label, every applicant who applied, in
+/// (priority, ticket) order; then the district-wide fallback order (empty
+/// `school_id`). `priority` is the one drawn with (a group's best).
+pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record([
+        "label",
+        "school_id",
+        "applicant_id",
+        "priority",
+        "ticket",
+        "rank",
+        "admitted",
+    ])
+    .expect("in memory");
+    let mut draws: Vec<_> = outcome.draws.iter().collect();
+    draws.sort_by_key(|d| {
+        (
+            stage_rank(d.stage),
+            d.draw.school.map(|s| scenario.school(s).id.as_bytes()),
+        )
+    });
+    for d in draws {
+        let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
+        let mut rank = 0u32;
+        for &(u, key, admitted) in &d.draw.entries {
+            let ticket = key.1.to_hex();
+            for &m in &outcome.units[u as usize].members {
+                rank += 1;
+                w.write_record([
+                    d.draw.label.as_str(),
+                    school,
+                    scenario.applicant(m).id.as_str(),
+                    &key.0.to_string(),
+                    &ticket,
+                    &rank.to_string(),
+                    if admitted { "true" } else { "false" },
+                ])
+                .expect("in memory");
+            }
+        }
+    }
+    finish(w)
+}

@@ -1,0 +1,303 @@
+//! A scenario: the typed, validated contents of a scenario folder (spec §1).
+//!
+//! [`load`] parses every file into domain values once ("parse, don't
+//! validate"): string ids become dense indices, schools, applicants and
+//! zones are sorted by id (so nothing downstream depends on row order), and
+//! every problem found is collected into [`Diagnostics`] rather than
+//! stopping at the first.
+
+mod applicants;
+mod distances;
+mod policy;
+mod schools;
+pub mod table;
+mod zones;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use geo::MultiPolygon;
+
+use crate::error::{Diagnostics, Error};
+
+pub use distances::DistanceMatrix;
+pub use policy::{DistanceMetric, FallbackRule, GroupPolicy, Policy, Rule, TieBreaking};
+
+/// Index of a school in [`Scenario::schools`] (sorted by id).
+pub type SchoolIdx = u32;
+/// Index of an applicant in [`Scenario::applicants`] (sorted by id).
+pub type AppIdx = u32;
+/// Index of a zone in [`Scenario::zones`] (sorted by id).
+pub type ZoneIdx = u32;
+
+/// Entry grade: grade 1 (primary) or grade 7 (junior). Levels are
+/// allocated independently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Grade 1.
+    Primary,
+    /// Grade 7.
+    Junior,
+}
+
+impl Level {
+    /// Both levels, in output order.
+    pub const ALL: [Level; 2] = [Level::Primary, Level::Junior];
+
+    /// The spelling used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Primary => "primary",
+            Level::Junior => "junior",
+        }
+    }
+
+    /// Parses `primary` or `junior`.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "primary" => Some(Level::Primary),
+            "junior" => Some(Level::Junior),
+            _ => None,
+        }
+    }
+}
+
+/// Public schools take part in the zone, nearest and fallback stages;
+/// private schools only in the private lottery (公民同招).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sector {
+    /// A public school.
+    Public,
+    /// A private school.
+    Private,
+}
+
+impl Sector {
+    /// The spelling used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sector::Public => "public",
+            Sector::Private => "private",
+        }
+    }
+}
+
+/// A school at one level (a row of `schools.csv`).
+#[derive(Debug, Clone)]
+pub struct School {
+    /// School id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Entry grade it enrols.
+    pub level: Level,
+    /// Public or private.
+    pub sector: Sector,
+    /// WGS84 longitude, degrees.
+    pub lon: f64,
+    /// WGS84 latitude, degrees.
+    pub lat: f64,
+    /// Entry-grade classes the school can open.
+    pub classes: u32,
+    /// Effective class size limit: min(class_cap, the level's max_class_size).
+    pub cap: u32,
+    /// Seats held back.
+    pub reserved: u32,
+    /// Seats: classes × cap − reserved, never below 0.
+    pub capacity: u32,
+    /// Line in `schools.csv`.
+    pub line: u64,
+}
+
+/// A child applying for an entry grade (a row of `applicants.csv`).
+#[derive(Debug, Clone)]
+pub struct Applicant {
+    /// Pseudonymous applicant id.
+    pub id: String,
+    /// Entry grade applied for.
+    pub level: Level,
+    /// Home longitude, degrees.
+    pub lon: f64,
+    /// Home latitude, degrees.
+    pub lat: f64,
+    /// Household id (default: the applicant id).
+    pub household: String,
+    /// Admission tier; 1 is served first.
+    pub priority: u32,
+    /// Zone assigned by the registry, overriding the point-in-zone lookup.
+    pub zone: Option<ZoneIdx>,
+    /// Private schools applied to, most wanted first.
+    pub private_choices: Vec<SchoolIdx>,
+    /// Ranking of schools inside a multi-school zone.
+    pub public_choices: Vec<SchoolIdx>,
+    /// Group id (twins, siblings), drawn and placed together.
+    pub group: Option<String>,
+    /// Line in `applicants.csv`.
+    pub line: u64,
+}
+
+/// A catchment zone (施教区) of one level, with its schools.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    /// Zone id.
+    pub id: String,
+    /// Level of the zone and its schools.
+    pub level: Level,
+    /// Schools of the zone, sorted by id. One: single-school zone;
+    /// several: multi-school zone.
+    pub schools: Vec<SchoolIdx>,
+    /// Area, WGS84 lon/lat.
+    pub area: MultiPolygon<f64>,
+    /// 0-based index of the feature in `zones.geojson`.
+    pub feature: usize,
+}
+
+/// SHA-256 of one input file, for the manifest.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// File name inside the scenario folder.
+    pub name: String,
+    /// Lowercase hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// Everything a round needs, typed and validated.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario folder.
+    pub dir: PathBuf,
+    /// The rules of the round.
+    pub policy: Policy,
+    /// Schools sorted by id.
+    pub schools: Vec<School>,
+    /// Applicants sorted by id.
+    pub applicants: Vec<Applicant>,
+    /// Zones sorted by id (empty when there is no `zones.geojson`).
+    pub zones: Vec<Zone>,
+    /// Road distances when `distance.metric = "matrix"`.
+    pub matrix: Option<DistanceMatrix>,
+    /// Hashes of the input files that were read.
+    pub inputs: Vec<InputFile>,
+    /// Warnings found while loading.
+    pub warnings: Diagnostics,
+}
+
+impl Scenario {
+    /// Index of the school with this id.
+    pub fn school_index(&self, id: &str) -> Option<SchoolIdx> {
+        index_of(&self.schools, id, |s| &s.id)
+    }
+
+    /// Index of the applicant with this id.
+    pub fn applicant_index(&self, id: &str) -> Option<AppIdx> {
+        index_of(&self.applicants, id, |a| &a.id)
+    }
+
+    /// The school at an index.
+    pub fn school(&self, i: SchoolIdx) -> &School {
+        &self.schools[i as usize]
+    }
+
+    /// The applicant at an index.
+    pub fn applicant(&self, i: AppIdx) -> &Applicant {
+        &self.applicants[i as usize]
+    }
+}
+
+fn index_of<T>(items: &[T], id: &str, key: impl Fn(&T) -> &String) -> Option<u32> {
+    items
+        .binary_search_by(|x| key(x).as_bytes().cmp(id.as_bytes()))
+        .ok()
+        .map(|i| i as u32)
+}
+
+/// Options that change how a scenario is read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {}
+
+/// Loads and validates a scenario folder. On failure the error lists every
+/// problem found (errors and warnings); on success the warnings are in
+/// [`Scenario::warnings`].
+pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
+    let mut diags = Diagnostics::default();
+    if !dir.is_dir() {
+        diags.error(
+            &dir.display().to_string(),
+            crate::error::Location::File,
+            "scenario folder not found (expected a folder with schools.csv, applicants.csv, policy.toml)",
+        );
+        return Err(Error::Input(diags));
+    }
+    let policy = policy::load(dir, &mut diags);
+    let schools = schools::load(dir, policy.as_ref(), &mut diags);
+    let school_ids: HashMap<&str, SchoolIdx> = schools
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i as SchoolIdx))
+        .collect();
+    let needs_zones = policy.as_ref().is_none_or(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
+    let zones = if needs_zones {
+        zones::load(dir, &schools, &school_ids, &mut diags)
+    } else {
+        Vec::new()
+    };
+    let zone_ids: HashMap<&str, ZoneIdx> = zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
+        .collect();
+    let max_private = policy.as_ref().map_or(u32::MAX, |p| p.max_private_choices);
+    let applicants = applicants::load(dir, &schools, &school_ids, &zones, &zone_ids, max_private, &mut diags);
+    let matrix = match &policy {
+        Some(p) if p.metric == DistanceMetric::Matrix => {
+            distances::load(dir, &p.matrix_file, &schools, &school_ids, &applicants, &mut diags)
+        }
+        _ => None,
+    };
+    if diags.has_errors() {
+        return Err(Error::Input(diags));
+    }
+    let Some(policy) = policy else {
+        return Err(Error::Input(diags));
+    };
+    let mut inputs = Vec::new();
+    let mut names = vec!["schools.csv", "applicants.csv", "policy.toml", "zones.geojson"];
+    if policy.metric == DistanceMetric::Matrix {
+        names.push(policy.matrix_file.as_str());
+    }
+    for name in names {
+        let path = dir.join(name);
+        if path.is_file() {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            inputs.push(InputFile {
+                name: name.to_string(),
+                sha256: crate::lottery::sha256_hex(&bytes),
+            });
+        }
+    }
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Scenario {
+        dir: dir.to_path_buf(),
+        policy,
+        schools,
+        applicants,
+        zones,
+        matrix,
+        inputs,
+        warnings: diags,
+    })
+}
+
+/// Records an error for every id that appears more than once.
+fn check_unique<'a>(file: &str, ids: impl Iterator<Item = (&'a str, u64)>, diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, u64> = HashMap::new();
+    for (id, line) in ids {
+        if let Some(first) = seen.insert(id, line) {
+            diags.error(
+                file,
+                crate::error::Location::Line(line),
+                format!("id {id:?} is already used on line {first}; ids must be unique"),
+            );
+        }
+    }
+}

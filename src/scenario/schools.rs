@@ -1,0 +1,84 @@
+//! `schools.csv`: one row per school and level (spec §1).
+
+use std::path::Path;
+
+use crate::error::{Diagnostics, Location};
+
+use super::{table, Level, Policy, School, Sector};
+
+const FILE: &str = "schools.csv";
+const REQUIRED: &[&str] = &["id", "name", "level", "sector", "lon", "lat", "classes"];
+const OPTIONAL: &[&str] = &["class_cap", "reserved"];
+
+/// Reads `schools.csv`, sorted by id. Rows with errors are left out (and
+/// reported), so later checks see only well-formed schools.
+pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> Vec<School> {
+    let mut schools = Vec::new();
+    table::read(dir, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
+        let errors = diags.error_count();
+        let id = row.required("id", diags);
+        let name = row.get("name").unwrap_or_default();
+        let level = row.required("level", diags).and_then(|l| {
+            let level = Level::parse(l);
+            if level.is_none() {
+                diags.error(
+                    FILE,
+                    Location::Line(row.line),
+                    format!("level {l:?} is not primary or junior"),
+                );
+            }
+            level
+        });
+        let sector = row.required("sector", diags).and_then(|s| match s {
+            "public" => Some(Sector::Public),
+            "private" => Some(Sector::Private),
+            _ => {
+                diags.error(
+                    FILE,
+                    Location::Line(row.line),
+                    format!("sector {s:?} is not public or private"),
+                );
+                None
+            }
+        });
+        let lon = row.coordinate("lon", 180.0, diags);
+        let lat = row.coordinate("lat", 90.0, diags);
+        let classes = row.parse::<u32>("classes", "a whole number ≥ 0", diags);
+        let class_cap = row.parse_opt::<u32>("class_cap", "a whole number ≥ 1", diags);
+        if let Ok(Some(0)) = class_cap {
+            diags.error(FILE, Location::Line(row.line), "class_cap 0 must be at least 1");
+        }
+        let reserved = row.parse_opt::<u32>("reserved", "a whole number ≥ 0", diags);
+        if diags.error_count() > errors {
+            return;
+        }
+        let (Some(id), Some(level), Some(sector), Some(lon), Some(lat), Some(classes), Ok(class_cap), Ok(reserved)) =
+            (id, level, sector, lon, lat, classes, class_cap, reserved)
+        else {
+            return;
+        };
+        let policy_cap = policy.map_or(u32::MAX, |p| p.max_class_size(level));
+        let cap = class_cap.unwrap_or(policy_cap).min(policy_cap);
+        let reserved = reserved.unwrap_or(0);
+        let capacity = (u64::from(classes) * u64::from(cap))
+            .saturating_sub(u64::from(reserved))
+            .min(u64::from(u32::MAX)) as u32;
+        schools.push(School {
+            id: id.to_string(),
+            name: name.to_string(),
+            level,
+            sector,
+            lon,
+            lat,
+            classes,
+            cap,
+            reserved,
+            capacity,
+            line: row.line,
+        });
+    });
+    super::check_unique(FILE, schools.iter().map(|s| (s.id.as_str(), s.line)), diags);
+    schools.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()).then(a.line.cmp(&b.line)));
+    schools.dedup_by(|a, b| a.id == b.id);
+    schools
+}

@@ -1,0 +1,233 @@
+//! A CSV file read row by row with its header, for the loaders.
+//!
+//! Handles what real files bring (UTF-8 BOM, CRLF, quoted cells), warns
+//! about unknown columns, reports missing columns and ragged rows, and gives
+//! typed accessors that record a [`Diagnostic`](crate::error::Diagnostic)
+//! naming file, line and column instead of failing on the first problem.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::error::{Diagnostics, Location};
+
+/// A cell that could not be parsed (the problem is already recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invalid;
+
+/// The cells of one CSV row, addressed by column name.
+pub struct Row<'a> {
+    file: &'a str,
+    /// Physical line of the row (header = 1).
+    pub line: u64,
+    columns: &'a HashMap<String, usize>,
+    record: &'a csv::StringRecord,
+}
+
+impl<'a> Row<'a> {
+    fn loc(&self) -> Location {
+        Location::Line(self.line)
+    }
+
+    /// The trimmed cell of `column`; `None` when the column is absent or the
+    /// cell is blank (a blank optional cell means the default, spec §8).
+    pub fn get(&self, column: &str) -> Option<&'a str> {
+        let i = *self.columns.get(column)?;
+        let cell = self.record.get(i)?.trim();
+        (!cell.is_empty()).then_some(cell)
+    }
+
+    /// A required string cell; records an error when blank.
+    pub fn required(&self, column: &str, diags: &mut Diagnostics) -> Option<&'a str> {
+        let value = self.get(column);
+        if value.is_none() && self.columns.contains_key(column) {
+            diags.error(self.file, self.loc(), format!("{column} is empty; a value is required"));
+        }
+        value
+    }
+
+    /// A required cell parsed as `T`; `expected` describes the type in the
+    /// error message, e.g. "a number".
+    pub fn parse<T: FromStr>(&self, column: &str, expected: &str, diags: &mut Diagnostics) -> Option<T> {
+        let raw = self.required(column, diags)?;
+        self.parse_raw(column, raw, expected, diags)
+    }
+
+    /// An optional cell parsed as `T`: `Ok(None)` when blank.
+    pub fn parse_opt<T: FromStr>(
+        &self,
+        column: &str,
+        expected: &str,
+        diags: &mut Diagnostics,
+    ) -> Result<Option<T>, Invalid> {
+        match self.get(column) {
+            None => Ok(None),
+            Some(raw) => self.parse_raw(column, raw, expected, diags).map(Some).ok_or(Invalid),
+        }
+    }
+
+    fn parse_raw<T: FromStr>(&self, column: &str, raw: &str, expected: &str, diags: &mut Diagnostics) -> Option<T> {
+        match raw.parse::<T>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                diags.error(self.file, self.loc(), format!("{column} {raw:?} is not {expected}"));
+                None
+            }
+        }
+    }
+
+    /// A finite coordinate within `[-limit, limit]`.
+    pub fn coordinate(&self, column: &str, limit: f64, diags: &mut Diagnostics) -> Option<f64> {
+        let v: f64 = self.parse(column, "a number", diags)?;
+        if !v.is_finite() || v < -limit || v > limit {
+            diags.error(
+                self.file,
+                self.loc(),
+                format!("{column} {v} is out of range [-{limit}, {limit}]"),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A `;`-separated list of ids (blank entries dropped).
+    pub fn list(&self, column: &str) -> Vec<&'a str> {
+        self.get(column)
+            .map(|cell| cell.split(';').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads `dir/file` as CSV and calls `each` for every data row.
+///
+/// `required` columns must be in the header; columns in neither `required`
+/// nor `optional` are warned about. Returns `false` (with an error recorded)
+/// when the file is missing, empty, or its header is unusable, so the
+/// caller can skip checks that need the file.
+pub fn read(
+    dir: &Path,
+    file: &str,
+    required: &[&str],
+    optional: &[&str],
+    diags: &mut Diagnostics,
+    mut each: impl FnMut(&Row, &mut Diagnostics),
+) -> bool {
+    let path = dir.join(file);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            diags.error(file, Location::File, "file is missing");
+            return false;
+        }
+        Err(e) => {
+            diags.error(file, Location::File, format!("cannot be read: {e}"));
+            return false;
+        }
+    };
+    read_bytes(&bytes, file, required, optional, diags, &mut each)
+}
+
+/// Like [`read`] over bytes already in memory.
+pub fn read_bytes(
+    bytes: &[u8],
+    file: &str,
+    required: &[&str],
+    optional: &[&str],
+    diags: &mut Diagnostics,
+    each: &mut dyn FnMut(&Row, &mut Diagnostics),
+) -> bool {
+    if bytes.is_empty() {
+        diags.error(file, Location::File, "file is empty; expected a header row");
+        return false;
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut record = csv::StringRecord::new();
+    let header = match reader.read_record(&mut record) {
+        Ok(true) => record.clone(),
+        Ok(false) => {
+            diags.error(file, Location::File, "file is empty; expected a header row");
+            return false;
+        }
+        Err(e) => {
+            diags.error(
+                file,
+                Location::Line(1),
+                format!("header cannot be read: {}", csv_reason(&e)),
+            );
+            return false;
+        }
+    };
+    let mut columns = HashMap::new();
+    for (i, name) in header.iter().enumerate() {
+        let name = name.trim();
+        if columns.insert(name.to_string(), i).is_some() {
+            diags.error(
+                file,
+                Location::Line(1),
+                format!("column {name:?} appears twice in the header"),
+            );
+        } else if !required.contains(&name) && !optional.contains(&name) {
+            diags.warning(file, Location::Line(1), format!("unknown column {name:?} is ignored"));
+        }
+    }
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
+    if !missing.is_empty() {
+        diags.error(
+            file,
+            Location::Line(1),
+            format!(
+                "missing required column(s) {}; the header is {:?}",
+                missing.join(", "),
+                header.iter().collect::<Vec<_>>().join(",")
+            ),
+        );
+        return false;
+    }
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
+                    continue; // a blank line
+                }
+                if record.len() != header.len() {
+                    diags.error(
+                        file,
+                        Location::Line(line),
+                        format!("row has {} fields; the header has {}", record.len(), header.len()),
+                    );
+                    continue;
+                }
+                let row = Row {
+                    file,
+                    line,
+                    columns: &columns,
+                    record: &record,
+                };
+                each(&row, diags);
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                diags.error(file, Location::Line(line), csv_reason(&e));
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    true
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => {
+            "row is not valid UTF-8 (if the file is GBK-encoded, convert it to UTF-8)".to_string()
+        }
+        _ => format!("cannot be parsed as CSV: {e}"),
+    }
+}

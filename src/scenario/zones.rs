@@ -1,0 +1,350 @@
+//! `zones.geojson`: catchment zones as an RFC 7946 FeatureCollection (spec §1).
+//!
+//! Each feature is checked on its own so that one bad feature does not hide
+//! the others: properties `id`, `level`, `schools`; a `Polygon` or
+//! `MultiPolygon` whose rings are closed, have at least 4 positions, valid
+//! lon/lat, and do not self-intersect. Ring orientation is not checked
+//! (real files are often clockwise).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+use serde_json::Value;
+
+use crate::error::{Diagnostics, Location};
+
+use super::{Level, School, SchoolIdx, Sector, Zone};
+
+const FILE: &str = "zones.geojson";
+
+/// Reads `zones.geojson`; zones sorted by id.
+pub fn load(
+    dir: &Path,
+    schools: &[School],
+    school_ids: &HashMap<&str, SchoolIdx>,
+    diags: &mut Diagnostics,
+) -> Vec<Zone> {
+    let path = dir.join(FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            diags.error(
+                FILE,
+                Location::File,
+                "file is missing; rule \"zone\" needs catchment zones",
+            );
+            return Vec::new();
+        }
+        Err(e) => {
+            diags.error(FILE, Location::File, format!("cannot be read: {e}"));
+            return Vec::new();
+        }
+    };
+    parse(&bytes, schools, school_ids, diags)
+}
+
+/// Parses the bytes of a `zones.geojson`.
+pub fn parse(
+    bytes: &[u8],
+    schools: &[School],
+    school_ids: &HashMap<&str, SchoolIdx>,
+    diags: &mut Diagnostics,
+) -> Vec<Zone> {
+    if bytes.is_empty() {
+        diags.error(
+            FILE,
+            Location::File,
+            "file is empty; expected a GeoJSON FeatureCollection",
+        );
+        return Vec::new();
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let doc: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.error(
+                FILE,
+                Location::Line(e.line() as u64),
+                format!("not valid JSON at column {}: {e}", e.column()),
+            );
+            return Vec::new();
+        }
+    };
+    if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        diags.error(
+            FILE,
+            Location::File,
+            "expected a GeoJSON object with \"type\": \"FeatureCollection\"",
+        );
+        return Vec::new();
+    }
+    let Some(features) = doc.get("features").and_then(Value::as_array) else {
+        diags.error(FILE, Location::File, "expected a \"features\" array");
+        return Vec::new();
+    };
+    let mut zones: Vec<Zone> = Vec::new();
+    for (index, feature) in features.iter().enumerate() {
+        if let Some(zone) = parse_feature(index, feature, schools, school_ids, diags) {
+            zones.push(zone);
+        }
+    }
+    zones.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    for pair in zones.windows(2) {
+        if pair[0].id == pair[1].id {
+            diags.error(
+                FILE,
+                Location::Feature(pair[1].feature, Some(pair[1].id.clone())),
+                format!(
+                    "zone id {:?} is already used by feature {}; ids must be unique",
+                    pair[1].id, pair[0].feature
+                ),
+            );
+        }
+    }
+    zones.dedup_by(|a, b| a.id == b.id);
+    let mut zone_of_school: HashMap<SchoolIdx, &Zone> = HashMap::new();
+    for zone in &zones {
+        for &s in &zone.schools {
+            if let Some(other) = zone_of_school.insert(s, zone) {
+                diags.error(
+                    FILE,
+                    Location::Feature(zone.feature, Some(zone.id.clone())),
+                    format!(
+                        "school {:?} is already in zone {:?}; a school belongs to one zone of its level",
+                        schools[s as usize].id, other.id
+                    ),
+                );
+            }
+        }
+    }
+    zones
+}
+
+fn parse_feature(
+    index: usize,
+    feature: &Value,
+    schools: &[School],
+    school_ids: &HashMap<&str, SchoolIdx>,
+    diags: &mut Diagnostics,
+) -> Option<Zone> {
+    let props = feature.get("properties").and_then(Value::as_object);
+    let id = props
+        .and_then(|p| p.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let here = Location::Feature(index, id.clone());
+    let errors = diags.error_count();
+    if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        diags.error(FILE, here.clone(), "expected \"type\": \"Feature\"");
+    }
+    let Some(props) = props else {
+        diags.error(FILE, here, "properties missing; expected id, level and schools");
+        return None;
+    };
+    match &id {
+        Some(s) if !s.is_empty() => {}
+        _ => diags.error(FILE, here.clone(), "properties.id must be a non-empty string"),
+    }
+    let level = match props.get("level").and_then(Value::as_str) {
+        Some(l) => {
+            let level = Level::parse(l);
+            if level.is_none() {
+                diags.error(
+                    FILE,
+                    here.clone(),
+                    format!("properties.level {l:?} is not primary or junior"),
+                );
+            }
+            level
+        }
+        None => {
+            diags.error(
+                FILE,
+                here.clone(),
+                "properties.level missing; expected \"primary\" or \"junior\"",
+            );
+            None
+        }
+    };
+    let mut zone_schools = Vec::new();
+    match props.get("schools").and_then(Value::as_array) {
+        None => diags.error(
+            FILE,
+            here.clone(),
+            "properties.schools missing; expected an array of school ids",
+        ),
+        Some(list) if list.is_empty() => diags.error(
+            FILE,
+            here.clone(),
+            "properties.schools is empty; a zone needs at least one school",
+        ),
+        Some(list) => {
+            for v in list {
+                let Some(sid) = v.as_str() else {
+                    diags.error(
+                        FILE,
+                        here.clone(),
+                        format!("properties.schools entry {v} is not a string id"),
+                    );
+                    continue;
+                };
+                let Some(&si) = school_ids.get(sid) else {
+                    diags.error(
+                        FILE,
+                        here.clone(),
+                        format!("properties.schools names school {sid:?}, which is not in schools.csv"),
+                    );
+                    continue;
+                };
+                let school = &schools[si as usize];
+                if school.sector != Sector::Public {
+                    diags.error(
+                        FILE,
+                        here.clone(),
+                        format!("school {sid:?} is private; zones list public schools only"),
+                    );
+                } else if level.is_some_and(|l| l != school.level) {
+                    diags.error(
+                        FILE,
+                        here.clone(),
+                        format!(
+                            "school {sid:?} is a {} school in a {} zone",
+                            school.level.as_str(),
+                            level.map_or("", Level::as_str)
+                        ),
+                    );
+                } else if zone_schools.contains(&si) {
+                    diags.warning(FILE, here.clone(), format!("properties.schools lists {sid:?} twice"));
+                } else {
+                    zone_schools.push(si);
+                }
+            }
+        }
+    }
+    zone_schools.sort_unstable();
+    let area = parse_geometry(feature.get("geometry"), &here, diags);
+    if diags.error_count() > errors {
+        return None;
+    }
+    Some(Zone {
+        id: id?,
+        level: level?,
+        schools: zone_schools,
+        area: area?,
+        feature: index,
+    })
+}
+
+fn parse_geometry(geometry: Option<&Value>, here: &Location, diags: &mut Diagnostics) -> Option<MultiPolygon<f64>> {
+    let Some(geometry) = geometry.filter(|g| !g.is_null()) else {
+        diags.error(
+            FILE,
+            here.clone(),
+            "geometry missing; expected a Polygon or MultiPolygon",
+        );
+        return None;
+    };
+    let parsed: geojson::Geometry = match serde_json::from_value(geometry.clone()) {
+        Ok(g) => g,
+        Err(e) => {
+            diags.error(FILE, here.clone(), format!("geometry is not valid GeoJSON: {e}"));
+            return None;
+        }
+    };
+    let polygons: Vec<Vec<Vec<geojson::Position>>> = match parsed.value {
+        geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+        geojson::GeometryValue::MultiPolygon { coordinates } => coordinates,
+        other => {
+            diags.error(
+                FILE,
+                here.clone(),
+                format!(
+                    "geometry is a {}; expected a Polygon or MultiPolygon",
+                    other.type_name()
+                ),
+            );
+            return None;
+        }
+    };
+    let errors = diags.error_count();
+    let mut out = Vec::new();
+    for (p, rings) in polygons.iter().enumerate() {
+        if rings.is_empty() {
+            diags.error(FILE, here.clone(), format!("polygon {p} has no rings"));
+            continue;
+        }
+        let mut converted = Vec::new();
+        for (r, ring) in rings.iter().enumerate() {
+            if let Some(line) = ring_of(ring, p, r, here, diags) {
+                converted.push(line);
+            }
+        }
+        if converted.len() == rings.len() {
+            let exterior = converted.remove(0);
+            out.push(Polygon::new(exterior, converted));
+        }
+    }
+    if diags.error_count() > errors {
+        return None;
+    }
+    let area = MultiPolygon::new(out);
+    for problem in area.validation_errors() {
+        match problem {
+            geo::algorithm::validation::InvalidMultiPolygon::InvalidPolygon(..) => {
+                diags.error(FILE, here.clone(), format!("invalid geometry: {problem}"));
+            }
+            _ => diags.warning(FILE, here.clone(), format!("geometry: {problem}")),
+        }
+    }
+    (diags.error_count() == errors).then_some(area)
+}
+
+fn ring_of(
+    ring: &[geojson::Position],
+    p: usize,
+    r: usize,
+    here: &Location,
+    diags: &mut Diagnostics,
+) -> Option<LineString<f64>> {
+    let name = format!("polygon {p} ring {r}");
+    let mut coords = Vec::with_capacity(ring.len());
+    for (i, pos) in ring.iter().enumerate() {
+        let xy = pos.as_slice();
+        if xy.len() < 2 {
+            diags.error(
+                FILE,
+                here.clone(),
+                format!("{name} position {i} has fewer than 2 coordinates"),
+            );
+            return None;
+        }
+        let (lon, lat) = (xy[0], xy[1]);
+        if !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+            diags.error(
+                FILE,
+                here.clone(),
+                format!("{name} position {i} ({lon}, {lat}) is not a WGS84 lon/lat"),
+            );
+            return None;
+        }
+        coords.push(Coord { x: lon, y: lat });
+    }
+    if coords.len() < 4 {
+        diags.error(
+            FILE,
+            here.clone(),
+            format!("{name} has {} positions; a ring needs at least 4", coords.len()),
+        );
+        return None;
+    }
+    if coords.first() != coords.last() {
+        diags.error(
+            FILE,
+            here.clone(),
+            format!("{name} is not closed: its first and last positions differ"),
+        );
+        return None;
+    }
+    Some(LineString::new(coords))
+}

@@ -1,0 +1,236 @@
+//! The stages of a round (spec §4), each a function from plain data to
+//! plain data: [`private`] lottery, public allocation by [`zone`] or
+//! [`nearest`], and district [`fallback`]. [`crate::round::run`] calls them
+//! in order; they share only the read-only [`Context`] and the seat counts
+//! passed in and out.
+
+pub mod fallback;
+pub mod nearest;
+pub mod private;
+pub mod zone;
+
+use std::collections::BTreeMap;
+
+use crate::distance::Distances;
+use crate::lottery::{self, Key, Ticket};
+use crate::matching::{Matching, UnitIdx};
+use crate::scenario::{AppIdx, GroupPolicy, Level, Scenario, SchoolIdx, TieBreaking, ZoneIdx};
+
+/// Who is drawn and placed as one: an applicant, or a group drawn together.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Members sorted by id; the first is the representative whose home,
+    /// zone and choices the unit uses.
+    pub members: Vec<AppIdx>,
+    /// The best (lowest) priority of the members.
+    pub priority: u32,
+    /// The id its tickets are drawn for: the applicant id, or `group:<id>`.
+    pub draw_id: String,
+    /// Level applied for.
+    pub level: Level,
+    /// Its ticket with label `public` (fallback order, single tie-breaking).
+    pub public_ticket: Ticket,
+}
+
+impl Unit {
+    /// The member whose home, zone and choices stand for the unit.
+    pub fn rep(&self) -> AppIdx {
+        self.members[0]
+    }
+
+    /// Seats the unit needs.
+    pub fn size(&self) -> u32 {
+        self.members.len() as u32
+    }
+}
+
+/// Forms units: groups of the same level drawn together under
+/// `groups = "together"` (a one-member group is a plain applicant), every
+/// applicant alone otherwise. Units are ordered by representative id.
+pub fn form_units(scenario: &Scenario) -> Vec<Unit> {
+    let seed = &scenario.policy.seed;
+    let mut groups: BTreeMap<(Level, &str), Vec<AppIdx>> = BTreeMap::new();
+    let mut units = Vec::new();
+    for (i, a) in scenario.applicants.iter().enumerate() {
+        match (&a.group, scenario.policy.groups) {
+            (Some(g), GroupPolicy::Together) => groups.entry((a.level, g.as_str())).or_default().push(i as AppIdx),
+            _ => units.push((vec![i as AppIdx], None)),
+        }
+    }
+    for ((_, g), members) in groups {
+        if members.len() == 1 {
+            units.push((members, None));
+        } else {
+            units.push((members, Some(g)));
+        }
+    }
+    let mut units: Vec<Unit> = units
+        .into_iter()
+        .map(|(members, group)| {
+            let rep = scenario.applicant(members[0]);
+            let draw_id = match group {
+                Some(g) => format!("group:{g}"),
+                None => rep.id.clone(),
+            };
+            Unit {
+                priority: members
+                    .iter()
+                    .map(|&m| scenario.applicant(m).priority)
+                    .min()
+                    .unwrap_or(1),
+                public_ticket: lottery::ticket(seed, "public", &draw_id),
+                members,
+                draw_id,
+                level: rep.level,
+            }
+        })
+        .collect();
+    units.sort_by_key(|u| u.members[0]);
+    units
+}
+
+/// Read-only data every stage uses.
+pub struct Context<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// All units of the round.
+    pub units: &'a [Unit],
+    /// The zone of each applicant (rule zone), by applicant index.
+    pub zone_of: &'a [Option<ZoneIdx>],
+    /// The distance metric.
+    pub distances: Distances<'a>,
+}
+
+impl Context<'_> {
+    /// Metres from a unit's representative home to a school, if reachable.
+    pub fn distance(&self, unit: UnitIdx, school: SchoolIdx) -> Option<f64> {
+        self.distances.between(self.units[unit as usize].rep(), school)
+    }
+
+    /// A unit's (priority, ticket) at a public school in stage 2, by the
+    /// tie-breaking policy.
+    pub fn public_key(&self, unit: UnitIdx, school: SchoolIdx) -> Key {
+        let u = &self.units[unit as usize];
+        let ticket = match self.scenario.policy.tie_breaking {
+            TieBreaking::Single => u.public_ticket,
+            TieBreaking::Multiple => lottery::ticket(
+                &self.scenario.policy.seed,
+                &lottery::public_label(Some(&self.scenario.school(school).id)),
+                &u.draw_id,
+            ),
+        };
+        (u.priority, ticket)
+    }
+
+    /// The draw label of a public school in stage 2.
+    pub fn public_label(&self, school: SchoolIdx) -> String {
+        match self.scenario.policy.tie_breaking {
+            TieBreaking::Single => lottery::public_label(None),
+            TieBreaking::Multiple => lottery::public_label(Some(&self.scenario.school(school).id)),
+        }
+    }
+}
+
+/// A unit placed by a stage, with the key it was admitted with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// The unit (index into [`Context::units`]).
+    pub unit: UnitIdx,
+    /// Its school.
+    pub school: SchoolIdx,
+    /// Its (priority, ticket) at that school.
+    pub key: Key,
+}
+
+/// One school's draw in a stage, for the lottery transcript.
+#[derive(Debug, Clone)]
+pub struct Draw {
+    /// Ticket label of the draw.
+    pub label: String,
+    /// The school, or `None` for the district-wide fallback order.
+    pub school: Option<SchoolIdx>,
+    /// Seats at the start of the draw.
+    pub seats: u32,
+    /// Units in (priority, ticket) order, with whether each was admitted.
+    pub entries: Vec<(UnitIdx, Key, bool)>,
+}
+
+/// What a stage returns.
+#[derive(Debug, Clone, Default)]
+pub struct StageResult {
+    /// Units placed in this stage.
+    pub placed: Vec<Placed>,
+    /// Units that go on to the next stage, in the order received.
+    pub rest: Vec<UnitIdx>,
+    /// The draws of the stage.
+    pub draws: Vec<Draw>,
+}
+
+/// Turns a deferred-acceptance matching over `participants` into a stage
+/// result: placements, the rest, and one draw per school proposed to.
+pub fn from_matching(
+    participants: &[UnitIdx],
+    matching: &Matching,
+    seats: &[u32],
+    label: impl Fn(SchoolIdx) -> String,
+) -> StageResult {
+    let mut result = StageResult::default();
+    let mut keys: Vec<Option<Key>> = vec![None; participants.len()];
+    let mut per_school: BTreeMap<SchoolIdx, Vec<(UnitIdx, Key, bool)>> = BTreeMap::new();
+    for p in &matching.proposals {
+        let admitted = matching.assigned[p.unit as usize] == Some(p.school);
+        if admitted {
+            keys[p.unit as usize] = Some(p.key);
+        }
+        per_school
+            .entry(p.school)
+            .or_default()
+            .push((participants[p.unit as usize], p.key, admitted));
+    }
+    for (local, &unit) in participants.iter().enumerate() {
+        match (matching.assigned[local], keys[local]) {
+            (Some(school), Some(key)) => result.placed.push(Placed { unit, school, key }),
+            _ => result.rest.push(unit),
+        }
+    }
+    for (school, mut entries) in per_school {
+        entries.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        result.draws.push(Draw {
+            label: label(school),
+            school: Some(school),
+            seats: seats[school as usize],
+            entries,
+        });
+    }
+    result
+}
+
+/// Runs deferred acceptance for `participants` with fixed preference lists
+/// (`prefs[i]` for `participants[i]`) and a key function.
+pub fn run_da(
+    ctx: &Context,
+    participants: &[UnitIdx],
+    prefs: &[Vec<SchoolIdx>],
+    seats: &[u32],
+    key: impl Fn(UnitIdx, SchoolIdx) -> Key,
+) -> Matching {
+    let sizes: Vec<u32> = participants.iter().map(|&u| ctx.units[u as usize].size()).collect();
+    let mut pos = vec![0usize; participants.len()];
+    crate::matching::deferred_acceptance(
+        &sizes,
+        seats,
+        |l| {
+            let s = prefs[l as usize].get(pos[l as usize]).copied();
+            pos[l as usize] += 1;
+            s
+        },
+        |l, s| key(participants[l as usize], s),
+    )
+}
+
+/// Takes the seats of placed units out of `seats`.
+pub fn take_seats(ctx: &Context, placed: &[Placed], seats: &mut [u32]) {
+    for p in placed {
+        seats[p.school as usize] -= ctx.units[p.unit as usize].size();
+    }
+}

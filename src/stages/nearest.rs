@@ -1,0 +1,119 @@
+//! Stage 2 under rule `nearest`: deferred acceptance over all public
+//! schools of the level, each unit ranking schools by distance.
+//!
+//! Lists are produced lazily through the spatial index ([`Walk`]), so a
+//! unit only ever looks at as many schools as it proposes to; no distance
+//! matrix is built.
+
+use rstar::RTree;
+
+use crate::geo_index::{school_tree, NearestSchools, SchoolPoint};
+use crate::matching::{deferred_acceptance, UnitIdx};
+use crate::scenario::{DistanceMetric, Level, SchoolIdx, Sector};
+
+use super::{from_matching, Context, StageResult};
+
+/// Public schools of each level in an `rstar` tree.
+pub struct PublicSchools {
+    trees: [RTree<SchoolPoint>; 2],
+}
+
+impl PublicSchools {
+    /// Indexes the public schools of a scenario whose seats satisfy `keep`.
+    pub fn new(ctx: &Context, keep: impl Fn(SchoolIdx) -> bool) -> Self {
+        let tree = |level: Level| {
+            school_tree(&ctx.scenario.schools, |i, s| {
+                s.level == level && s.sector == Sector::Public && keep(i)
+            })
+        };
+        PublicSchools {
+            trees: [tree(Level::Primary), tree(Level::Junior)],
+        }
+    }
+
+    fn tree(&self, level: Level) -> &RTree<SchoolPoint> {
+        match level {
+            Level::Primary => &self.trees[0],
+            Level::Junior => &self.trees[1],
+        }
+    }
+
+    /// Removes a school (it has no seat left).
+    pub fn remove(&mut self, ctx: &Context, school: SchoolIdx) {
+        let s = ctx.scenario.school(school);
+        let slot = match s.level {
+            Level::Primary => 0,
+            Level::Junior => 1,
+        };
+        let point = SchoolPoint::new(crate::geo_index::unit_vector(s.lon, s.lat), school);
+        self.trees[slot].remove(&point);
+    }
+}
+
+/// A unit's public schools in (distance, id) order, with metres.
+pub enum Walk<'a> {
+    /// Lazily from the spatial index (haversine).
+    Tree(NearestSchools<'a>),
+    /// From the distance matrix row (reachable schools only).
+    List(std::vec::IntoIter<(SchoolIdx, f64)>),
+}
+
+impl Iterator for Walk<'_> {
+    type Item = (SchoolIdx, f64);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Walk::Tree(t) => t.next(),
+            Walk::List(l) => l.next(),
+        }
+    }
+}
+
+/// Starts a walk over the public schools of a unit's level in `index`
+/// from its representative's home. With a matrix, `keep` filters the row
+/// (the tree was already filtered when built).
+pub fn walk<'a>(
+    ctx: &Context<'a>,
+    index: &'a PublicSchools,
+    unit: UnitIdx,
+    keep: impl Fn(SchoolIdx) -> bool,
+) -> Walk<'a> {
+    let u = &ctx.units[unit as usize];
+    let rep = ctx.scenario.applicant(u.rep());
+    match (ctx.scenario.policy.metric, &ctx.scenario.matrix) {
+        (DistanceMetric::Matrix, Some(m)) => {
+            let mut row: Vec<(SchoolIdx, f64)> = m
+                .row(u.rep())
+                .iter()
+                .copied()
+                .filter(|&(s, _)| {
+                    let school = ctx.scenario.school(s);
+                    school.sector == Sector::Public && school.level == u.level && keep(s)
+                })
+                .collect();
+            row.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            Walk::List(row.into_iter())
+        }
+        _ => Walk::Tree(NearestSchools::new(
+            index.tree(u.level),
+            &ctx.scenario.schools,
+            rep.lon,
+            rep.lat,
+        )),
+    }
+}
+
+/// Runs the nearest stage over `units`, reducing `seats`.
+pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
+    let index = PublicSchools::new(ctx, |_| true);
+    let mut walks: Vec<Walk> = units.iter().map(|&u| walk(ctx, &index, u, |_| true)).collect();
+    let sizes: Vec<u32> = units.iter().map(|&u| ctx.units[u as usize].size()).collect();
+    let matching = deferred_acceptance(
+        &sizes,
+        seats,
+        |l| walks[l as usize].next().map(|x| x.0),
+        |l, s| ctx.public_key(units[l as usize], s),
+    );
+    let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
+    super::take_seats(ctx, &result.placed, seats);
+    result
+}

@@ -1,0 +1,38 @@
+//! Stage 1: the private schools' lottery (公民同招).
+//!
+//! Applicants with `private_choices` apply to those private schools; the
+//! result is applicant-proposing deferred acceptance in which each private
+//! school orders applicants by (priority, ticket `private:<school>`).
+//! Whoever is not admitted goes on to the public stages as if they had not
+//! applied.
+
+use crate::lottery;
+use crate::matching::UnitIdx;
+use crate::scenario::SchoolIdx;
+
+use super::{from_matching, run_da, Context, StageResult};
+
+/// A unit's private-school list: its representative's `private_choices`.
+pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
+    let rep = ctx.scenario.applicant(ctx.units[unit as usize].rep());
+    rep.private_choices.clone()
+}
+
+/// Runs the private lottery over `units`; `seats` are the private schools'
+/// seats and are reduced by the admissions.
+pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
+    let seed = &ctx.scenario.policy.seed;
+    let (participants, others): (Vec<UnitIdx>, Vec<UnitIdx>) =
+        units.iter().partition(|&&u| !preferences(ctx, u).is_empty());
+    let prefs: Vec<Vec<SchoolIdx>> = participants.iter().map(|&u| preferences(ctx, u)).collect();
+    let label = |s: SchoolIdx| lottery::private_label(&ctx.scenario.school(s).id);
+    let matching = run_da(ctx, &participants, &prefs, seats, |u, s| {
+        let unit = &ctx.units[u as usize];
+        (unit.priority, lottery::ticket(seed, &label(s), &unit.draw_id))
+    });
+    let mut result = from_matching(&participants, &matching, seats, label);
+    super::take_seats(ctx, &result.placed, seats);
+    result.rest.extend(others);
+    result.rest.sort_unstable();
+    result
+}
