@@ -134,7 +134,6 @@ fn parse_feature(
         .and_then(Value::as_str)
         .map(str::to_string);
     let here = Location::Feature(index, id.clone());
-    let errors = diags.error_count();
     if feature.get("type").and_then(Value::as_str) != Some("Feature") {
         diags.error(FILE, here.clone(), "expected \"type\": \"Feature\"");
     }
@@ -223,15 +222,15 @@ fn parse_feature(
         }
     }
     zone_schools.sort_unstable();
-    let area = parse_geometry(feature.get("geometry"), &here, diags);
-    if diags.error_count() > errors {
-        return None;
-    }
+    // A zone whose geometry is invalid is still returned (the error stands
+    // and the scenario will not run), so that applicants naming it do not
+    // each report a second, misleading error.
+    let area = parse_geometry(feature.get("geometry"), &here, diags).unwrap_or_else(|| MultiPolygon::new(Vec::new()));
     Some(Zone {
-        id: id?,
+        id: id.filter(|s| !s.is_empty())?,
         level: level?,
         schools: zone_schools,
-        area: area?,
+        area,
         feature: index,
     })
 }
