@@ -36,4 +36,5 @@ pub mod output;
 pub mod round;
 pub mod scenario;
 pub mod stages;
+pub mod synth;
 pub mod verify;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{table, Applicant, Level, School, SchoolIdx, Sector, Zone, ZoneIdx};
+use super::{table, Applicant, Level, School, SchoolIds, SchoolIdx, Sector, Zone, ZoneIdx};
 
 const FILE: &str = "applicants.csv";
 const REQUIRED: &[&str] = &["id", "level", "lon", "lat"];
@@ -22,7 +22,7 @@ const OPTIONAL: &[&str] = &[
 pub fn load(
     dir: &Path,
     schools: &[School],
-    school_ids: &HashMap<&str, SchoolIdx>,
+    school_ids: &SchoolIds,
     zones: &[Zone],
     zone_ids: &HashMap<&str, ZoneIdx>,
     max_private_choices: u32,
@@ -75,6 +75,7 @@ pub fn load(
             let mut out: Vec<SchoolIdx> = Vec::new();
             for sid in row.list(column) {
                 match school_ids.get(sid) {
+                    None if school_ids.is_broken(sid) => {}
                     None => diags.error(
                         FILE,
                         here.clone(),

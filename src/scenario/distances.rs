@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{table, Applicant, School, SchoolIdx};
+use super::{table, Applicant, School, SchoolIds, SchoolIdx};
 
 /// Metres from each applicant to the schools it can reach. A missing pair
 /// means "not reachable".
@@ -33,7 +33,7 @@ pub fn load(
     dir: &Path,
     file: &str,
     schools: &[School],
-    school_ids: &HashMap<&str, SchoolIdx>,
+    school_ids: &SchoolIds,
     applicants: &[Applicant],
     diags: &mut Diagnostics,
 ) -> Option<DistanceMatrix> {
@@ -64,7 +64,7 @@ pub fn load(
             });
             let s = row.required("school_id", diags).and_then(|id| {
                 let s = school_ids.get(id).copied();
-                if s.is_none() {
+                if s.is_none() && !school_ids.is_broken(id) {
                     diags.error(file, here.clone(), format!("school_id {id:?} is not in schools.csv"));
                 }
                 s

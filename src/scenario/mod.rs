@@ -229,13 +229,17 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
         return Err(Error::Input(diags));
     }
     let policy = policy::load(dir, &mut diags);
-    let schools = schools::load(dir, policy.as_ref(), &mut diags);
-    let school_ids: HashMap<&str, SchoolIdx> = schools
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i as SchoolIdx))
-        .collect();
-    let needs_zones = policy.as_ref().is_none_or(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
+    let (schools, broken_schools) = schools::load(dir, policy.as_ref(), &mut diags);
+    let school_ids = SchoolIds {
+        valid: schools
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i as SchoolIdx))
+            .collect(),
+        broken: broken_schools,
+    };
+    // Without a usable policy the rule is unknown: read zones only if present.
+    let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
     let zones = if needs_zones {
         zones::load(dir, &schools, &school_ids, &mut diags)
     } else {
@@ -286,6 +290,26 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
         inputs,
         warnings: diags,
     })
+}
+
+/// The school ids of `schools.csv`: those of valid rows, and those of rows
+/// with errors (already reported), so that references to the latter are not
+/// reported a second time as unknown schools.
+pub struct SchoolIds<'a> {
+    valid: HashMap<&'a str, SchoolIdx>,
+    broken: std::collections::HashSet<String>,
+}
+
+impl SchoolIds<'_> {
+    /// The index of a valid school.
+    pub fn get(&self, id: &str) -> Option<&SchoolIdx> {
+        self.valid.get(id)
+    }
+
+    /// True when the id is on a row of `schools.csv` that has errors.
+    pub fn is_broken(&self, id: &str) -> bool {
+        self.broken.contains(id)
+    }
 }
 
 /// Records an error for every id that appears more than once.

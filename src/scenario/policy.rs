@@ -99,38 +99,26 @@ impl Policy {
     }
 }
 
+type SpannedMap = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+/// The known tables, read a second time with the spans of their keys.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPolicy {
-    seed: Option<Spanned<String>>,
-    rule: Option<Spanned<String>>,
-    tie_breaking: Option<Spanned<String>>,
-    groups: Option<Spanned<String>>,
-    max_private_choices: Option<Spanned<i64>>,
-    distance: Option<RawDistance>,
-    fallback: Option<RawFallback>,
-    levels: Option<BTreeMap<Spanned<String>, RawLevel>>,
+struct Tables {
+    distance: Option<SpannedMap>,
+    fallback: Option<SpannedMap>,
+    levels: Option<BTreeMap<Spanned<String>, SpannedMap>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDistance {
-    metric: Option<Spanned<String>>,
-    matrix: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFallback {
-    rule: Option<Spanned<String>>,
-    max_distance_m: Option<Spanned<f64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLevel {
-    max_class_size: Option<Spanned<i64>>,
-}
+const TOP_KEYS: &[&str] = &[
+    "seed",
+    "rule",
+    "tie_breaking",
+    "groups",
+    "max_private_choices",
+    "distance",
+    "fallback",
+    "levels",
+];
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> u64 {
@@ -172,180 +160,272 @@ pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
     parse(&text, diags)
 }
 
-/// Parses the text of a `policy.toml`.
+/// The TOML type of a value, for messages.
+fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number with a decimal point",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// Reads typed values out of a spanned TOML table, reporting each problem
+/// with its line and key.
+struct Reader<'a> {
+    text: &'a str,
+    diags: &'a mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn at(&self, span: std::ops::Range<usize>) -> Location {
+        Location::Line(line_of(self.text, span.start))
+    }
+
+    fn error(&mut self, span: std::ops::Range<usize>, message: String) {
+        let loc = self.at(span);
+        self.diags.error(FILE, loc, message);
+    }
+
+    /// Reports keys of `table` not in `known`, named `prefix.key`.
+    fn unknown_keys(&mut self, prefix: &str, table: &SpannedMap, known: &[&str]) {
+        for key in table.keys() {
+            if !known.contains(&key.get_ref().as_str()) {
+                let message = format!(
+                    "unknown key {prefix}{}; expected one of {}",
+                    key.get_ref(),
+                    known
+                        .iter()
+                        .map(|k| format!("{prefix}{k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                self.error(key.span(), message);
+            }
+        }
+    }
+
+    fn string(&mut self, table: &SpannedMap, key: &str, name: &str) -> Option<Spanned<String>> {
+        let v = table.get(key)?;
+        match v.get_ref() {
+            toml::Value::String(s) => Some(Spanned::new(v.span(), s.clone())),
+            other => {
+                let message = format!("{name} must be a string in quotes, not {}", type_name(other));
+                self.error(v.span(), message);
+                None
+            }
+        }
+    }
+
+    /// One of `allowed` (default when absent). `optimal` gets its own message.
+    fn choice(&mut self, table: &SpannedMap, key: &str, name: &str, allowed: &[&str], default: &str) -> String {
+        let Some(v) = self.string(table, key, name) else {
+            return default.to_string();
+        };
+        if allowed.contains(&v.get_ref().as_str()) {
+            return v.into_inner();
+        }
+        let message = if v.get_ref() == "optimal" {
+            format!(
+                "{name} = \"optimal\" (minimum-distance assignment) is not available in this version; use one of {}",
+                allowed.join(", ")
+            )
+        } else {
+            format!("{name} {:?} is not one of {}", v.get_ref(), allowed.join(", "))
+        };
+        self.error(v.span(), message);
+        default.to_string()
+    }
+
+    fn integer(
+        &mut self,
+        table: &SpannedMap,
+        key: &str,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let v = table.get(key)?;
+        match v.get_ref() {
+            toml::Value::Integer(i) if range.contains(i) => Some(*i),
+            toml::Value::Integer(i) => {
+                let message = format!("{name} {i} must be between {} and {}", range.start(), range.end());
+                self.error(v.span(), message);
+                None
+            }
+            other => {
+                let message = format!("{name} must be a whole number, not {}", type_name(other));
+                self.error(v.span(), message);
+                None
+            }
+        }
+    }
+
+    fn metres(&mut self, table: &SpannedMap, key: &str, name: &str) -> Option<f64> {
+        let v = table.get(key)?;
+        let value = match v.get_ref() {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            other => {
+                let message = format!("{name} must be a number of metres, not {}", type_name(other));
+                self.error(v.span(), message);
+                return None;
+            }
+        };
+        if value.is_finite() && value >= 0.0 {
+            Some(value)
+        } else {
+            self.error(v.span(), format!("{name} {value} must be a number ≥ 0"));
+            None
+        }
+    }
+}
+
+/// Parses the text of a `policy.toml`, reporting every problem found.
 pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw: RawPolicy = match toml::from_str(text) {
-        Ok(r) => r,
+    let top: SpannedMap = match toml::from_str(text) {
+        Ok(t) => t,
         Err(e) => {
             let loc = e
                 .span()
                 .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
-            diags.error(FILE, loc, e.message().trim().to_string());
+            let mut message = e.message().trim().to_string();
+            if let Some(span) = e.span().filter(|s| s.end <= text.len() && s.start < s.end) {
+                message = format!("{message} ({:?})", text[span].trim());
+            }
+            diags.error(FILE, loc, message);
             return None;
         }
     };
     let errors_before = diags.error_count();
-    let at = |s: &std::ops::Range<usize>| Location::Line(line_of(text, s.start));
+    let mut r = Reader { text, diags };
+    r.unknown_keys("", &top, TOP_KEYS);
+    let tables: Tables = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let loc = e
+                .span()
+                .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
+            r.diags.error(
+                FILE,
+                loc,
+                format!(
+                    "[distance], [fallback] and [levels.*] must be tables: {}",
+                    e.message().trim()
+                ),
+            );
+            Tables {
+                distance: None,
+                fallback: None,
+                levels: None,
+            }
+        }
+    };
 
-    let seed = match raw.seed {
+    let seed = match r.string(&top, "seed", "seed") {
         Some(s) if !s.get_ref().is_empty() => s.into_inner(),
         Some(s) => {
-            diags.error(
-                FILE,
-                at(&s.span()),
-                "seed is empty; the published lottery seed is required",
+            r.error(
+                s.span(),
+                "seed is empty; the published lottery seed is required".to_string(),
             );
             String::new()
         }
         None => {
-            diags.error(
-                FILE,
-                Location::File,
-                "seed is missing; the published lottery seed is required",
-            );
+            if !top.contains_key("seed") {
+                r.diags.error(
+                    FILE,
+                    Location::File,
+                    "seed is missing; the published lottery seed is required",
+                );
+            }
             String::new()
         }
     };
-    let choice = |diags: &mut Diagnostics,
-                  key: &str,
-                  value: Option<Spanned<String>>,
-                  allowed: &[&str],
-                  default: &str|
-     -> String {
-        match value {
-            None => default.to_string(),
-            Some(v) if allowed.contains(&v.get_ref().as_str()) => v.into_inner(),
-            Some(v) if v.get_ref() == "optimal" => {
-                diags.error(
-                    FILE,
-                    at(&v.span()),
-                    format!(
-                        "{key} = \"optimal\" (minimum-distance assignment) is not available in this version; use one of {}",
-                        allowed.join(", ")
-                    ),
-                );
-                default.to_string()
-            }
-            Some(v) => {
-                diags.error(
-                    FILE,
-                    at(&v.span()),
-                    format!("{key} {:?} is not one of {}", v.get_ref(), allowed.join(", ")),
-                );
-                default.to_string()
-            }
-        }
-    };
-    let rule = match choice(diags, "rule", raw.rule, &["zone", "nearest"], "zone").as_str() {
+    let rule = match r.choice(&top, "rule", "rule", &["zone", "nearest"], "zone").as_str() {
         "nearest" => Rule::Nearest,
         _ => Rule::Zone,
     };
-    let tie_breaking = match choice(
-        diags,
-        "tie_breaking",
-        raw.tie_breaking,
-        &["single", "multiple"],
-        "single",
-    )
-    .as_str()
+    let tie_breaking = match r
+        .choice(&top, "tie_breaking", "tie_breaking", &["single", "multiple"], "single")
+        .as_str()
     {
         "multiple" => TieBreaking::Multiple,
         _ => TieBreaking::Single,
     };
-    let groups = match choice(diags, "groups", raw.groups, &["together", "separate"], "together").as_str() {
+    let groups = match r
+        .choice(&top, "groups", "groups", &["together", "separate"], "together")
+        .as_str()
+    {
         "separate" => GroupPolicy::Separate,
         _ => GroupPolicy::Together,
     };
-    let distance = raw.distance.unwrap_or(RawDistance {
-        metric: None,
-        matrix: None,
-    });
-    let metric = match choice(
-        diags,
-        "distance.metric",
-        distance.metric,
-        &["haversine", "matrix"],
-        "haversine",
-    )
-    .as_str()
+    let max_private_choices = r
+        .integer(&top, "max_private_choices", "max_private_choices", 0..=100)
+        .map_or(2, |m| m as u32);
+
+    let distance = tables.distance.unwrap_or_default();
+    r.unknown_keys("distance.", &distance, &["metric", "matrix"]);
+    let metric = match r
+        .choice(
+            &distance,
+            "metric",
+            "distance.metric",
+            &["haversine", "matrix"],
+            "haversine",
+        )
+        .as_str()
     {
         "matrix" => DistanceMetric::Matrix,
         _ => DistanceMetric::Haversine,
     };
-    let matrix_file = distance.matrix.map_or("distances.csv".to_string(), Spanned::into_inner);
-    if matrix_file.contains('/') || matrix_file.contains('\\') || matrix_file.is_empty() {
-        diags.error(
-            FILE,
-            Location::File,
-            format!("distance.matrix {matrix_file:?} must be a file name inside the scenario folder"),
-        );
-    }
-    let fallback = raw.fallback.unwrap_or(RawFallback {
-        rule: None,
-        max_distance_m: None,
-    });
-    let fallback_rule = match choice(
-        diags,
-        "fallback.rule",
-        fallback.rule,
-        &["nearest_vacancy", "none"],
-        "nearest_vacancy",
-    )
-    .as_str()
+    let matrix_file = match r.string(&distance, "matrix", "distance.matrix") {
+        Some(m) if m.get_ref().is_empty() || m.get_ref().contains(['/', '\\']) || m.get_ref().starts_with('.') => {
+            let message = format!(
+                "distance.matrix {:?} must be a file name inside the scenario folder",
+                m.get_ref()
+            );
+            r.error(m.span(), message);
+            String::new()
+        }
+        Some(m) => m.into_inner(),
+        None => "distances.csv".to_string(),
+    };
+
+    let fallback = tables.fallback.unwrap_or_default();
+    r.unknown_keys("fallback.", &fallback, &["rule", "max_distance_m"]);
+    let fallback_rule = match r
+        .choice(
+            &fallback,
+            "rule",
+            "fallback.rule",
+            &["nearest_vacancy", "none"],
+            "nearest_vacancy",
+        )
+        .as_str()
     {
         "none" => FallbackRule::None,
         _ => FallbackRule::NearestVacancy,
     };
-    let max_distance_m = fallback.max_distance_m.and_then(|m| {
-        let v = *m.get_ref();
-        if v.is_finite() && v >= 0.0 {
-            Some(v)
-        } else {
-            diags.error(
-                FILE,
-                at(&m.span()),
-                format!("fallback.max_distance_m {v} must be a number ≥ 0"),
-            );
-            None
-        }
-    });
-    let max_private_choices = match raw.max_private_choices {
-        None => 2,
-        Some(m) if (0..=100).contains(m.get_ref()) => *m.get_ref() as u32,
-        Some(m) => {
-            diags.error(
-                FILE,
-                at(&m.span()),
-                format!("max_private_choices {} must be between 0 and 100", m.get_ref()),
-            );
-            2
-        }
-    };
+    let max_distance_m = r.metres(&fallback, "max_distance_m", "fallback.max_distance_m");
+
     let mut max_class_size = BTreeMap::from([(Level::Primary, 45), (Level::Junior, 50)]);
-    for (name, level) in raw.levels.unwrap_or_default() {
-        let Some(lvl) = Level::parse(name.get_ref()) else {
-            diags.error(
-                FILE,
-                at(&name.span()),
-                format!("levels.{} is not a level; expected primary or junior", name.get_ref()),
+    for (name, table) in tables.levels.unwrap_or_default() {
+        let Some(level) = Level::parse(name.get_ref()) else {
+            let message = format!(
+                "levels.{} is not a level; expected levels.primary or levels.junior",
+                name.get_ref()
             );
+            r.error(name.span(), message);
             continue;
         };
-        if let Some(m) = level.max_class_size {
-            if (1..=1000).contains(m.get_ref()) {
-                max_class_size.insert(lvl, *m.get_ref() as u32);
-            } else {
-                diags.error(
-                    FILE,
-                    at(&m.span()),
-                    format!(
-                        "levels.{}.max_class_size {} must be between 1 and 1000",
-                        lvl.as_str(),
-                        m.get_ref()
-                    ),
-                );
-            }
+        let prefix = format!("levels.{}.", level.as_str());
+        r.unknown_keys(&prefix, &table, &["max_class_size"]);
+        if let Some(m) = r.integer(&table, "max_class_size", &format!("{prefix}max_class_size"), 1..=1000) {
+            max_class_size.insert(level, m as u32);
         }
     }
     (diags.error_count() == errors_before).then_some(Policy {
@@ -379,6 +459,25 @@ mod tests {
         assert_eq!(e.len(), 1, "{e:?}");
         assert!(e[0].starts_with("policy.toml:3:"), "{e:?}");
         assert!(e[0].contains("colour"), "{e:?}");
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_key() {
+        let e = errors("seed = 2027\nrule = \"lottery\"\ncolour = 1\nmax_private_choices = \"two\"\n[levels.primary]\nmax_class_size = 0\n");
+        assert_eq!(e.len(), 5, "{e:?}");
+        for (line, key) in [
+            (1, "seed"),
+            (2, "rule"),
+            (3, "colour"),
+            (4, "max_private_choices"),
+            (6, "levels.primary.max_class_size"),
+        ] {
+            assert!(
+                e.iter()
+                    .any(|m| m.starts_with(&format!("policy.toml:{line}:")) && m.contains(key)),
+                "{line} {key}: {e:?}"
+            );
+        }
     }
 
     #[test]

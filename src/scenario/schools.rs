@@ -1,5 +1,8 @@
 //! `schools.csv`: one row per school and level (spec §1).
+//!
+//! Returns the valid schools and the ids of rows with errors.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::{Diagnostics, Location};
@@ -12,8 +15,9 @@ const OPTIONAL: &[&str] = &["class_cap", "reserved"];
 
 /// Reads `schools.csv`, sorted by id. Rows with errors are left out (and
 /// reported), so later checks see only well-formed schools.
-pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> Vec<School> {
+pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> (Vec<School>, HashSet<String>) {
     let mut schools = Vec::new();
+    let mut broken = HashSet::new();
     table::read(dir, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
         let errors = diags.error_count();
         let id = row.required("id", diags);
@@ -50,6 +54,7 @@ pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> Vec
         }
         let reserved = row.parse_opt::<u32>("reserved", "a whole number ≥ 0", diags);
         if diags.error_count() > errors {
+            broken.extend(id.map(str::to_string));
             return;
         }
         let (Some(id), Some(level), Some(sector), Some(lon), Some(lat), Some(classes), Ok(class_cap), Ok(reserved)) =
@@ -80,5 +85,5 @@ pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> Vec
     super::check_unique(FILE, schools.iter().map(|s| (s.id.as_str(), s.line)), diags);
     schools.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()).then(a.line.cmp(&b.line)));
     schools.dedup_by(|a, b| a.id == b.id);
-    schools
+    (schools, broken)
 }

@@ -78,12 +78,21 @@ impl<'a> Row<'a> {
 
     /// A finite coordinate within `[-limit, limit]`.
     pub fn coordinate(&self, column: &str, limit: f64, diags: &mut Diagnostics) -> Option<f64> {
-        let v: f64 = self.parse(column, "a number", diags)?;
-        if !v.is_finite() || v < -limit || v > limit {
+        let raw = self.required(column, diags)?;
+        let v: f64 = self.parse_raw(column, raw, "a number", diags)?;
+        if !v.is_finite() {
             diags.error(
                 self.file,
                 self.loc(),
-                format!("{column} {v} is out of range [-{limit}, {limit}]"),
+                format!("{column} {raw:?} is not a finite number"),
+            );
+            return None;
+        }
+        if v < -limit || v > limit {
+            diags.error(
+                self.file,
+                self.loc(),
+                format!("{column} {raw} is out of range [-{limit}, {limit}]"),
             );
             return None;
         }
@@ -141,6 +150,7 @@ pub fn read_bytes(
         return false;
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let lines = LineIndex::new(body);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -191,15 +201,20 @@ pub fn read_bytes(
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
                 if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
                     continue; // a blank line
                 }
                 if record.len() != header.len() {
+                    let hint = if record.iter().any(|c| c.contains('\n')) {
+                        " (a quote \" opened on this line is not closed, so the following lines were read into it)"
+                    } else {
+                        ""
+                    };
                     diags.error(
                         file,
                         Location::Line(line),
-                        format!("row has {} fields; the header has {}", record.len(), header.len()),
+                        format!("row has {} fields; the header has {}{hint}", record.len(), header.len()),
                     );
                     continue;
                 }
@@ -212,7 +227,7 @@ pub fn read_bytes(
                 each(&row, diags);
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 diags.error(file, Location::Line(line), csv_reason(&e));
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     break;
@@ -221,6 +236,37 @@ pub fn read_bytes(
         }
     }
     true
+}
+
+/// Physical line numbers of byte offsets. The `csv` crate's own line count
+/// is off after CRLF line ends and blank lines, so lines are counted from
+/// the bytes: a line ends at `\n`, or at a `\r` not followed by `\n`.
+struct LineIndex<'a> {
+    body: &'a [u8],
+    /// Byte offset where each line after the first starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        let mut starts = Vec::new();
+        for (i, &b) in body.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && body.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { body, starts }
+    }
+
+    /// The 1-based line of the first byte at or after `offset` that is not a
+    /// line end (a record's position can point at the end of the line before).
+    fn line_at(&self, offset: u64) -> u64 {
+        let mut at = offset as usize;
+        while at < self.body.len() && matches!(self.body[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        self.starts.partition_point(|&s| s <= at) as u64 + 1
+    }
 }
 
 fn csv_reason(e: &csv::Error) -> String {

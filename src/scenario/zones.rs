@@ -14,17 +14,12 @@ use serde_json::Value;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{Level, School, SchoolIdx, Sector, Zone};
+use super::{Level, School, SchoolIds, SchoolIdx, Sector, Zone};
 
 const FILE: &str = "zones.geojson";
 
 /// Reads `zones.geojson`; zones sorted by id.
-pub fn load(
-    dir: &Path,
-    schools: &[School],
-    school_ids: &HashMap<&str, SchoolIdx>,
-    diags: &mut Diagnostics,
-) -> Vec<Zone> {
+pub fn load(dir: &Path, schools: &[School], school_ids: &SchoolIds, diags: &mut Diagnostics) -> Vec<Zone> {
     let path = dir.join(FILE);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -45,12 +40,7 @@ pub fn load(
 }
 
 /// Parses the bytes of a `zones.geojson`.
-pub fn parse(
-    bytes: &[u8],
-    schools: &[School],
-    school_ids: &HashMap<&str, SchoolIdx>,
-    diags: &mut Diagnostics,
-) -> Vec<Zone> {
+pub fn parse(bytes: &[u8], schools: &[School], school_ids: &SchoolIds, diags: &mut Diagnostics) -> Vec<Zone> {
     if bytes.is_empty() {
         diags.error(
             FILE,
@@ -125,7 +115,7 @@ fn parse_feature(
     index: usize,
     feature: &Value,
     schools: &[School],
-    school_ids: &HashMap<&str, SchoolIdx>,
+    school_ids: &SchoolIds,
     diags: &mut Diagnostics,
 ) -> Option<Zone> {
     let props = feature.get("properties").and_then(Value::as_object);
@@ -189,6 +179,9 @@ fn parse_feature(
                     continue;
                 };
                 let Some(&si) = school_ids.get(sid) else {
+                    if school_ids.is_broken(sid) {
+                        continue;
+                    }
                     diags.error(
                         FILE,
                         here.clone(),
@@ -266,6 +259,10 @@ fn parse_geometry(geometry: Option<&Value>, here: &Location, diags: &mut Diagnos
             return None;
         }
     };
+    if polygons.is_empty() {
+        diags.error(FILE, here.clone(), "geometry has no polygons; a zone needs an area");
+        return None;
+    }
     let errors = diags.error_count();
     let mut out = Vec::new();
     for (p, rings) in polygons.iter().enumerate() {

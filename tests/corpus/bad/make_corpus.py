@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Build tests/corpus/bad/: one small broken scenario per folder.
+
+Every case starts from the valid base scenario in BASE (also written to
+`_base/`, which `tests/bad_input.rs` checks is accepted) and changes exactly
+one thing, except `three_defects`, which breaks three files at once.
+
+Usage: python3 tests/corpus/bad/make_corpus.py   (rewrites the case folders)
+
+The expected messages live in tests/bad_input.rs, not here.
+"""
+import json
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+SCHOOLS = """id,name,level,sector,lon,lat,classes,class_cap,reserved
+S1,North Primary School,primary,public,116.305,39.905,2,,
+S2,South Primary School,primary,public,116.320,39.905,1,40,
+P1,Hill Private School,primary,private,116.312,39.915,1,30,
+"""
+
+APPLICANTS = """id,level,lon,lat,household,priority,zone,private_choices,public_choices,group
+A1,primary,116.302,39.902,h1,1,,,,
+A2,primary,116.318,39.908,h2,2,,P1,,
+A3,primary,116.307,39.906,h3,,Z1,,S1,
+A4,primary,116.322,39.903,h4,1,,,S2,
+"""
+
+POLICY = """seed = "bad-input corpus base"
+rule = "zone"
+tie_breaking = "single"
+groups = "together"
+max_private_choices = 2
+
+[distance]
+metric = "haversine"
+
+[fallback]
+rule = "nearest_vacancy"
+max_distance_m = 5000
+
+[levels.primary]
+max_class_size = 45
+"""
+
+
+def square(x0, y0, x1, y1):
+    return [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
+
+
+def feature(zid, schools, coords, level="primary", gtype="Polygon"):
+    return {
+        "type": "Feature",
+        "properties": {"id": zid, "level": level, "schools": schools},
+        "geometry": {"type": gtype, "coordinates": coords},
+    }
+
+
+def zones(features):
+    """One feature per line, so a feature's line number is its index + 2."""
+    body = ",\n".join(json.dumps(f, separators=(",", ":")) for f in features)
+    return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+
+
+Z1 = square(116.300, 39.900, 116.310, 39.910)
+Z2 = square(116.315, 39.900, 116.325, 39.910)
+
+
+def base_features():
+    return [feature("Z1", ["S1"], Z1), feature("Z2", ["S2"], Z2)]
+
+
+BASE = {
+    "schools.csv": SCHOOLS,
+    "applicants.csv": APPLICANTS,
+    "policy.toml": POLICY,
+    "zones.geojson": zones(base_features()),
+}
+
+
+def replace(text, old, new):
+    assert text.count(old) == 1, (old, text)
+    return text.replace(old, new)
+
+
+def with_file(name, text):
+    return lambda files: {**files, name: text}
+
+
+def edit(name, old, new):
+    return lambda files: {**files, name: replace(files[name], old, new)}
+
+
+def without(name):
+    return lambda files: {k: v for k, v in files.items() if k != name}
+
+
+def with_zone2(**changes):
+    """The base zones with feature 1 (Z2) changed."""
+    fs = base_features()
+    for k, v in changes.items():
+        if k == "coordinates" or k == "type":
+            fs[1]["geometry"][k] = v
+        elif k == "geometry":
+            fs[1]["geometry"] = v
+        else:
+            fs[1]["properties"][k] = v
+    return with_file("zones.geojson", zones(fs))
+
+
+def chain(*fs):
+    def apply(files):
+        for f in fs:
+            files = f(files)
+        return files
+
+    return apply
+
+
+CASES = {
+    # --- schools.csv ---
+    "empty_schools_file": with_file("schools.csv", ""),
+    "bad_number_classes": edit("schools.csv", "116.320,39.905,1,40", "116.320,39.905,three,40"),
+    "negative_classes": edit("schools.csv", "116.320,39.905,1,40", "116.320,39.905,-1,40"),
+    "duplicate_school_id": edit("schools.csv", "P1,Hill", "S2,Hill"),
+    "bad_sector": edit("schools.csv", "primary,private", "primary,charter"),
+    "class_cap_zero": edit("schools.csv", "116.320,39.905,1,40", "116.320,39.905,1,0"),
+    "missing_column_classes": chain(
+        edit("schools.csv", "lat,classes,class_cap", "lat,class_cap"),
+        edit("schools.csv", "39.905,2,,", "39.905,,"),
+        edit("schools.csv", "39.905,1,40,", "39.905,40,"),
+        edit("schools.csv", "39.915,1,30,", "39.915,30,"),
+    ),
+    # --- applicants.csv ---
+    "missing_applicants_file": without("applicants.csv"),
+    "missing_column_lon": with_file(
+        "applicants.csv",
+        "\n".join(
+            ",".join(c for i, c in enumerate(line.split(",")) if i != 2)
+            for line in APPLICANTS.strip("\n").split("\n")
+        )
+        + "\n",
+    ),
+    "out_of_range_lat": edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
+    "nan_lat": edit("applicants.csv", "116.307,39.906", "116.307,NaN"),
+    "bad_number_lon": edit("applicants.csv", "116.318,39.908", "116.318°E,39.908"),
+    "duplicate_applicant_id": edit("applicants.csv", "A4,primary", "A2,primary"),
+    "empty_applicant_id": edit("applicants.csv", "A4,primary", ",primary"),
+    "bad_level": edit("applicants.csv", "A4,primary", "A4,senior"),
+    "priority_zero": edit("applicants.csv", "h4,1,", "h4,0,"),
+    "priority_not_a_number": edit("applicants.csv", "h4,1,", "h4,first,"),
+    "applicant_unknown_zone": edit("applicants.csv", ",Z1,", ",Z9,"),
+    "public_choices_unknown_school": edit("applicants.csv", ",S2,", ",S9,"),
+    "private_choices_unknown_school": edit("applicants.csv", ",P1,", ",P9,"),
+    "private_choices_public_school": edit("applicants.csv", ",P1,", ",S1,"),
+    "public_choices_private_school": edit("applicants.csv", ",S2,", ",P1,"),
+    "ragged_row": edit("applicants.csv", "h3,,Z1,,S1,", "h3,,Z1,,S1,,extra"),
+    "unclosed_quote": edit("applicants.csv", "A3,primary", 'A3,"primary'),
+    "duplicate_column": edit("applicants.csv", "public_choices,group", "public_choices,zone"),
+    "invalid_utf8_applicants": edit("applicants.csv", "h3", "h\udcb3\udcf5"),
+    # --- zones.geojson ---
+    "missing_zones_file": without("zones.geojson"),
+    "geojson_truncated": lambda files: {**files, "zones.geojson": files["zones.geojson"][:200]},
+    "geojson_not_collection": with_file(
+        "zones.geojson", json.dumps(base_features()[0], separators=(",", ":")) + "\n"
+    ),
+    "zone_unknown_school": with_zone2(schools=["S2", "S9"]),
+    "zone_private_school": with_zone2(schools=["S2", "P1"]),
+    "zone_level_mismatch": with_zone2(level="junior"),
+    "zone_missing_id": with_zone2(id=None),
+    "duplicate_zone_id": with_zone2(id="Z1"),
+    "school_in_two_zones": with_zone2(schools=["S2", "S1"]),
+    "geometry_bowtie": with_zone2(
+        coordinates=[[[116.315, 39.900], [116.325, 39.910], [116.325, 39.900], [116.315, 39.910], [116.315, 39.900]]]
+    ),
+    "ring_unclosed": with_zone2(coordinates=[Z2[0][:-1] + [[116.315, 39.901]]]),
+    "ring_too_few_positions": with_zone2(coordinates=[[[116.315, 39.900], [116.325, 39.900], [116.315, 39.900]]]),
+    "geometry_point": with_zone2(geometry={"type": "Point", "coordinates": [116.32, 39.905]}),
+    "ring_out_of_range": with_zone2(coordinates=[[[116.315, 39.900], [116.325, 39.900], [116.325, 99.0], [116.315, 39.900]]]),
+    # --- policy.toml ---
+    "policy_unknown_key": edit("policy.toml", "max_private_choices = 2\n", "max_private_choices = 2\ncolour = \"red\"\n"),
+    "policy_bad_rule": edit("policy.toml", 'rule = "zone"', 'rule = "lottery"'),
+    "policy_rule_optimal": edit("policy.toml", 'rule = "zone"', 'rule = "optimal"'),
+    "policy_syntax_error": edit("policy.toml", 'tie_breaking = "single"', 'tie_breaking = "single'),
+    "policy_missing_seed": edit("policy.toml", 'seed = "bad-input corpus base"\n', ""),
+    "policy_wrong_type": edit("policy.toml", "max_private_choices = 2", 'max_private_choices = "two"'),
+    "policy_class_size_zero": edit("policy.toml", "max_class_size = 45", "max_class_size = 0"),
+    "policy_missing_file": without("policy.toml"),
+    "policy_duplicate_key": edit("policy.toml", 'groups = "together"\n', 'groups = "together"\ngroups = "separate"\n'),
+    "policy_seed_not_string": edit("policy.toml", 'seed = "bad-input corpus base"', "seed = 2027"),
+    "policy_fallback_optimal": edit("policy.toml", 'rule = "nearest_vacancy"', 'rule = "optimal"'),
+    "policy_negative_max_distance": edit("policy.toml", "max_distance_m = 5000", "max_distance_m = -5"),
+    "policy_unknown_level": edit("policy.toml", "[levels.primary]", "[levels.senior]"),
+    "policy_empty_file": with_file("policy.toml", ""),
+    "matrix_file_missing": edit("policy.toml", 'metric = "haversine"', 'metric = "matrix"'),
+    "geometry_hole_outside": with_zone2(coordinates=Z2 + square(116.400, 39.900, 116.410, 39.910)),
+    # --- known loader bugs (tests/bad_input.rs: KNOWN_BUGS) ---
+    "crlf_line_endings": chain(
+        edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
+        lambda files: {**files, "applicants.csv": files["applicants.csv"].replace("\n", "\r\n")},
+    ),
+    "blank_line_before_row": edit("applicants.csv", "A3,primary,116.307,39.906", "\nA3,primary,116.307,91.2"),
+    "policy_error_hides_others": chain(
+        edit("policy.toml", 'rule = "zone"', 'rule = "lottery"'),
+        edit("policy.toml", "max_private_choices = 2\n", "max_private_choices = 2\ncolour = \"red\"\n"),
+    ),
+    # variant of the base that is valid: rule "nearest", no zones.geojson, no zone column values
+    "policy_error_nearest_no_zones": chain(
+        edit("policy.toml", 'rule = "zone"', 'rule = "nearest"'),
+        without("zones.geojson"),
+        edit("applicants.csv", ",Z1,", ",,"),
+        edit("policy.toml", "max_private_choices = 2\n", "max_private_choices = 2\ncolour = \"red\"\n"),
+    ),
+    "policy_matrix_path": edit("policy.toml", 'metric = "haversine"\n', 'metric = "haversine"\nmatrix = "../distances.csv"\n'),
+    "empty_multipolygon": with_zone2(geometry={"type": "MultiPolygon", "coordinates": []}),
+    # --- three files at once (tests/bad_input.rs: check_lists_every_problem) ---
+    "three_defects": chain(
+        edit("schools.csv", "116.320,39.905,1,40", "116.320,39.905,1,0"),
+        edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
+        edit("policy.toml", "max_private_choices = 2\n", "max_private_choices = 2\ncolour = \"red\"\n"),
+    ),
+}
+
+
+def write(folder, files):
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    for name, text in files.items():
+        data = text.encode("utf-8", "surrogateescape")
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+
+
+def main():
+    write(os.path.join(HERE, "_base"), BASE)
+    for case, change in CASES.items():
+        files = change(dict(BASE))
+        assert files != BASE, case
+        write(os.path.join(HERE, case), files)
+
+
+if __name__ == "__main__":
+    main()
