@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn catchment(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_catchment")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_catchment"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn demo() -> PathBuf {
@@ -15,7 +18,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const OUTPUTS: [&str; 5] = ["assignments.csv", "schools.csv", "lottery.csv", "summary.json", "manifest.json"];
+const OUTPUTS: [&str; 5] = [
+    "assignments.csv",
+    "schools.csv",
+    "lottery.csv",
+    "summary.json",
+    "manifest.json",
+];
 
 #[test]
 fn demo_run_verify_and_tamper() {
@@ -27,7 +36,10 @@ fn demo_run_verify_and_tamper() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     // No temporary folder is left beside the run.
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 
     let o = catchment(&["verify", demo().to_str().unwrap(), out.to_str().unwrap()]);
@@ -49,7 +61,11 @@ fn demo_run_verify_and_tamper() {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let o = catchment(&["verify", demo().to_str().unwrap(), out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("assignments.csv: file on disk"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("assignments.csv: file on disk"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -74,7 +90,7 @@ fn demo_outputs_are_sane() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for cmd in ["run", "check", "verify"] {
+    for cmd in ["run", "check", "verify", "generate"] {
         let o = catchment(&[cmd, "--help"]);
         assert!(o.status.success());
         assert!(text(&o.stdout).contains("Example:"), "{cmd}");
