@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use crate::classes;
 use crate::distance::Distances;
 use crate::error::{Diagnostics, Location};
-use crate::geo_index::ZoneIndex;
+use crate::geo_index::{Located, ZoneIndex};
 use crate::lottery::{Key, Ticket};
 use crate::matching::UnitIdx;
 use crate::scenario::{AppIdx, Rule, Scenario, SchoolIdx, ZoneIdx};
 use crate::stages::{self, fallback::Reason, Context, Draw, StageResult, Unit};
+use rayon::prelude::*;
 
 /// The stage that placed an applicant, or `Unplaced`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,18 +135,28 @@ pub fn locate_zones(scenario: &Scenario) -> (Vec<Option<ZoneIdx>>, Diagnostics) 
     let mut overlaps: BTreeMap<(ZoneIdx, ZoneIdx), (usize, u64)> = BTreeMap::new();
     let mut outside = (0usize, 0u64);
     let mut stray_choice = (0usize, 0u64);
+    // Point-in-zone lookups are independent: run them in parallel, then
+    // count overlaps and strays in applicant order.
+    let found: Vec<Option<Located>> = scenario
+        .applicants
+        .par_iter()
+        .map(|a| a.zone.is_none().then(|| index.locate(a.level, a.lon, a.lat)))
+        .collect();
     let zone_of: Vec<Option<ZoneIdx>> = scenario
         .applicants
         .iter()
-        .map(|a| {
-            let zone = a.zone.or_else(|| {
-                let found = index.locate(a.level, a.lon, a.lat);
-                if let (Some(z), Some(&other)) = (found.zone, found.also.first()) {
-                    let e = overlaps.entry((z, other)).or_insert((0, a.line));
-                    e.0 += 1;
+        .zip(found)
+        .map(|(a, found)| {
+            let zone = match found {
+                None => a.zone,
+                Some(found) => {
+                    if let (Some(z), Some(&other)) = (found.zone, found.also.first()) {
+                        let e = overlaps.entry((z, other)).or_insert((0, a.line));
+                        e.0 += 1;
+                    }
+                    found.zone
                 }
-                found.zone
-            });
+            };
             match zone {
                 None => bump(&mut outside, a.line),
                 Some(z) => {

@@ -97,3 +97,20 @@ fn every_command_has_help_with_an_example() {
     }
     assert_eq!(catchment(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn outputs_do_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("run{threads}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_catchment"))
+            .args(["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        runs.push(OUTPUTS.map(|f| std::fs::read(out.join(f)).unwrap()));
+    }
+    assert!(runs[0] == runs[1], "outputs differ between 1 and 2 threads");
+}
