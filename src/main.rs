@@ -38,7 +38,9 @@ enum Command {
     },
     /// Write a synthetic scenario (clustered city, tiled zones, tiers,
     /// twins, private choices) for tests and benchmarks.
-    #[command(after_help = "Example:\n  catchment generate --applicants 20000 --schools 60 --private 4 --seed 1 --out /tmp/district")]
+    #[command(
+        after_help = "Example:\n  catchment generate --applicants 20000 --schools 60 --private 4 --seed 1 --out /tmp/district"
+    )]
     Generate {
         /// Applicants, both levels together.
         #[arg(long, default_value_t = 20_000)]
@@ -157,7 +159,10 @@ fn run(command: Command) -> Result<(), Error> {
                 rule,
             };
             catchment::synth::write_scenario(&params, &out).map_err(|e| Error::io(&out, e))?;
-            println!("wrote {}: {applicants} applicants, {schools} public and {private} private schools", out.display());
+            println!(
+                "wrote {}: {applicants} applicants, {schools} public and {private} private schools",
+                out.display()
+            );
             Ok(())
         }
         Command::Verify { scenario, run } => {

@@ -131,31 +131,18 @@ fn line_of(text: &str, offset: usize) -> u64 {
 
 /// Reads and validates `policy.toml`; `None` when it cannot be used.
 pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
-    let path = dir.join(FILE);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) if bytes.is_empty() => {
-            diags.error(
-                FILE,
-                Location::File,
-                "file is empty; expected at least `seed` and `rule`",
-            );
-            return None;
-        }
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => {
-                diags.error(FILE, Location::File, "file is not valid UTF-8");
-                return None;
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            diags.error(FILE, Location::File, "file is missing");
-            return None;
-        }
-        Err(e) => {
-            diags.error(FILE, Location::File, format!("cannot be read: {e}"));
-            return None;
-        }
+    let bytes = super::table::read_input(dir, FILE, "", diags)?;
+    if bytes.is_empty() {
+        diags.error(
+            FILE,
+            Location::File,
+            "file is empty; expected at least `seed` and `rule`",
+        );
+        return None;
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        diags.error(FILE, Location::File, "file is not valid UTF-8");
+        return None;
     };
     parse(&text, diags)
 }

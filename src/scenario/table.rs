@@ -121,19 +121,26 @@ pub fn read(
     diags: &mut Diagnostics,
     mut each: impl FnMut(&Row, &mut Diagnostics),
 ) -> bool {
-    let path = dir.join(file);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let Some(bytes) = read_input(dir, file, "", diags) else {
+        return false;
+    };
+    read_bytes(&bytes, file, required, optional, diags, &mut each)
+}
+
+/// Reads `dir/file`, or records why it cannot be read (`missing_hint` is
+/// added to the "file is missing" message).
+pub fn read_input(dir: &Path, file: &str, missing_hint: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    match std::fs::read(dir.join(file)) {
+        Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            diags.error(file, Location::File, "file is missing");
-            return false;
+            diags.error(file, Location::File, format!("file is missing{missing_hint}"));
+            None
         }
         Err(e) => {
             diags.error(file, Location::File, format!("cannot be read: {e}"));
-            return false;
+            None
         }
-    };
-    read_bytes(&bytes, file, required, optional, diags, &mut each)
+    }
 }
 
 /// Like [`read`] over bytes already in memory.

@@ -20,21 +20,8 @@ const FILE: &str = "zones.geojson";
 
 /// Reads `zones.geojson`; zones sorted by id.
 pub fn load(dir: &Path, schools: &[School], school_ids: &SchoolIds, diags: &mut Diagnostics) -> Vec<Zone> {
-    let path = dir.join(FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            diags.error(
-                FILE,
-                Location::File,
-                "file is missing; rule \"zone\" needs catchment zones",
-            );
-            return Vec::new();
-        }
-        Err(e) => {
-            diags.error(FILE, Location::File, format!("cannot be read: {e}"));
-            return Vec::new();
-        }
+    let Some(bytes) = super::table::read_input(dir, FILE, "; rule \"zone\" needs catchment zones", diags) else {
+        return Vec::new();
     };
     parse(&bytes, schools, school_ids, diags)
 }
