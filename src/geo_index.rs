@@ -34,13 +34,6 @@ pub struct Located {
     pub also: Vec<ZoneIdx>,
 }
 
-fn level_slot(level: Level) -> usize {
-    match level {
-        Level::Primary => 0,
-        Level::Junior => 1,
-    }
-}
-
 impl<'a> ZoneIndex<'a> {
     /// Bulk-loads the envelopes of all zones.
     pub fn new(zones: &'a [Zone]) -> Self {
@@ -48,7 +41,7 @@ impl<'a> ZoneIndex<'a> {
         for (i, z) in zones.iter().enumerate() {
             if let Some(r) = z.area.bounding_rect() {
                 let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                boxes[level_slot(z.level)].push(GeomWithData::new(rect, i as ZoneIdx));
+                boxes[z.level.index()].push(GeomWithData::new(rect, i as ZoneIdx));
             }
         }
         let [p, j] = boxes;
@@ -61,7 +54,7 @@ impl<'a> ZoneIndex<'a> {
     /// The zones of `level` covering the point `(lon, lat)`.
     pub fn locate(&self, level: Level, lon: f64, lat: f64) -> Located {
         let point = Point::new(lon, lat);
-        let mut hits: Vec<ZoneIdx> = self.trees[level_slot(level)]
+        let mut hits: Vec<ZoneIdx> = self.trees[level.index()]
             .locate_in_envelope_intersecting(&AABB::from_point([lon, lat]))
             .map(|b| b.data)
             .filter(|&z| self.zones[z as usize].area.intersects(&point))

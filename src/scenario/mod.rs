@@ -52,6 +52,14 @@ impl Level {
         }
     }
 
+    /// 0 for primary, 1 for junior: the slot of per-level arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Level::Primary => 0,
+            Level::Junior => 1,
+        }
+    }
+
     /// Parses `primary` or `junior`.
     pub fn parse(s: &str) -> Option<Level> {
         match s {

@@ -7,7 +7,7 @@
 
 use crate::lottery;
 use crate::matching::UnitIdx;
-use crate::scenario::{FallbackRule, Level, Sector};
+use crate::scenario::{FallbackRule, Sector};
 
 use super::nearest::{walk, PublicSchools};
 use super::{Context, Draw, Placed, StageResult};
@@ -65,7 +65,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
         let mut free_by_level = [0u64; 2];
         for (i, s) in ctx.scenario.schools.iter().enumerate() {
             if s.sector == Sector::Public {
-                free_by_level[slot(s.level)] += u64::from(seats[i]);
+                free_by_level[s.level.index()] += u64::from(seats[i]);
             }
         }
         let limit = policy.max_distance_m.unwrap_or(f64::INFINITY);
@@ -73,7 +73,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
             let unit = &ctx.units[u as usize];
             let key = (unit.priority, unit.public_ticket);
             let size = unit.size();
-            let free = &mut free_by_level[slot(unit.level)];
+            let free = &mut free_by_level[unit.level.index()];
             if *free == 0 {
                 entries.push((u, key, false));
                 unplaced.push((u, Reason::NoCapacity));
@@ -106,11 +106,4 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
         entries,
     });
     FallbackResult { stage, unplaced }
-}
-
-fn slot(level: Level) -> usize {
-    match level {
-        Level::Primary => 0,
-        Level::Junior => 1,
-    }
 }

@@ -32,21 +32,14 @@ impl PublicSchools {
     }
 
     fn tree(&self, level: Level) -> &RTree<SchoolPoint> {
-        match level {
-            Level::Primary => &self.trees[0],
-            Level::Junior => &self.trees[1],
-        }
+        &self.trees[level.index()]
     }
 
     /// Removes a school (it has no seat left).
     pub fn remove(&mut self, ctx: &Context, school: SchoolIdx) {
         let s = ctx.scenario.school(school);
-        let slot = match s.level {
-            Level::Primary => 0,
-            Level::Junior => 1,
-        };
         let point = SchoolPoint::new(crate::geo_index::unit_vector(s.lon, s.lat), school);
-        self.trees[slot].remove(&point);
+        self.trees[s.level.index()].remove(&point);
     }
 }
 
