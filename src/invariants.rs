@@ -40,6 +40,8 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Vec<String> {
         units: &outcome.units,
         zone_of: &outcome.zone_of,
         distances: Distances::new(scenario),
+        seed: &scenario.policy.seed,
+        tie_breaking: scenario.policy.tie_breaking,
     };
     let seed = &scenario.policy.seed;
     check_stable(

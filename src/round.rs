@@ -14,7 +14,7 @@ use crate::error::{Diagnostics, Location};
 use crate::geo_index::{Located, ZoneIndex};
 use crate::lottery::{Key, Ticket};
 use crate::matching::UnitIdx;
-use crate::scenario::{AppIdx, Rule, Scenario, SchoolIdx, ZoneIdx};
+use crate::scenario::{AppIdx, Rule, Scenario, SchoolIdx, TieBreaking, ZoneIdx};
 use crate::stages::{self, fallback::Reason, Context, Draw, StageResult, Unit};
 use rayon::prelude::*;
 
@@ -230,26 +230,51 @@ fn check_groups(scenario: &Scenario, units: &[Unit], zone_of: &[Option<ZoneIdx>]
     }
 }
 
+/// What a round needs that does not depend on the seed: each applicant's
+/// zone (the point-in-zone lookups), and the warnings found on the way.
+/// Computed once and reused by every trial of `odds`.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Each applicant's zone under rule `zone`.
+    pub zone_of: Vec<Option<ZoneIdx>>,
+    /// Warnings: zone overlaps, homes in no zone, stray choices, groups whose
+    /// members differ.
+    pub warnings: Diagnostics,
+}
+
+/// Locates zones and checks groups.
+pub fn prepare(scenario: &Scenario) -> Prepared {
+    let (zone_of, mut warnings) = locate_zones(scenario);
+    let units = stages::form_units(scenario, &scenario.policy.seed);
+    check_groups(scenario, &units, &zone_of, &mut warnings);
+    Prepared { zone_of, warnings }
+}
+
 /// Warnings about a scenario that only show when preparing a round: zone
 /// overlaps, homes in no zone, choices outside the zone, groups whose
 /// members differ.
 pub fn prepare_warnings(scenario: &Scenario) -> Diagnostics {
-    let (zone_of, mut warnings) = locate_zones(scenario);
-    let units = stages::form_units(scenario);
-    check_groups(scenario, &units, &zone_of, &mut warnings);
-    warnings
+    prepare(scenario).warnings
 }
 
-/// Runs the round.
+/// Runs the round with the scenario's seed and policy.
 pub fn run(scenario: &Scenario) -> Outcome {
-    let (zone_of, mut warnings) = locate_zones(scenario);
-    let units = stages::form_units(scenario);
-    check_groups(scenario, &units, &zone_of, &mut warnings);
+    let prepared = prepare(scenario);
+    run_prepared(scenario, &prepared, &scenario.policy.seed, scenario.policy.tie_breaking)
+}
+
+/// Runs the round on prepared data with a given seed and tie-breaking
+/// (the policy's, or another for `odds` and its comparison).
+pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_breaking: TieBreaking) -> Outcome {
+    let units = stages::form_units(scenario, seed);
+    let zone_of = &prepared.zone_of;
     let ctx = Context {
         scenario,
         units: &units,
-        zone_of: &zone_of,
+        zone_of,
         distances: Distances::new(scenario),
+        seed,
+        tie_breaking,
     };
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
     let everyone: Vec<UnitIdx> = (0..units.len() as UnitIdx).collect();
@@ -267,7 +292,7 @@ pub fn run(scenario: &Scenario) -> Outcome {
         placements: Vec::with_capacity(scenario.applicants.len()),
         draws: Vec::new(),
         schools: vec![SchoolResult::default(); scenario.schools.len()],
-        warnings,
+        warnings: prepared.warnings.clone(),
         units: Vec::new(),
     };
     let mut by_applicant: Vec<Option<Placement>> = vec![None; scenario.applicants.len()];

@@ -46,9 +46,9 @@ impl Unit {
 
 /// Forms units: groups of the same level drawn together under
 /// `groups = "together"` (a one-member group is a plain applicant), every
-/// applicant alone otherwise. Units are ordered by representative id.
-pub fn form_units(scenario: &Scenario) -> Vec<Unit> {
-    let seed = &scenario.policy.seed;
+/// applicant alone otherwise. Units are ordered by representative id; their
+/// `public` tickets are drawn with `seed`.
+pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
     let mut groups: BTreeMap<(Level, &str), Vec<AppIdx>> = BTreeMap::new();
     let mut units = Vec::new();
     for (i, a) in scenario.applicants.iter().enumerate() {
@@ -99,6 +99,10 @@ pub struct Context<'a> {
     pub zone_of: &'a [Option<ZoneIdx>],
     /// The distance metric.
     pub distances: Distances<'a>,
+    /// The lottery seed of this round.
+    pub seed: &'a str,
+    /// Single or multiple tie-breaking in stage 2.
+    pub tie_breaking: TieBreaking,
 }
 
 impl Context<'_> {
@@ -111,10 +115,10 @@ impl Context<'_> {
     /// tie-breaking policy.
     pub fn public_key(&self, unit: UnitIdx, school: SchoolIdx) -> Key {
         let u = &self.units[unit as usize];
-        let ticket = match self.scenario.policy.tie_breaking {
+        let ticket = match self.tie_breaking {
             TieBreaking::Single => u.public_ticket,
             TieBreaking::Multiple => lottery::ticket(
-                &self.scenario.policy.seed,
+                self.seed,
                 &lottery::public_label(Some(&self.scenario.school(school).id)),
                 &u.draw_id,
             ),
@@ -124,7 +128,7 @@ impl Context<'_> {
 
     /// The draw label of a public school in stage 2.
     pub fn public_label(&self, school: SchoolIdx) -> String {
-        match self.scenario.policy.tie_breaking {
+        match self.tie_breaking {
             TieBreaking::Single => lottery::public_label(None),
             TieBreaking::Multiple => lottery::public_label(Some(&self.scenario.school(school).id)),
         }

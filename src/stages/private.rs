@@ -21,7 +21,7 @@ pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
 /// Runs the private lottery over `units`; `seats` are the private schools'
 /// seats and are reduced by the admissions.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
-    let seed = &ctx.scenario.policy.seed;
+    let seed = ctx.seed;
     let (participants, others): (Vec<UnitIdx>, Vec<UnitIdx>) =
         units.iter().partition(|&&u| !preferences(ctx, u).is_empty());
     let prefs: Vec<Vec<SchoolIdx>> = participants.iter().map(|&u| preferences(ctx, u)).collect();
