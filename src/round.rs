@@ -360,10 +360,10 @@ fn record(
     for draw in &result.draws {
         if let Some(s) = draw.school {
             let school = &mut outcome.schools[s as usize];
-            for &(u, key, admitted) in &draw.entries {
-                school.applicants += ctx.units[u as usize].size();
-                if admitted {
-                    school.cutoff = school.cutoff.max(Some(key));
+            for e in &draw.entries {
+                school.applicants += ctx.units[e.unit as usize].size();
+                if e.admitted {
+                    school.cutoff = school.cutoff.max(Some(e.key));
                 } else {
                     school.oversubscribed = true;
                 }

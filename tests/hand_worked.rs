@@ -41,7 +41,10 @@ impl Round {
         std::fs::write(dir.join("applicants.csv"), applicants).unwrap();
         std::fs::write(
             dir.join("zones.geojson"),
-            format!("{{\"type\":\"FeatureCollection\",\"features\":[{}]}}", zones.join(",\n")),
+            format!(
+                "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
+                zones.join(",\n")
+            ),
         )
         .unwrap();
         std::fs::write(dir.join("policy.toml"), policy).unwrap();
@@ -56,7 +59,10 @@ impl Round {
     fn of(&self, id: &str) -> (String, Stage) {
         let i = self.scenario.applicant_index(id).unwrap() as usize;
         let p = &self.outcome.placements[i];
-        (p.school.map_or(String::new(), |s| self.scenario.school(s).id.clone()), p.stage)
+        (
+            p.school.map_or(String::new(), |s| self.scenario.school(s).id.clone()),
+            p.stage,
+        )
     }
 
     fn reason(&self, id: &str) -> Option<&'static str> {
@@ -137,13 +143,16 @@ fn multi_school_zone_stable_matching_by_hand() {
     assert_eq!(r.of("b3"), placed("Z", Stage::Zone));
     assert_eq!(r.of("b4"), placed("Y", Stage::Zone));
     assert_eq!(r.of("b2"), placed("F", Stage::Fallback));
-    // The transcript lists b2 at every zone school it proposed to, not admitted.
+    // The transcript lists b2 at every zone school it proposed to, in the
+    // order of its list (Y, X, Z), turned away by each; each school had 1 seat.
     let lottery = r.file("lottery.csv");
-    for school in ["X", "Y", "Z"] {
-        assert!(
-            lottery.lines().any(|l| l.starts_with(&format!("public,{school},b2,2,")) && l.ends_with(",false")),
-            "{lottery}"
-        );
+    for (school, choice) in [("Y", "1"), ("X", "2"), ("Z", "3")] {
+        let row = lottery
+            .lines()
+            .find(|l| l.starts_with(&format!("public,{school},b2,2,")))
+            .unwrap_or_else(|| panic!("{lottery}"));
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(&fields[6..], ["false", "1", choice, "b2"], "{row}");
     }
 }
 
@@ -201,11 +210,28 @@ fn twins_with_one_seat_left_are_skipped_together_and_placed_together() {
     // Both twins drawn with the group ticket 51526e8b…, turned away at T.
     let lottery = r.file("lottery.csv");
     for twin in ["d2", "d3"] {
-        assert!(lottery.contains(&format!("public,T,{twin},2,51526e8b1c0ecb00")), "{lottery}");
+        assert!(
+            lottery.contains(&format!("public,T,{twin},2,51526e8b1c0ecb00")),
+            "{lottery}"
+        );
     }
-    assert!(lottery.lines().filter(|l| l.starts_with("public,T,d2,") || l.starts_with("public,T,d3,")).all(|l| l.ends_with(",false")));
+    let twins_at_t: Vec<&str> = lottery
+        .lines()
+        .filter(|l| l.starts_with("public,T,d2,") || l.starts_with("public,T,d3,"))
+        .collect();
+    assert_eq!(twins_at_t.len(), 2);
+    for row in twins_at_t {
+        // Turned away at T (2 seats), their first choice, drawn as group:g.
+        assert!(row.ends_with(",false,2,1,group:g"), "{row}");
+    }
     // Separate: the same twins are drawn alone and one of them gets the seat.
-    let r = Round::new(dir.path(), schools, applicants, &zones, &policy("").replace("together", "separate"));
+    let r = Round::new(
+        dir.path(),
+        schools,
+        applicants,
+        &zones,
+        &policy("").replace("together", "separate"),
+    );
     let at_t = ["d2", "d3"].iter().filter(|id| r.of(id).0 == "T").count();
     assert_eq!(at_t, 1);
     assert_eq!(r.of("d4").0, "U");
@@ -226,28 +252,60 @@ fn fallback_serves_in_priority_then_ticket_order() {
         e4,primary,116.400,39.900\n";
     let zones = [square("Z", "primary", &["V", "W"], 116.50, 39.90, 0.01)];
     // Within 2 km only V: e4 and e3 get it; W has a seat but is too far.
-    let r = Round::new(dir.path(), schools, applicants, &zones, &policy("[fallback]\nmax_distance_m = 2000\n"));
+    let r = Round::new(
+        dir.path(),
+        schools,
+        applicants,
+        &zones,
+        &policy("[fallback]\nmax_distance_m = 2000\n"),
+    );
     assert_eq!(r.of("e4"), placed("V", Stage::Fallback));
     assert_eq!(r.of("e3"), placed("V", Stage::Fallback));
     assert_eq!(r.reason("e1"), Some("no_seat_within_limit"));
     assert_eq!(r.reason("e2"), Some("no_seat_within_limit"));
     // Within 5 km: e1 also gets W, and then no seat is left for e2.
-    let r = Round::new(dir.path(), schools, applicants, &zones, &policy("[fallback]\nmax_distance_m = 5000\n"));
+    let r = Round::new(
+        dir.path(),
+        schools,
+        applicants,
+        &zones,
+        &policy("[fallback]\nmax_distance_m = 5000\n"),
+    );
     assert_eq!(r.of("e1"), placed("W", Stage::Fallback));
     assert_eq!(r.reason("e2"), Some("no_capacity"));
     // A tier-1 applicant is served before a better ticket in tier 2.
-    let tiers = applicants.replace("e2,primary,116.400,39.900", "e2,primary,116.400,39.900,1").replace("id,level,lon,lat\n", "id,level,lon,lat,priority\n");
+    let tiers = applicants
+        .replace("e2,primary,116.400,39.900", "e2,primary,116.400,39.900,1")
+        .replace("id,level,lon,lat\n", "id,level,lon,lat,priority\n");
     let tiers = tiers
         .lines()
-        .map(|l| if l.starts_with("id") || l.ends_with(",1") { l.to_string() } else { format!("{l},2") })
+        .map(|l| {
+            if l.starts_with("id") || l.ends_with(",1") {
+                l.to_string()
+            } else {
+                format!("{l},2")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
-    let r = Round::new(dir.path(), schools, &tiers, &zones, &policy("[fallback]\nmax_distance_m = 2000\n"));
+    let r = Round::new(
+        dir.path(),
+        schools,
+        &tiers,
+        &zones,
+        &policy("[fallback]\nmax_distance_m = 2000\n"),
+    );
     assert_eq!(r.of("e2"), placed("V", Stage::Fallback));
     assert_eq!(r.of("e4"), placed("V", Stage::Fallback));
     assert_eq!(r.reason("e3"), Some("no_seat_within_limit"));
     // With fallback none nobody is placed by the district.
-    let r = Round::new(dir.path(), schools, applicants, &zones, &policy("[fallback]\nrule = \"none\"\n"));
+    let r = Round::new(
+        dir.path(),
+        schools,
+        applicants,
+        &zones,
+        &policy("[fallback]\nrule = \"none\"\n"),
+    );
     assert_eq!(r.reason("e1"), Some("fallback_none"));
 }
 
@@ -258,7 +316,12 @@ fn ninety_one_pupils_cap_45_form_three_classes() {
     let schools = "id,name,level,sector,lon,lat,classes\nC,C,primary,public,116.405,39.905,3\n";
     let mut applicants = String::from("id,level,lon,lat,priority\n");
     for i in 0..91 {
-        applicants.push_str(&format!("k{i:02},primary,116.40{},39.90{},{}\n", i % 10, i % 7, 1 + i % 3));
+        applicants.push_str(&format!(
+            "k{i:02},primary,116.40{},39.90{},{}\n",
+            i % 10,
+            i % 7,
+            1 + i % 3
+        ));
     }
     let zones = [square("ZC", "primary", &["C"], 116.40, 39.90, 0.01)];
     let r = Round::new(dir.path(), schools, &applicants, &zones, &policy(""));
@@ -268,5 +331,8 @@ fn ninety_one_pupils_cap_45_form_three_classes() {
     }
     assert_eq!(sizes, [31, 30, 30]);
     let row = r.file("schools.csv").lines().nth(1).unwrap().to_string();
-    assert!(row.starts_with("C,C,primary,public,3,45,135,91,91,0,3,31,44,false,,"), "{row}");
+    assert!(
+        row.starts_with("C,C,primary,public,3,45,135,91,91,0,3,31,44,false,,"),
+        "{row}"
+    );
 }

@@ -17,7 +17,7 @@ use crate::round::Outcome;
 use crate::scenario::Scenario;
 
 pub use summary::summary_json;
-pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER};
+pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {

@@ -3,8 +3,10 @@
 use crate::round::{Outcome, Stage};
 use crate::scenario::Scenario;
 
-/// Header of `assignments.csv` (spec §6).
-pub const ASSIGNMENTS_HEADER: [&str; 10] = [
+/// Header of `assignments.csv`: the spec's ten columns (§6), then
+/// `zone_source`: `registry` when the zone came from the applicant's `zone`
+/// column, `home` when from the point-in-zone lookup, empty without a zone.
+pub const ASSIGNMENTS_HEADER: [&str; 11] = [
     "applicant_id",
     "level",
     "school_id",
@@ -15,6 +17,7 @@ pub const ASSIGNMENTS_HEADER: [&str; 10] = [
     "ticket",
     "class_no",
     "reason",
+    "zone_source",
 ];
 
 fn writer() -> csv::Writer<Vec<u8>> {
@@ -49,6 +52,11 @@ pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             &p.ticket.to_hex(),
             &p.class_no.map_or(String::new(), |c| c.to_string()),
             p.reason.map_or("", |r| r.as_str()),
+            match (zone, a.zone) {
+                ("", _) => "",
+                (_, Some(_)) => "registry",
+                (_, None) => "home",
+            },
         ])
         .expect("in memory");
     }
@@ -109,21 +117,29 @@ fn stage_rank(stage: Stage) -> u8 {
     }
 }
 
+/// Header of `lottery.csv`: the spec's seven columns, then `seats` (seats at
+/// the start of the draw), `choice` (the school's place on the applicant's
+/// list; empty in the fallback) and `draw_id` (the id the ticket was drawn
+/// for: the applicant id, or `group:<id>`).
+pub const LOTTERY_HEADER: [&str; 10] = [
+    "label",
+    "school_id",
+    "applicant_id",
+    "priority",
+    "ticket",
+    "rank",
+    "admitted",
+    "seats",
+    "choice",
+    "draw_id",
+];
+
 /// Every draw: for each school and label, every applicant who applied, in
-/// (priority, ticket) order; then the district-wide fallback order (empty
-/// `school_id`). `priority` is the one drawn with (a group's best).
+/// (priority, ticket) order; then the district-wide fallback order per level
+/// (empty `school_id`). `priority` is the one drawn with (a group's best).
 pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     let mut w = writer();
-    w.write_record([
-        "label",
-        "school_id",
-        "applicant_id",
-        "priority",
-        "ticket",
-        "rank",
-        "admitted",
-    ])
-    .expect("in memory");
+    w.write_record(LOTTERY_HEADER).expect("in memory");
     let mut draws: Vec<_> = outcome.draws.iter().collect();
     draws.sort_by_key(|d| {
         (
@@ -133,19 +149,25 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     });
     for d in draws {
         let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
+        let seats = d.draw.seats.to_string();
         let mut rank = 0u32;
-        for &(u, key, admitted) in &d.draw.entries {
-            let ticket = key.1.to_hex();
-            for &m in &outcome.units[u as usize].members {
+        for e in &d.draw.entries {
+            let unit = &outcome.units[e.unit as usize];
+            let ticket = e.key.1.to_hex();
+            let choice = e.choice.map_or(String::new(), |c| c.to_string());
+            for &m in &unit.members {
                 rank += 1;
                 w.write_record([
                     d.draw.label.as_str(),
                     school,
                     scenario.applicant(m).id.as_str(),
-                    &key.0.to_string(),
+                    &e.key.0.to_string(),
                     &ticket,
                     &rank.to_string(),
-                    if admitted { "true" } else { "false" },
+                    if e.admitted { "true" } else { "false" },
+                    &seats,
+                    &choice,
+                    unit.draw_id.as_str(),
                 ])
                 .expect("in memory");
             }

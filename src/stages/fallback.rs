@@ -7,10 +7,10 @@
 
 use crate::lottery;
 use crate::matching::UnitIdx;
-use crate::scenario::{FallbackRule, Sector};
+use crate::scenario::{FallbackRule, Level, Sector};
 
 use super::nearest::{walk, PublicSchools};
-use super::{Context, Draw, Placed, StageResult};
+use super::{Context, Draw, DrawEntry, Placed, StageResult};
 
 /// Why an applicant ends the round without a seat (spec §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,20 +54,21 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
     let mut unplaced = Vec::new();
     let mut entries = Vec::with_capacity(order.len());
     let policy = &ctx.scenario.policy;
+    let mut free_by_level = [0u64; 2];
+    for (i, s) in ctx.scenario.schools.iter().enumerate() {
+        if s.sector == Sector::Public {
+            free_by_level[s.level.index()] += u64::from(seats[i]);
+        }
+    }
+    let seats_at_start = free_by_level;
     if policy.fallback == FallbackRule::None {
         for &u in &order {
             let unit = &ctx.units[u as usize];
-            entries.push((u, (unit.priority, unit.public_ticket), false));
+            entries.push(entry(u, (unit.priority, unit.public_ticket), false));
             unplaced.push((u, Reason::FallbackNone));
         }
     } else {
         let mut index = PublicSchools::new(ctx, |s| seats[s as usize] > 0);
-        let mut free_by_level = [0u64; 2];
-        for (i, s) in ctx.scenario.schools.iter().enumerate() {
-            if s.sector == Sector::Public {
-                free_by_level[s.level.index()] += u64::from(seats[i]);
-            }
-        }
         let limit = policy.max_distance_m.unwrap_or(f64::INFINITY);
         for &u in &order {
             let unit = &ctx.units[u as usize];
@@ -75,7 +76,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
             let size = unit.size();
             let free = &mut free_by_level[unit.level.index()];
             if *free == 0 {
-                entries.push((u, key, false));
+                entries.push(entry(u, key, false));
                 unplaced.push((u, Reason::NoCapacity));
                 continue;
             }
@@ -89,21 +90,40 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
                     if seats[school as usize] == 0 {
                         index.remove(ctx, school);
                     }
-                    entries.push((u, key, true));
+                    entries.push(entry(u, key, true));
                     stage.placed.push(Placed { unit: u, school, key });
                 }
                 None => {
-                    entries.push((u, key, false));
+                    entries.push(entry(u, key, false));
                     unplaced.push((u, Reason::NoSeatWithinLimit));
                 }
             }
         }
     }
-    stage.draws.push(Draw {
-        label: lottery::public_label(None),
-        school: None,
-        seats: 0,
-        entries,
-    });
+    // One district-wide draw per level, in serving order.
+    for level in Level::ALL {
+        let level_entries: Vec<DrawEntry> = entries
+            .iter()
+            .copied()
+            .filter(|e| ctx.units[e.unit as usize].level == level)
+            .collect();
+        if !level_entries.is_empty() {
+            stage.draws.push(Draw {
+                label: lottery::public_label(None),
+                school: None,
+                seats: seats_at_start[level.index()].min(u64::from(u32::MAX)) as u32,
+                entries: level_entries,
+            });
+        }
+    }
     FallbackResult { stage, unplaced }
+}
+
+fn entry(unit: UnitIdx, key: crate::lottery::Key, admitted: bool) -> DrawEntry {
+    DrawEntry {
+        unit,
+        key,
+        admitted,
+        choice: None,
+    }
 }

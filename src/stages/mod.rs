@@ -155,8 +155,22 @@ pub struct Draw {
     pub school: Option<SchoolIdx>,
     /// Seats at the start of the draw.
     pub seats: u32,
-    /// Units in (priority, ticket) order, with whether each was admitted.
-    pub entries: Vec<(UnitIdx, Key, bool)>,
+    /// Units in (priority, ticket) order.
+    pub entries: Vec<DrawEntry>,
+}
+
+/// One unit in a draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawEntry {
+    /// The unit.
+    pub unit: UnitIdx,
+    /// Its (priority, ticket) in the draw.
+    pub key: Key,
+    /// Whether it holds a seat at the end of the stage.
+    pub admitted: bool,
+    /// The position of the school on the unit's list (1 = first choice);
+    /// `None` in the fallback, which has no lists.
+    pub choice: Option<u32>,
 }
 
 /// What a stage returns.
@@ -180,16 +194,21 @@ pub fn from_matching(
 ) -> StageResult {
     let mut result = StageResult::default();
     let mut keys: Vec<Option<Key>> = vec![None; participants.len()];
-    let mut per_school: BTreeMap<SchoolIdx, Vec<(UnitIdx, Key, bool)>> = BTreeMap::new();
+    let mut per_school: BTreeMap<SchoolIdx, Vec<DrawEntry>> = BTreeMap::new();
+    // A unit proposes down its list, so its k-th proposal is its k-th choice.
+    let mut proposals_made = vec![0u32; participants.len()];
     for p in &matching.proposals {
         let admitted = matching.assigned[p.unit as usize] == Some(p.school);
         if admitted {
             keys[p.unit as usize] = Some(p.key);
         }
-        per_school
-            .entry(p.school)
-            .or_default()
-            .push((participants[p.unit as usize], p.key, admitted));
+        proposals_made[p.unit as usize] += 1;
+        per_school.entry(p.school).or_default().push(DrawEntry {
+            unit: participants[p.unit as usize],
+            key: p.key,
+            admitted,
+            choice: Some(proposals_made[p.unit as usize]),
+        });
     }
     for (local, &unit) in participants.iter().enumerate() {
         match (matching.assigned[local], keys[local]) {
@@ -198,7 +217,7 @@ pub fn from_matching(
         }
     }
     for (school, mut entries) in per_school {
-        entries.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        entries.sort_by(|a, b| a.key.cmp(&b.key).then(a.unit.cmp(&b.unit)));
         result.draws.push(Draw {
             label: label(school),
             school: Some(school),
