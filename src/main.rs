@@ -36,6 +36,9 @@ enum Command {
         /// Scenario folder.
         scenario: PathBuf,
     },
+    /// Seed commitments: publish SHA-256(seed) before the draw.
+    #[command(subcommand)]
+    Seed(SeedCommand),
     /// Write a synthetic scenario (clustered city, tiled zones, tiers,
     /// twins, private choices) for tests and benchmarks.
     #[command(
@@ -69,6 +72,19 @@ enum Command {
         scenario: PathBuf,
         /// Run folder written by `catchment run`.
         run: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// Print the commitment (SHA-256 of the seed's UTF-8 bytes) to publish
+    /// before the draw; put it in policy.toml as `seed_commitment` and `run`
+    /// refuses any other seed.
+    #[command(after_help = "Example:\n  catchment seed commit --seed \"2027 primary round, published 2027-04-30\"")]
+    Commit {
+        /// The seed, exactly as it will appear in policy.toml.
+        #[arg(long)]
+        seed: String,
     },
 }
 
@@ -141,6 +157,10 @@ fn run(command: Command) -> Result<(), Error> {
                 scenario.zones.len(),
                 diags.warning_count()
             );
+            Ok(())
+        }
+        Command::Seed(SeedCommand::Commit { seed }) => {
+            println!("{}", catchment::lottery::seed_commitment(&seed));
             Ok(())
         }
         Command::Generate {

@@ -156,7 +156,7 @@ const CASES: &[(&str, &str)] = &[
         "policy_empty_file",
         "policy.toml: error: file is empty; expected at least `seed` and `rule`",
     ),
-    ("policy_unknown_key", "policy.toml:6: error: unknown key colour; expected one of seed, rule"),
+    ("policy_unknown_key", "policy.toml:6: error: unknown key colour; expected one of seed, seed_commitment, rule"),
     ("policy_bad_rule", "policy.toml:2: error: rule \"lottery\" is not one of zone, nearest"),
     (
         "policy_rule_optimal",
@@ -167,6 +167,10 @@ const CASES: &[(&str, &str)] = &[
         "policy.toml:11: error: fallback.rule = \"optimal\" (minimum-distance assignment) is not available in this version",
     ),
     ("policy_syntax_error", "policy.toml:3: error: invalid basic string"),
+    (
+        "policy_seed_commitment_mismatch",
+        "policy.toml:2: error: seed does not match the published seed_commitment 2af4ac5e",
+    ),
     (
         "policy_missing_seed",
         "policy.toml: error: seed is missing; the published lottery seed is required",

@@ -72,6 +72,7 @@ pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
         "version": env!("CARGO_PKG_VERSION"),
         "seed": scenario.policy.seed,
         "seed_commitment": crate::lottery::seed_commitment(&scenario.policy.seed),
+        "published_seed_commitment": scenario.policy.seed_commitment,
         "inputs": inputs,
         "outputs": outputs,
     });

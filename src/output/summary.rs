@@ -112,6 +112,7 @@ pub fn summary_json(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         "version": env!("CARGO_PKG_VERSION"),
         "seed": policy.seed,
         "seed_commitment": crate::lottery::seed_commitment(&policy.seed),
+        "published_seed_commitment": policy.seed_commitment,
         "policy": {
             "rule": policy.rule.as_str(),
             "tie_breaking": match policy.tie_breaking { TieBreaking::Single => "single", TieBreaking::Multiple => "multiple" },

@@ -72,6 +72,9 @@ pub enum FallbackRule {
 pub struct Policy {
     /// Lottery seed, published before the draw.
     pub seed: String,
+    /// The commitment published before the draw (`seed_commitment`), when
+    /// given: the round refuses to run unless SHA-256(seed) equals it.
+    pub seed_commitment: Option<String>,
     /// Public allocation rule.
     pub rule: Rule,
     /// Single or multiple tie-breaking.
@@ -111,6 +114,7 @@ struct Tables {
 
 const TOP_KEYS: &[&str] = &[
     "seed",
+    "seed_commitment",
     "rule",
     "tie_breaking",
     "groups",
@@ -332,6 +336,24 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
             String::new()
         }
     };
+    let seed_commitment = r.string(&top, "seed_commitment", "seed_commitment").and_then(|c| {
+        let published = c.get_ref().trim().to_ascii_lowercase();
+        let actual = crate::lottery::seed_commitment(&seed);
+        if published.len() != 64 || !published.bytes().all(|b| b.is_ascii_hexdigit()) {
+            r.error(c.span(), "seed_commitment must be 64 hex digits (the SHA-256 printed by `catchment seed commit`)".to_string());
+            None
+        } else if !seed.is_empty() && published != actual {
+            r.error(
+                c.span(),
+                format!(
+                    "seed does not match the published seed_commitment {published}: SHA-256 of this seed is {actual}; the round is refused"
+                ),
+            );
+            None
+        } else {
+            Some(published)
+        }
+    });
     let rule = match r.choice(&top, "rule", "rule", &["zone", "nearest"], "zone").as_str() {
         "nearest" => Rule::Nearest,
         _ => Rule::Zone,
@@ -417,6 +439,7 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     }
     (diags.error_count() == errors_before).then_some(Policy {
         seed,
+        seed_commitment,
         rule,
         tie_breaking,
         groups,
@@ -474,6 +497,21 @@ mod tests {
             e[0].starts_with("policy.toml:3:") && e[0].contains("fallback.rule = \"optimal\""),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn seed_commitment_must_match_the_seed() {
+        let good = crate::lottery::seed_commitment("s");
+        let mut d = Diagnostics::default();
+        let p = parse(&format!("seed = \"s\"\nseed_commitment = \"{good}\"\n"), &mut d).unwrap();
+        assert_eq!(p.seed_commitment.as_deref(), Some(good.as_str()));
+        let e = errors(&format!("seed = \"t\"\nseed_commitment = \"{good}\"\n"));
+        assert!(
+            e[0].starts_with("policy.toml:2:") && e[0].contains("does not match"),
+            "{e:?}"
+        );
+        let e = errors("seed = \"s\"\nseed_commitment = \"abc\"\n");
+        assert!(e[0].contains("64 hex digits"), "{e:?}");
     }
 
     #[test]

@@ -185,6 +185,12 @@ CASES = {
     "policy_rule_optimal": edit("policy.toml", 'rule = "zone"', 'rule = "optimal"'),
     "policy_syntax_error": edit("policy.toml", 'tie_breaking = "single"', 'tie_breaking = "single'),
     "policy_missing_seed": edit("policy.toml", 'seed = "bad-input corpus base"\n', ""),
+    # seed_commitment of "another seed": the run must be refused.
+    "policy_seed_commitment_mismatch": edit(
+        "policy.toml",
+        'seed = "bad-input corpus base"\n',
+        'seed = "bad-input corpus base"\nseed_commitment = "2af4ac5e14c71b0a188aee5d4f35ac149737c543990d696e1c34a64c699ef572"\n',
+    ),
     "policy_wrong_type": edit("policy.toml", "max_private_choices = 2", 'max_private_choices = "two"'),
     "policy_class_size_zero": edit("policy.toml", "max_class_size = 45", "max_class_size = 0"),
     "policy_missing_file": without("policy.toml"),
