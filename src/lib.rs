@@ -18,7 +18,8 @@
 //! - [`scenario`]: loading and validation of every input file;
 //! - [`geo_index`], [`distance`]: zone lookup, nearest schools, metres;
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
-//! - [`output`], [`invariants`], [`verify`]: the run folder and its checks;
+//! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
+//!   its checks, and one applicant's path through the round in plain words;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`error`]: diagnostics and exit codes.
 
@@ -28,6 +29,7 @@
 pub mod classes;
 pub mod distance;
 pub mod error;
+pub mod explain;
 pub mod geo_index;
 pub mod invariants;
 pub mod lottery;

@@ -36,6 +36,20 @@ enum Command {
         /// Scenario folder.
         scenario: PathBuf,
     },
+    /// Explain one applicant's outcome in plain words, from the run folder
+    /// alone: zone, each school applied to, ticket and how to recompute it,
+    /// cut-offs, and where it ended.
+    #[command(after_help = "Example:\n  catchment explain runs/demo --applicant p00042")]
+    Explain {
+        /// Run folder written by `catchment run`.
+        run: PathBuf,
+        /// Applicant id.
+        #[arg(long)]
+        applicant: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Seed commitments: publish SHA-256(seed) before the draw.
     #[command(subcommand)]
     Seed(SeedCommand),
@@ -157,6 +171,16 @@ fn run(command: Command) -> Result<(), Error> {
                 scenario.zones.len(),
                 diags.warning_count()
             );
+            Ok(())
+        }
+        Command::Explain { run, applicant, json } => {
+            let explanation = catchment::explain::explain(&run, &applicant)?;
+            if json {
+                let text = serde_json::to_string_pretty(&explanation).map_err(|e| Error::Usage(e.to_string()))?;
+                println!("{text}");
+            } else {
+                print!("{}", explanation.to_text());
+            }
             Ok(())
         }
         Command::Seed(SeedCommand::Commit { seed }) => {

@@ -90,7 +90,7 @@ fn demo_outputs_are_sane() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for cmd in ["run", "check", "verify", "generate"] {
+    for cmd in ["run", "check", "verify", "generate", "explain"] {
         let o = catchment(&[cmd, "--help"]);
         assert!(o.status.success());
         assert!(text(&o.stdout).contains("Example:"), "{cmd}");
