@@ -42,6 +42,8 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Vec<String> {
         distances: Distances::new(scenario),
         seed: &scenario.policy.seed,
         tie_breaking: scenario.policy.tie_breaking,
+        // The lists are recomputed here, not taken from the round.
+        zone_lists: &[],
     };
     let seed = &scenario.policy.seed;
     check_stable(

@@ -20,6 +20,7 @@
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
+//! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`error`]: diagnostics and exit codes.
 
@@ -34,6 +35,7 @@ pub mod geo_index;
 pub mod invariants;
 pub mod lottery;
 pub mod matching;
+pub mod odds;
 pub mod output;
 pub mod round;
 pub mod scenario;

@@ -97,7 +97,7 @@ pub fn deferred_acceptance(
         if size > 1 {
             h.groups += 1;
         }
-        choose(h, u64::from(capacity[s as usize]), sizes, &mut rejected);
+        choose(h, (k, u), u64::from(capacity[s as usize]), sizes, &mut rejected);
         // Rejected units propose again, best-placed first.
         free.extend(rejected.drain(..).rev());
     }
@@ -111,8 +111,21 @@ pub fn deferred_acceptance(
 }
 
 /// Keeps the units that fit, in key order; moves the others to `rejected`.
-fn choose(h: &mut Held, capacity: u64, sizes: &[u32], rejected: &mut Vec<UnitIdx>) {
+/// `new` was just inserted into a set that fitted before.
+fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejected: &mut Vec<UnitIdx>) {
     if h.seats_used <= capacity {
+        return;
+    }
+    // The units held before all fitted, so when the newcomer is last in
+    // order the walk would keep them all and turn only the newcomer away.
+    if h.units.last() == Some(&new) {
+        let size = sizes[new.1 as usize];
+        h.units.pop_last();
+        h.seats_used -= u64::from(size);
+        if size > 1 {
+            h.groups -= 1;
+        }
+        rejected.push(new.1);
         return;
     }
     if h.groups == 0 {

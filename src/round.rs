@@ -240,14 +240,41 @@ pub struct Prepared {
     /// Warnings: zone overlaps, homes in no zone, stray choices, groups whose
     /// members differ.
     pub warnings: Diagnostics,
+    /// The units, with tickets drawn with the policy's seed.
+    pub units: Vec<Unit>,
+    /// Each unit's list of zone schools (rule `zone`; empty otherwise).
+    pub zone_lists: Vec<Vec<SchoolIdx>>,
 }
 
-/// Locates zones and checks groups.
+/// Locates zones, forms units, checks groups, and lists each unit's zone
+/// schools.
 pub fn prepare(scenario: &Scenario) -> Prepared {
     let (zone_of, mut warnings) = locate_zones(scenario);
     let units = stages::form_units(scenario, &scenario.policy.seed);
     check_groups(scenario, &units, &zone_of, &mut warnings);
-    Prepared { zone_of, warnings }
+    let zone_lists = if scenario.policy.rule == Rule::Zone {
+        let ctx = Context {
+            scenario,
+            units: &units,
+            zone_of: &zone_of,
+            distances: Distances::new(scenario),
+            seed: &scenario.policy.seed,
+            tie_breaking: scenario.policy.tie_breaking,
+            zone_lists: &[],
+        };
+        (0..units.len() as UnitIdx)
+            .into_par_iter()
+            .map(|u| stages::zone::preferences(&ctx, u))
+            .collect()
+    } else {
+        vec![Vec::new(); units.len()]
+    };
+    Prepared {
+        zone_of,
+        warnings,
+        units,
+        zone_lists,
+    }
 }
 
 /// Warnings about a scenario that only show when preparing a round: zone
@@ -266,7 +293,11 @@ pub fn run(scenario: &Scenario) -> Outcome {
 /// Runs the round on prepared data with a given seed and tie-breaking
 /// (the policy's, or another for `odds` and its comparison).
 pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_breaking: TieBreaking) -> Outcome {
-    let units = stages::form_units(scenario, seed);
+    let units = if seed == scenario.policy.seed {
+        prepared.units.clone()
+    } else {
+        stages::reticket(&prepared.units, seed)
+    };
     let zone_of = &prepared.zone_of;
     let ctx = Context {
         scenario,
@@ -275,6 +306,7 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
         distances: Distances::new(scenario),
         seed,
         tie_breaking,
+        zone_lists: &prepared.zone_lists,
     };
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
     let everyone: Vec<UnitIdx> = (0..units.len() as UnitIdx).collect();

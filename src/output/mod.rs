@@ -18,6 +18,7 @@ use crate::scenario::Scenario;
 
 pub use summary::summary_json;
 pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};
+pub(crate) use tables::{finish, writer};
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {

@@ -20,13 +20,15 @@ pub const ASSIGNMENTS_HEADER: [&str; 11] = [
     "zone_source",
 ];
 
-fn writer() -> csv::Writer<Vec<u8>> {
+/// A CSV writer into memory with `\n` line ends.
+pub(crate) fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new())
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+/// The bytes written.
+pub(crate) fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
     w.into_inner().expect("writing to memory cannot fail")
 }
 

@@ -89,6 +89,17 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
     units
 }
 
+/// The same units with their `public` tickets drawn with another seed.
+pub fn reticket(units: &[Unit], seed: &str) -> Vec<Unit> {
+    units
+        .iter()
+        .map(|u| Unit {
+            public_ticket: lottery::ticket(seed, "public", &u.draw_id),
+            ..u.clone()
+        })
+        .collect()
+}
+
 /// Read-only data every stage uses.
 pub struct Context<'a> {
     /// The scenario.
@@ -103,6 +114,9 @@ pub struct Context<'a> {
     pub seed: &'a str,
     /// Single or multiple tie-breaking in stage 2.
     pub tie_breaking: TieBreaking,
+    /// Each unit's list of zone schools (rule `zone`), computed once by
+    /// [`crate::round::prepare`] with [`zone::preferences`].
+    pub zone_lists: &'a [Vec<SchoolIdx>],
 }
 
 impl Context<'_> {

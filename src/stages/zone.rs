@@ -37,9 +37,10 @@ pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
     list
 }
 
-/// Runs the zone stage over `units`, reducing `seats`.
+/// Runs the zone stage over `units`, reducing `seats`. Lists come from
+/// `ctx.zone_lists`.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
-    let prefs: Vec<Vec<SchoolIdx>> = units.iter().map(|&u| preferences(ctx, u)).collect();
+    let prefs: Vec<Vec<SchoolIdx>> = units.iter().map(|&u| ctx.zone_lists[u as usize].clone()).collect();
     let matching = run_da(ctx, units, &prefs, seats, |u, s| ctx.public_key(u, s));
     let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
     super::take_seats(ctx, &result.placed, seats);

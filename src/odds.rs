@@ -1,0 +1,384 @@
+//! `catchment odds`: admission odds by simulating many lotteries.
+//!
+//! Trial `t` (0-based) runs the whole round with the seed
+//! `base + "#" + t` — [`trial_seed`] — where `base` is the policy's seed
+//! unless another is given. Everything that does not depend on the seed
+//! (loading, zone lookups) is done once ([`crate::round::prepare`]); trials
+//! run in parallel with `rayon`, in batches whose results are folded in
+//! trial order, so the outputs are byte-identical whatever the thread count.
+//!
+//! Each trial also runs with the other tie-breaking rule on the same seed,
+//! to report the efficiency cost of multiple tie-breaking: how many
+//! applicants get a school higher on their list under single tie-breaking
+//! than under multiple, and the mean rank achieved under each.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::json;
+
+use crate::output::{finish, writer, OutputFile};
+use crate::round::{self, Outcome, Prepared, Stage};
+use crate::scenario::{Rule, Scenario, SchoolIdx, TieBreaking};
+use crate::stages::Context;
+
+/// Trials run in parallel per batch (results are folded in trial order).
+const BATCH: u32 = 256;
+
+/// The seed of trial `t`: `base + "#" + t`.
+///
+/// ```
+/// assert_eq!(catchment::odds::trial_seed("2027 round", 7), "2027 round#7");
+/// ```
+pub fn trial_seed(base: &str, t: u32) -> String {
+    format!("{base}#{t}")
+}
+
+/// What one trial contributes.
+struct Trial {
+    /// Per applicant: (school or `None`, stage).
+    placements: Vec<(Option<SchoolIdx>, Stage)>,
+    /// Per school: intake, and the cut-off when oversubscribed.
+    schools: Vec<(u32, Option<TierCutoff>)>,
+    /// Tie-breaking comparison: (better under single, better under
+    /// multiple, rank sum single, rank sum multiple, applicants ranked).
+    comparison: [u64; 5],
+}
+
+/// A school's cut-off in one trial: (tier, admitted of that tier, applied
+/// of that tier).
+type TierCutoff = (u32, u32, u32);
+
+/// Results of a simulation, ready to write.
+pub struct Odds {
+    /// Trials run.
+    pub trials: u32,
+    /// The base seed.
+    pub base_seed: String,
+    /// Per applicant: counts of each (school, stage) outcome.
+    applicant_outcomes: Vec<BTreeMap<(Option<SchoolIdx>, Stage), u32>>,
+    /// Per school: counts of each intake.
+    intake: Vec<BTreeMap<u32, u32>>,
+    /// Per school: per cut-off tier (`None` = not oversubscribed), the count
+    /// and the sum over those trials of the share of that tier admitted.
+    cutoffs: Vec<BTreeMap<Option<u32>, (u32, f64)>>,
+    comparison: [u64; 5],
+}
+
+/// Runs `trials` rounds. `progress(done)` is called after each batch.
+pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(dyn Fn(u64) + Sync)) -> Odds {
+    let prepared = round::prepare(scenario);
+    let n_apps = scenario.applicants.len();
+    let n_schools = scenario.schools.len();
+    let mut odds = Odds {
+        trials,
+        base_seed: base_seed.to_string(),
+        applicant_outcomes: vec![BTreeMap::new(); n_apps],
+        intake: vec![BTreeMap::new(); n_schools],
+        cutoffs: vec![BTreeMap::new(); n_schools],
+        comparison: [0; 5],
+    };
+    let mut start = 0;
+    while start < trials {
+        let end = (start + BATCH).min(trials);
+        let batch: Vec<Trial> = (start..end)
+            .into_par_iter()
+            .map(|t| run_trial(scenario, &prepared, &trial_seed(base_seed, t)))
+            .collect();
+        for trial in batch {
+            odds.add(trial);
+        }
+        start = end;
+        progress(u64::from(end));
+    }
+    odds
+}
+
+fn run_trial(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Trial {
+    let policy_tb = scenario.policy.tie_breaking;
+    let outcome = round::run_prepared(scenario, prepared, seed, policy_tb);
+    let other_tb = match policy_tb {
+        TieBreaking::Single => TieBreaking::Multiple,
+        TieBreaking::Multiple => TieBreaking::Single,
+    };
+    let other = round::run_prepared(scenario, prepared, seed, other_tb);
+    let (single, multiple) = match policy_tb {
+        TieBreaking::Single => (&outcome, &other),
+        TieBreaking::Multiple => (&other, &outcome),
+    };
+    let comparison = compare(scenario, prepared, seed, single, multiple);
+    let placements = outcome.placements.iter().map(|p| (p.school, p.stage)).collect();
+    let schools = outcome
+        .schools
+        .iter()
+        .enumerate()
+        .map(|(s, r)| {
+            let cutoff = r.cutoff.map(|(tier, _)| {
+                let (admitted, applied) = tier_share(&outcome, s as SchoolIdx, tier);
+                (tier, admitted, applied)
+            });
+            (r.admitted, cutoff)
+        })
+        .collect();
+    Trial {
+        placements,
+        schools,
+        comparison,
+    }
+}
+
+/// Applicants of `tier` admitted at, and applying to, school `s` in its
+/// lottery stage.
+fn tier_share(outcome: &Outcome, s: SchoolIdx, tier: u32) -> (u32, u32) {
+    let mut admitted = 0;
+    let mut applied = 0;
+    for d in outcome.draws.iter().filter(|d| d.draw.school == Some(s)) {
+        for e in d.draw.entries.iter().filter(|e| e.key.0 == tier) {
+            let size = outcome.units[e.unit as usize].members.len() as u32;
+            applied += size;
+            if e.admitted {
+                admitted += size;
+            }
+        }
+    }
+    (admitted, applied)
+}
+
+/// Compares preference ranks achieved in stage 2 under single and multiple
+/// tie-breaking. An applicant's rank is the position of its stage-2 school
+/// on its list, or one past the end when stage 2 did not seat it; only
+/// applicants with a list who were not placed by the private lottery count.
+fn compare(scenario: &Scenario, prepared: &Prepared, seed: &str, single: &Outcome, multiple: &Outcome) -> [u64; 5] {
+    let ctx = Context {
+        scenario,
+        units: &single.units,
+        zone_of: &prepared.zone_of,
+        distances: crate::distance::Distances::new(scenario),
+        seed,
+        tie_breaking: scenario.policy.tie_breaking,
+        zone_lists: &prepared.zone_lists,
+    };
+    let stage2 = match scenario.policy.rule {
+        Rule::Zone => Stage::Zone,
+        Rule::Nearest => Stage::Nearest,
+    };
+    let mut out = [0u64; 5];
+    for (u, unit) in single.units.iter().enumerate() {
+        let rep = unit.rep() as usize;
+        let (a, b) = (&single.placements[rep], &multiple.placements[rep]);
+        if a.stage == Stage::PrivateLottery || b.stage == Stage::PrivateLottery {
+            continue;
+        }
+        let list = match scenario.policy.rule {
+            Rule::Zone => prepared.zone_lists[u].clone(),
+            Rule::Nearest => nearest_list(scenario, &ctx, u as u32),
+        };
+        if list.is_empty() {
+            continue;
+        }
+        let rank = |p: &round::Placement| {
+            let placed = (p.stage == stage2).then_some(p.school).flatten();
+            placed
+                .and_then(|s| list.iter().position(|&x| x == s))
+                .map_or(list.len() + 1, |i| i + 1) as u64
+        };
+        let (ra, rb) = (rank(a), rank(b));
+        let weight = unit.members.len() as u64;
+        out[0] += weight * u64::from(ra < rb);
+        out[1] += weight * u64::from(rb < ra);
+        out[2] += weight * ra;
+        out[3] += weight * rb;
+        out[4] += weight;
+    }
+    out
+}
+
+/// Under rule `nearest` a list is every public school of the level by
+/// distance; ranks beyond the schools that seated anyone do not matter, so
+/// the list is cut at 32 schools to keep trials fast.
+fn nearest_list(scenario: &Scenario, ctx: &Context, unit: u32) -> Vec<SchoolIdx> {
+    let level = ctx.units[unit as usize].level;
+    let mut list: Vec<(f64, SchoolIdx)> = scenario
+        .schools
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.level == level && s.sector == crate::scenario::Sector::Public)
+        .filter_map(|(i, _)| ctx.distance(unit, i as SchoolIdx).map(|d| (d, i as SchoolIdx)))
+        .collect();
+    list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    list.truncate(32);
+    list.into_iter().map(|x| x.1).collect()
+}
+
+impl Odds {
+    fn add(&mut self, trial: Trial) {
+        for (counts, p) in self.applicant_outcomes.iter_mut().zip(trial.placements) {
+            *counts.entry(p).or_default() += 1;
+        }
+        for (s, (intake, cutoff)) in trial.schools.into_iter().enumerate() {
+            *self.intake[s].entry(intake).or_default() += 1;
+            let (tier, share) = match cutoff {
+                Some((tier, admitted, applied)) => (Some(tier), f64::from(admitted) / f64::from(applied.max(1))),
+                None => (None, 1.0),
+            };
+            let e = self.cutoffs[s].entry(tier).or_default();
+            e.0 += 1;
+            e.1 += share;
+        }
+        for (total, x) in self.comparison.iter_mut().zip(trial.comparison) {
+            *total += x;
+        }
+    }
+
+    /// Renders the output files: `odds_applicants.csv`, `odds_schools.csv`,
+    /// `odds_cutoffs.csv`, `odds_intake.csv`, `odds_summary.json`.
+    pub fn render(&self, scenario: &Scenario) -> Vec<OutputFile> {
+        let n = f64::from(self.trials.max(1));
+        let mut applicants = writer();
+        applicants
+            .write_record([
+                "applicant_id",
+                "level",
+                "school_id",
+                "stage",
+                "trials",
+                "probability",
+                "std_error",
+            ])
+            .expect("in memory");
+        for (a, counts) in scenario.applicants.iter().zip(&self.applicant_outcomes) {
+            for (&(school, stage), &count) in counts {
+                let p = f64::from(count) / n;
+                applicants
+                    .write_record([
+                        a.id.as_str(),
+                        a.level.as_str(),
+                        school.map_or("", |s| scenario.school(s).id.as_str()),
+                        stage.as_str(),
+                        &count.to_string(),
+                        &format!("{p:.6}"),
+                        &format!("{:.6}", (p * (1.0 - p) / n).sqrt()),
+                    ])
+                    .expect("in memory");
+            }
+        }
+        let mut schools = writer();
+        schools
+            .write_record([
+                "school_id",
+                "name",
+                "level",
+                "sector",
+                "capacity",
+                "intake_mean",
+                "intake_min",
+                "intake_max",
+                "p_oversubscribed",
+            ])
+            .expect("in memory");
+        let mut intake = writer();
+        intake
+            .write_record(["school_id", "intake", "trials", "probability"])
+            .expect("in memory");
+        let mut cutoffs = writer();
+        cutoffs
+            .write_record([
+                "school_id",
+                "cutoff_priority",
+                "trials",
+                "probability",
+                "mean_share_of_tier_admitted",
+            ])
+            .expect("in memory");
+        for (s, school) in scenario.schools.iter().enumerate() {
+            let dist = &self.intake[s];
+            let total: u64 = dist.iter().map(|(&k, &c)| u64::from(k) * u64::from(c)).sum();
+            let over: u32 = self.cutoffs[s]
+                .iter()
+                .filter(|(t, _)| t.is_some())
+                .map(|(_, c)| c.0)
+                .sum();
+            schools
+                .write_record([
+                    school.id.as_str(),
+                    school.name.as_str(),
+                    school.level.as_str(),
+                    school.sector.as_str(),
+                    &school.capacity.to_string(),
+                    &format!("{:.3}", total as f64 / n),
+                    &dist.keys().next().copied().unwrap_or(0).to_string(),
+                    &dist.keys().next_back().copied().unwrap_or(0).to_string(),
+                    &format!("{:.6}", f64::from(over) / n),
+                ])
+                .expect("in memory");
+            for (&k, &c) in dist {
+                intake
+                    .write_record([
+                        school.id.as_str(),
+                        &k.to_string(),
+                        &c.to_string(),
+                        &format!("{:.6}", f64::from(c) / n),
+                    ])
+                    .expect("in memory");
+            }
+            for (tier, &(c, share_sum)) in &self.cutoffs[s] {
+                cutoffs
+                    .write_record([
+                        school.id.as_str(),
+                        &tier.map_or(String::new(), |t| t.to_string()),
+                        &c.to_string(),
+                        &format!("{:.6}", f64::from(c) / n),
+                        &format!("{:.6}", share_sum / f64::from(c.max(1))),
+                    ])
+                    .expect("in memory");
+            }
+        }
+        let [better_single, better_multiple, rank_single, rank_multiple, ranked] = self.comparison;
+        let per_trial = |x: u64| ((x as f64 / n) * 1000.0).round() / 1000.0;
+        let mean_rank = |x: u64| {
+            if ranked == 0 {
+                serde_json::Value::Null
+            } else {
+                json!(((x as f64 / ranked as f64) * 10000.0).round() / 10000.0)
+            }
+        };
+        let summary = json!({
+            "trials": self.trials,
+            "base_seed": self.base_seed,
+            "seed_derivation": "trial t (0-based) uses seed = base_seed + \"#\" + t",
+            "policy_tie_breaking": match scenario.policy.tie_breaking { TieBreaking::Single => "single", TieBreaking::Multiple => "multiple" },
+            "tie_breaking_comparison": {
+                "applicants_compared_per_trial": per_trial(ranked),
+                "better_school_under_single_per_trial": per_trial(better_single),
+                "better_school_under_multiple_per_trial": per_trial(better_multiple),
+                "mean_rank_single": mean_rank(rank_single),
+                "mean_rank_multiple": mean_rank(rank_multiple),
+                "rank_definition": "position of the stage-2 school on the applicant's list (1 = first choice); list length + 1 when stage 2 did not seat it",
+            },
+        });
+        let mut summary_bytes = serde_json::to_vec_pretty(&summary).expect("JSON values serialise");
+        summary_bytes.push(b'\n');
+        vec![
+            OutputFile {
+                name: "odds_applicants.csv",
+                bytes: finish(applicants),
+            },
+            OutputFile {
+                name: "odds_schools.csv",
+                bytes: finish(schools),
+            },
+            OutputFile {
+                name: "odds_cutoffs.csv",
+                bytes: finish(cutoffs),
+            },
+            OutputFile {
+                name: "odds_intake.csv",
+                bytes: finish(intake),
+            },
+            OutputFile {
+                name: "odds_summary.json",
+                bytes: summary_bytes,
+            },
+        ]
+    }
+}
