@@ -37,13 +37,16 @@ pub fn trial_seed(base: &str, t: u32) -> String {
 /// What one trial contributes.
 struct Trial {
     /// Per applicant: (school or `None`, stage).
-    placements: Vec<(Option<SchoolIdx>, Stage)>,
+    placements: Vec<Ending>,
     /// Per school: intake, and the cut-off when oversubscribed.
     schools: Vec<(u32, Option<TierCutoff>)>,
     /// Tie-breaking comparison: (better under single, better under
     /// multiple, rank sum single, rank sum multiple, applicants ranked).
     comparison: [u64; 5],
 }
+
+/// Where an applicant ends a trial: its school (or none) and the stage.
+type Ending = (Option<SchoolIdx>, Stage);
 
 /// A school's cut-off in one trial: (tier, admitted of that tier, applied
 /// of that tier).
@@ -55,8 +58,9 @@ pub struct Odds {
     pub trials: u32,
     /// The base seed.
     pub base_seed: String,
-    /// Per applicant: counts of each (school, stage) outcome.
-    applicant_outcomes: Vec<BTreeMap<(Option<SchoolIdx>, Stage), u32>>,
+    /// Per applicant: counts of each (school, stage) outcome (a short list:
+    /// most applicants have one to three outcomes).
+    applicant_outcomes: Vec<Vec<(Ending, u32)>>,
     /// Per school: counts of each intake.
     intake: Vec<BTreeMap<u32, u32>>,
     /// Per school: per cut-off tier (`None` = not oversubscribed), the count
@@ -73,7 +77,7 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
     let mut odds = Odds {
         trials,
         base_seed: base_seed.to_string(),
-        applicant_outcomes: vec![BTreeMap::new(); n_apps],
+        applicant_outcomes: vec![Vec::new(); n_apps],
         intake: vec![BTreeMap::new(); n_schools],
         cutoffs: vec![BTreeMap::new(); n_schools],
         comparison: [0; 5],
@@ -213,7 +217,10 @@ fn nearest_list(scenario: &Scenario, ctx: &Context, unit: u32) -> Vec<SchoolIdx>
 impl Odds {
     fn add(&mut self, trial: Trial) {
         for (counts, p) in self.applicant_outcomes.iter_mut().zip(trial.placements) {
-            *counts.entry(p).or_default() += 1;
+            match counts.iter_mut().find(|(k, _)| *k == p) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((p, 1)),
+            }
         }
         for (s, (intake, cutoff)) in trial.schools.into_iter().enumerate() {
             *self.intake[s].entry(intake).or_default() += 1;
@@ -247,7 +254,9 @@ impl Odds {
             ])
             .expect("in memory");
         for (a, counts) in scenario.applicants.iter().zip(&self.applicant_outcomes) {
-            for (&(school, stage), &count) in counts {
+            let mut counts = counts.clone();
+            counts.sort_unstable();
+            for ((school, stage), count) in counts {
                 let p = f64::from(count) / n;
                 applicants
                     .write_record([

@@ -284,14 +284,17 @@ pub fn prepare_warnings(scenario: &Scenario) -> Diagnostics {
     prepare(scenario).warnings
 }
 
-/// Runs the round with the scenario's seed and policy.
+/// Runs the round with the scenario's seed and policy, classes included.
 pub fn run(scenario: &Scenario) -> Outcome {
     let prepared = prepare(scenario);
-    run_prepared(scenario, &prepared, &scenario.policy.seed, scenario.policy.tie_breaking)
+    let mut outcome = run_prepared(scenario, &prepared, &scenario.policy.seed, scenario.policy.tie_breaking);
+    form_classes(scenario, &mut outcome);
+    outcome
 }
 
-/// Runs the round on prepared data with a given seed and tie-breaking
-/// (the policy's, or another for `odds` and its comparison).
+/// Runs the stages of the round on prepared data with a given seed and
+/// tie-breaking (the policy's, or another for `odds` and its comparison).
+/// Classes are not formed (`class_no` is `None`): [`run`] does that.
 pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_breaking: TieBreaking) -> Outcome {
     let units = if seed == scenario.policy.seed {
         prepared.units.clone()
@@ -357,7 +360,6 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
         .into_iter()
         .map(|p| p.expect("every unit leaves the fallback placed or unplaced"))
         .collect();
-    form_classes(scenario, &mut outcome);
     outcome.units = units;
     outcome
 }
