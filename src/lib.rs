@@ -22,11 +22,13 @@
 //!   its checks, and one applicant's path through the round in plain words;
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
+//! - [`bench`]: phase timings and peak memory of whole rounds;
 //! - [`error`]: diagnostics and exit codes.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod classes;
 pub mod distance;
 pub mod error;

@@ -70,6 +70,31 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Time a whole round phase by phase (load, zone index, zone lookup,
+    /// lottery, matching, fallback, classes, render, write) with peak memory,
+    /// on generated districts and cities or on a scenario folder.
+    #[command(
+        after_help = "Examples:\n  catchment bench                       # district 20k/60 and city 300k/2,000\n  catchment bench --size district --rule nearest\n  catchment bench --scenario fixtures/demo-district"
+    )]
+    Bench {
+        /// Benchmark this scenario instead of generated ones.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Generated sizes: district (20,000 applicants / 60 schools), city
+        /// (300,000 / 2,000), or both.
+        #[arg(long, default_value = "both", value_parser = ["district", "city", "both"])]
+        size: String,
+        /// Public allocation rule of the generated scenarios.
+        #[arg(long, default_value = "zone", value_parser = ["zone", "nearest"])]
+        rule: String,
+        /// Generator seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Work folder for generated scenarios and run folders (default: a
+        /// temporary folder, removed afterwards).
+        #[arg(long)]
+        work: Option<PathBuf>,
+    },
     /// Seed commitments: publish SHA-256(seed) before the draw.
     #[command(subcommand)]
     Seed(SeedCommand),
@@ -241,6 +266,50 @@ fn run(command: Command) -> Result<(), Error> {
                 }
             }
             Ok(())
+        }
+        Command::Bench {
+            scenario,
+            size,
+            rule,
+            seed,
+            work,
+        } => {
+            let temp = std::env::temp_dir().join(format!("catchment-bench-{}", std::process::id()));
+            let work_dir = work.clone().unwrap_or_else(|| temp.clone());
+            std::fs::create_dir_all(&work_dir).map_err(|e| Error::io(&work_dir, e))?;
+            println!(
+                "machine: {} cores, {} thread(s)",
+                std::thread::available_parallelism().map_or(0, |n| n.get()),
+                rayon::current_num_threads()
+            );
+            let result = (|| -> Result<(), Error> {
+                if let Some(dir) = scenario {
+                    let report = catchment::bench::run(&dir, &work_dir.join("run"), &dir.display().to_string())?;
+                    print!("{}", report.to_table());
+                    return Ok(());
+                }
+                let sizes: Vec<(&str, catchment::synth::SynthParams)> = [
+                    ("district", catchment::synth::SynthParams::district()),
+                    ("city", catchment::synth::SynthParams::city()),
+                ]
+                .into_iter()
+                .filter(|(name, _)| size == "both" || size == *name)
+                .collect();
+                for (name, params) in sizes {
+                    let params = catchment::synth::SynthParams {
+                        rule: rule.clone(),
+                        seed,
+                        ..params
+                    };
+                    let report = catchment::bench::generated(&params, &work_dir, name)?;
+                    print!("{}", report.to_table());
+                }
+                Ok(())
+            })();
+            if work.is_none() {
+                let _ = std::fs::remove_dir_all(&temp);
+            }
+            result
         }
         Command::Seed(SeedCommand::Commit { seed }) => {
             println!("{}", catchment::lottery::seed_commitment(&seed));

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::bench::Phases;
 use crate::classes;
 use crate::distance::Distances;
 use crate::error::{Diagnostics, Location};
@@ -121,17 +122,23 @@ pub struct Outcome {
     pub schools: Vec<SchoolResult>,
     /// Warnings about the input found while preparing the round.
     pub warnings: Diagnostics,
+    /// Wall time of each phase (classes and preparation included by [`run`]).
+    pub phases: Phases,
 }
 
 /// Each applicant's zone under rule `zone` — its `zone` column, else the
 /// zone covering its home — with warnings about overlaps, homes in no zone,
 /// choices outside the zone, and groups whose members differ.
 pub fn locate_zones(scenario: &Scenario) -> (Vec<Option<ZoneIdx>>, Diagnostics) {
+    locate_zones_with(scenario, &ZoneIndex::new(&scenario.zones))
+}
+
+/// [`locate_zones`] with an index already built.
+fn locate_zones_with(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>, Diagnostics) {
     let mut warnings = Diagnostics::default();
     if scenario.policy.rule != Rule::Zone {
         return (vec![None; scenario.applicants.len()], warnings);
     }
-    let index = ZoneIndex::new(&scenario.zones);
     let mut overlaps: BTreeMap<(ZoneIdx, ZoneIdx), (usize, u64)> = BTreeMap::new();
     let mut outside = (0usize, 0u64);
     let mut stray_choice = (0usize, 0u64);
@@ -244,14 +251,21 @@ pub struct Prepared {
     pub units: Vec<Unit>,
     /// Each unit's list of zone schools (rule `zone`; empty otherwise).
     pub zone_lists: Vec<Vec<SchoolIdx>>,
+    /// Wall time of each preparation phase.
+    pub phases: Phases,
 }
 
 /// Locates zones, forms units, checks groups, and lists each unit's zone
 /// schools.
 pub fn prepare(scenario: &Scenario) -> Prepared {
-    let (zone_of, mut warnings) = locate_zones(scenario);
-    let units = stages::form_units(scenario, &scenario.policy.seed);
+    let mut phases = Phases::default();
+    let index = phases.time("zone index", || ZoneIndex::new(&scenario.zones));
+    let (zone_of, mut warnings) = phases.time("zone lookup", || locate_zones_with(scenario, &index));
+    let units = phases.time("lottery tickets", || {
+        stages::form_units(scenario, &scenario.policy.seed)
+    });
     check_groups(scenario, &units, &zone_of, &mut warnings);
+    let lists_started = std::time::Instant::now();
     let zone_lists = if scenario.policy.rule == Rule::Zone {
         let ctx = Context {
             scenario,
@@ -269,11 +283,13 @@ pub fn prepare(scenario: &Scenario) -> Prepared {
     } else {
         vec![Vec::new(); units.len()]
     };
+    phases.record("preference lists", lists_started.elapsed());
     Prepared {
         zone_of,
         warnings,
         units,
         zone_lists,
+        phases,
     }
 }
 
@@ -288,7 +304,10 @@ pub fn prepare_warnings(scenario: &Scenario) -> Diagnostics {
 pub fn run(scenario: &Scenario) -> Outcome {
     let prepared = prepare(scenario);
     let mut outcome = run_prepared(scenario, &prepared, &scenario.policy.seed, scenario.policy.tie_breaking);
-    form_classes(scenario, &mut outcome);
+    let mut phases = prepared.phases.clone();
+    phases.0.append(&mut outcome.phases.0);
+    phases.time("classes", || form_classes(scenario, &mut outcome));
+    outcome.phases = phases;
     outcome
 }
 
@@ -314,12 +333,13 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
     let everyone: Vec<UnitIdx> = (0..units.len() as UnitIdx).collect();
 
-    let private = stages::private::run(&ctx, &everyone, &mut seats);
-    let (public_stage, public) = match scenario.policy.rule {
+    let mut phases = Phases::default();
+    let private = phases.time("private lottery", || stages::private::run(&ctx, &everyone, &mut seats));
+    let (public_stage, public) = phases.time("matching", || match scenario.policy.rule {
         Rule::Zone => (Stage::Zone, stages::zone::run(&ctx, &private.rest, &mut seats)),
         Rule::Nearest => (Stage::Nearest, stages::nearest::run(&ctx, &private.rest, &mut seats)),
-    };
-    let fallback = stages::fallback::run(&ctx, &public.rest, &mut seats);
+    });
+    let fallback = phases.time("fallback", || stages::fallback::run(&ctx, &public.rest, &mut seats));
 
     let mut outcome = Outcome {
         unit_of: vec![0; scenario.applicants.len()],
@@ -329,6 +349,7 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
         schools: vec![SchoolResult::default(); scenario.schools.len()],
         warnings: prepared.warnings.clone(),
         units: Vec::new(),
+        phases,
     };
     let mut by_applicant: Vec<Option<Placement>> = vec![None; scenario.applicants.len()];
     for (stage, result) in [

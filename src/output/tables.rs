@@ -149,29 +149,37 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             d.draw.school.map(|s| scenario.school(s).id.as_bytes()),
         )
     });
+    // Written field by field without allocating: this file has a row for
+    // every application and is the largest output at city scale.
+    let mut numbers = [
+        itoa::Buffer::new(),
+        itoa::Buffer::new(),
+        itoa::Buffer::new(),
+        itoa::Buffer::new(),
+    ];
+    let mut hex = [0u8; 64];
     for d in draws {
         let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
-        let seats = d.draw.seats.to_string();
         let mut rank = 0u32;
         for e in &d.draw.entries {
             let unit = &outcome.units[e.unit as usize];
-            let ticket = e.key.1.to_hex();
-            let choice = e.choice.map_or(String::new(), |c| c.to_string());
+            hex::encode_to_slice(e.key.1 .0, &mut hex).expect("64 hex digits for 32 bytes");
             for &m in &unit.members {
                 rank += 1;
-                w.write_record([
-                    d.draw.label.as_str(),
-                    school,
-                    scenario.applicant(m).id.as_str(),
-                    &e.key.0.to_string(),
-                    &ticket,
-                    &rank.to_string(),
-                    if e.admitted { "true" } else { "false" },
-                    &seats,
-                    &choice,
-                    unit.draw_id.as_str(),
-                ])
-                .expect("in memory");
+                let [priority, rank_text, seats, choice] = &mut numbers;
+                let fields: [&[u8]; 10] = [
+                    d.draw.label.as_bytes(),
+                    school.as_bytes(),
+                    scenario.applicant(m).id.as_bytes(),
+                    priority.format(e.key.0).as_bytes(),
+                    &hex,
+                    rank_text.format(rank).as_bytes(),
+                    if e.admitted { b"true" } else { b"false" },
+                    seats.format(d.draw.seats).as_bytes(),
+                    e.choice.map_or(&b""[..], |c| choice.format(c).as_bytes()),
+                    unit.draw_id.as_bytes(),
+                ];
+                w.write_record(fields).expect("in memory");
             }
         }
     }
