@@ -179,6 +179,8 @@ mod tests {
             cap: 45,
             reserved: 0,
             capacity: 45,
+            class_cap_declared: None,
+            min_classes: 0,
             line: i as u64 + 2,
         }
     }

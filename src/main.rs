@@ -95,6 +95,21 @@ enum Command {
         #[arg(long)]
         work: Option<PathBuf>,
     },
+    /// Plan how many entry classes each public school opens: a mixed-integer
+    /// model (good_lp, microlp) minimising distance plus class_cost_m per
+    /// class, with no class above the level's max_class_size (消除大班额).
+    #[command(
+        name = "plan-classes",
+        after_help = "Example:\n  catchment plan-classes fixtures/demo-district --out runs/demo-plan"
+    )]
+    PlanClasses {
+        /// Scenario folder.
+        scenario: PathBuf,
+        /// Folder for plan.csv (written atomically); without it the table
+        /// is printed only.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Seed commitments: publish SHA-256(seed) before the draw.
     #[command(subcommand)]
     Seed(SeedCommand),
@@ -310,6 +325,57 @@ fn run(command: Command) -> Result<(), Error> {
                 let _ = std::fs::remove_dir_all(&temp);
             }
             result
+        }
+        Command::PlanClasses { scenario, out } => {
+            let scenario = scenario::load(&scenario, &options)?;
+            let outcome = round::run(&scenario);
+            let started = std::time::Instant::now();
+            let plans = catchment::classes::plan::plan(&scenario, &outcome, scenario.policy.class_cost_m)?;
+            let seconds = started.elapsed().as_secs_f64();
+            for plan in &plans {
+                let now: u32 = plan.schools.iter().map(|p| p.large_now.0 + p.large_now.1).sum();
+                let planned: u32 = plan.schools.iter().map(|p| p.large_planned.0 + p.large_planned.1).sum();
+                println!(
+                    "{}: {} pupils in {} cells of {} m; {} unseated; {:.0} km total distance; large classes (56+) {now} now -> {planned} planned",
+                    plan.level.as_str(),
+                    plan.demand,
+                    plan.cells,
+                    plan.cell_m,
+                    plan.unseated,
+                    plan.distance_m / 1000.0
+                );
+                println!(
+                    "  {:<8} {:>7} {:>7} {:>10} {:>10} {:>11} {:>11}  name",
+                    "school", "classes", "planned", "pupils now", "planned", "largest now", "planned"
+                );
+                for p in &plan.schools {
+                    let school = scenario.school(p.school);
+                    println!(
+                        "  {:<8} {:>7} {:>7} {:>10} {:>10} {:>11} {:>11}  {}",
+                        school.id,
+                        p.classes_now,
+                        p.classes_planned,
+                        p.pupils_now,
+                        p.pupils,
+                        p.largest_class_now,
+                        p.largest_class_planned,
+                        school.name
+                    );
+                }
+            }
+            eprintln!("solved in {seconds:.2} s");
+            if let Some(out) = out {
+                let bytes = catchment::classes::plan::plan_csv(&scenario, &plans);
+                output::write_atomically(
+                    &out,
+                    &[output::OutputFile {
+                        name: "plan.csv",
+                        bytes,
+                    }],
+                )?;
+                println!("wrote {}", out.display());
+            }
+            Ok(())
         }
         Command::Seed(SeedCommand::Commit { seed }) => {
             println!("{}", catchment::lottery::seed_commitment(&seed));

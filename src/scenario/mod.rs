@@ -109,8 +109,14 @@ pub struct School {
     pub classes: u32,
     /// Effective class size limit: min(class_cap, the level's max_class_size).
     pub cap: u32,
+    /// The `class_cap` as declared (today's class size, which may be above
+    /// the standard); `None` when blank.
+    pub class_cap_declared: Option<u32>,
     /// Seats held back.
     pub reserved: u32,
+    /// Fewest classes the school must open (optional `min_classes` column,
+    /// default 0); used by class planning.
+    pub min_classes: u32,
     /// Seats: classes × cap − reserved, never below 0.
     pub capacity: u32,
     /// Line in `schools.csv`.

@@ -93,6 +93,9 @@ pub struct Policy {
     pub max_distance_m: Option<f64>,
     /// Class size limit per level.
     pub max_class_size: BTreeMap<Level, u32>,
+    /// Cost of opening one class in class planning, in metres-equivalent
+    /// (`class_cost_m`, default 2,000).
+    pub class_cost_m: f64,
 }
 
 impl Policy {
@@ -122,6 +125,7 @@ const TOP_KEYS: &[&str] = &[
     "distance",
     "fallback",
     "levels",
+    "class_cost_m",
 ];
 
 /// 1-based line of a byte offset.
@@ -421,6 +425,7 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     };
     let max_distance_m = r.metres(&fallback, "max_distance_m", "fallback.max_distance_m");
 
+    let class_cost_m = r.metres(&top, "class_cost_m", "class_cost_m").unwrap_or(2_000.0);
     let mut max_class_size = BTreeMap::from([(Level::Primary, 45), (Level::Junior, 50)]);
     for (name, table) in tables.levels.unwrap_or_default() {
         let Some(level) = Level::parse(name.get_ref()) else {
@@ -449,6 +454,7 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
         fallback: fallback_rule,
         max_distance_m,
         max_class_size,
+        class_cost_m,
     })
 }
 

@@ -11,7 +11,7 @@ use super::{table, Level, Policy, School, Sector};
 
 const FILE: &str = "schools.csv";
 const REQUIRED: &[&str] = &["id", "name", "level", "sector", "lon", "lat", "classes"];
-const OPTIONAL: &[&str] = &["class_cap", "reserved"];
+const OPTIONAL: &[&str] = &["class_cap", "reserved", "min_classes"];
 
 /// Reads `schools.csv`, sorted by id. Rows with errors are left out (and
 /// reported), so later checks see only well-formed schools.
@@ -53,6 +53,7 @@ pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> (Ve
             diags.error(FILE, Location::Line(row.line), "class_cap 0 must be at least 1");
         }
         let reserved = row.parse_opt::<u32>("reserved", "a whole number ≥ 0", diags);
+        let min_classes = row.parse_opt::<u32>("min_classes", "a whole number ≥ 0", diags);
         if diags.error_count() > errors {
             broken.extend(id.map(str::to_string));
             return;
@@ -79,6 +80,8 @@ pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> (Ve
             cap,
             reserved,
             capacity,
+            class_cap_declared: class_cap,
+            min_classes: min_classes.ok().flatten().unwrap_or(0),
             line: row.line,
         });
     });

@@ -4,6 +4,8 @@
 //! (never more than `classes`); class sizes then differ by at most one.
 //! Pupils are dealt to classes 1..k round-robin in (priority, ticket) order.
 
+pub mod plan;
+
 use crate::lottery::Ticket;
 
 /// Classes a school opens for `n` pupils with class size limit `cap`,
