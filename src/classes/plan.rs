@@ -43,7 +43,7 @@ use crate::scenario::{Level, Scenario, SchoolIdx, Sector};
 pub const UNSEATED_M: f64 = 1.0e7;
 
 /// Largest number of cell–school pairs given to the solver per level.
-pub const MAX_PAIRS: usize = 6_000;
+pub const MAX_PAIRS: usize = 20_000;
 
 /// A school's line in the plan.
 #[derive(Debug, Clone, PartialEq)]
