@@ -18,6 +18,7 @@
 //! - [`scenario`]: loading and validation of every input file;
 //! - [`geo_index`], [`distance`]: zone lookup, nearest schools, metres;
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
+//! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
 //! - [`odds`]: admission odds by simulating many lotteries;
@@ -33,6 +34,7 @@ pub mod classes;
 pub mod distance;
 pub mod error;
 pub mod explain;
+pub mod flow;
 pub mod geo_index;
 pub mod invariants;
 pub mod lottery;

@@ -165,6 +165,8 @@ fn compare(scenario: &Scenario, prepared: &Prepared, seed: &str, single: &Outcom
     let stage2 = match scenario.policy.rule {
         Rule::Zone => Stage::Zone,
         Rule::Nearest => Stage::Nearest,
+        // No lottery decides the optimal assignment: nothing to compare.
+        Rule::Optimal => return [0; 5],
     };
     let mut out = [0u64; 5];
     for (u, unit) in single.units.iter().enumerate() {
@@ -175,7 +177,7 @@ fn compare(scenario: &Scenario, prepared: &Prepared, seed: &str, single: &Outcom
         }
         let list = match scenario.policy.rule {
             Rule::Zone => prepared.zone_lists[u].clone(),
-            Rule::Nearest => nearest_list(scenario, &ctx, u as u32),
+            Rule::Nearest | Rule::Optimal => nearest_list(scenario, &ctx, u as u32),
         };
         if list.is_empty() {
             continue;

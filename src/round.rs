@@ -28,6 +28,8 @@ pub enum Stage {
     Zone,
     /// Nearest rule.
     Nearest,
+    /// Optimal rule (minimum total distance).
+    Optimal,
     /// District placement.
     Fallback,
     /// No seat.
@@ -41,6 +43,7 @@ impl Stage {
             Stage::PrivateLottery => "private_lottery",
             Stage::Zone => "zone",
             Stage::Nearest => "nearest",
+            Stage::Optimal => "optimal",
             Stage::Fallback => "fallback",
             Stage::Unplaced => "unplaced",
         }
@@ -52,6 +55,7 @@ impl Stage {
             Stage::PrivateLottery,
             Stage::Zone,
             Stage::Nearest,
+            Stage::Optimal,
             Stage::Fallback,
             Stage::Unplaced,
         ]
@@ -335,12 +339,21 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
 
     let mut phases = Phases::default();
     let private = phases.time("private lottery", || stages::private::run(&ctx, &everyone, &mut seats));
-    let (public_stage, public) = phases.time("matching", || match scenario.policy.rule {
-        Rule::Zone => (Stage::Zone, stages::zone::run(&ctx, &private.rest, &mut seats)),
-        Rule::Nearest => (Stage::Nearest, stages::nearest::run(&ctx, &private.rest, &mut seats)),
+    let (public_stage, public, optimal) = phases.time("matching", || match scenario.policy.rule {
+        Rule::Zone => (Stage::Zone, stages::zone::run(&ctx, &private.rest, &mut seats), None),
+        Rule::Nearest => (
+            Stage::Nearest,
+            stages::nearest::run(&ctx, &private.rest, &mut seats),
+            None,
+        ),
+        Rule::Optimal => {
+            // Everyone the optimal assignment cannot seat is final: the
+            // fallback could not seat more within the same limit.
+            let result = stages::optimal::run(&ctx, &private.rest, &mut seats);
+            (Stage::Optimal, StageResult::default(), Some(result))
+        }
     });
     let fallback = phases.time("fallback", || stages::fallback::run(&ctx, &public.rest, &mut seats));
-
     let mut outcome = Outcome {
         unit_of: vec![0; scenario.applicants.len()],
         zone_of: zone_of.clone(),
@@ -358,6 +371,11 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
         (Stage::Fallback, &fallback.stage),
     ] {
         record(&ctx, stage, result, &mut by_applicant, &mut outcome);
+    }
+    for (stage, result) in [(Stage::Optimal, &optimal), (Stage::Fallback, &fallback.optimal)] {
+        if let Some(result) = result {
+            record_seats(&ctx, stage, result, &mut by_applicant, &mut outcome);
+        }
     }
     for &(u, reason) in &fallback.unplaced {
         let unit = &units[u as usize];
@@ -383,6 +401,42 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
         .collect();
     outcome.units = units;
     outcome
+}
+
+/// Writes the seats of an optimal assignment (members placed one by one)
+/// and its unplaced into the outcome.
+fn record_seats(
+    ctx: &Context,
+    stage: Stage,
+    result: &stages::optimal::OptimalResult,
+    by_applicant: &mut [Option<Placement>],
+    outcome: &mut Outcome,
+) {
+    for seat in &result.seated {
+        by_applicant[seat.applicant as usize] = Some(Placement {
+            school: Some(seat.school),
+            stage,
+            ticket: ctx.units[seat.unit as usize].public_ticket,
+            reason: None,
+            distance_m: ctx.distances.between(seat.applicant, seat.school),
+            class_no: None,
+        });
+        let school = &mut outcome.schools[seat.school as usize];
+        school.admitted += 1;
+        if stage == Stage::Fallback {
+            school.admitted_fallback += 1;
+        }
+    }
+    for &(applicant, unit, reason) in &result.unplaced {
+        by_applicant[applicant as usize] = Some(Placement {
+            school: None,
+            stage: Stage::Unplaced,
+            ticket: ctx.units[unit as usize].public_ticket,
+            reason: Some(reason),
+            distance_m: None,
+            class_no: None,
+        });
+    }
 }
 
 /// Writes the placements of one stage and its draws into the outcome.

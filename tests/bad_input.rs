@@ -159,12 +159,12 @@ const CASES: &[(&str, &str)] = &[
     ("policy_unknown_key", "policy.toml:6: error: unknown key colour; expected one of seed, seed_commitment, rule"),
     ("policy_bad_rule", "policy.toml:2: error: rule \"lottery\" is not one of zone, nearest"),
     (
-        "policy_rule_optimal",
-        "policy.toml:2: error: rule = \"optimal\" (minimum-distance assignment) is not available in this version; use one of zone, nearest",
+        "policy_rule_misspelt",
+        "policy.toml:2: error: rule \"optimum\" is not one of zone, nearest, optimal",
     ),
     (
-        "policy_fallback_optimal",
-        "policy.toml:11: error: fallback.rule = \"optimal\" (minimum-distance assignment) is not available in this version",
+        "policy_fallback_misspelt",
+        "policy.toml:11: error: fallback.rule \"nearest\" is not one of nearest_vacancy, optimal, none",
     ),
     ("policy_syntax_error", "policy.toml:3: error: invalid basic string"),
     (

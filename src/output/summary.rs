@@ -86,6 +86,17 @@ pub fn summary_json(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             .iter()
             .filter(|u| u.level == level && u.members.len() > 1)
             .count();
+        // Under `optimal` groups are placed as separate members (spec §8).
+        let groups_split = outcome
+            .units
+            .iter()
+            .filter(|u| u.level == level && u.members.len() > 1)
+            .filter(|u| {
+                u.members
+                    .iter()
+                    .any(|&m| outcome.placements[m as usize].school != outcome.placements[u.members[0] as usize].school)
+            })
+            .count();
         let unplaced = stages[&Stage::Unplaced];
         *totals.entry("applicants").or_default() += applicants;
         *totals.entry("unplaced").or_default() += unplaced;
@@ -102,6 +113,7 @@ pub fn summary_json(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
                 "stages": stages.iter().map(|(s, n)| (s.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
                 "oversubscribed_schools": oversubscribed,
                 "groups_drawn_together": groups,
+                "groups_split": groups_split,
                 "distance_m": distance_stats(&mut distances),
                 "unplaced": { "count": unplaced, "reasons": reasons },
             }),
@@ -117,10 +129,7 @@ pub fn summary_json(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             "rule": policy.rule.as_str(),
             "tie_breaking": match policy.tie_breaking { TieBreaking::Single => "single", TieBreaking::Multiple => "multiple" },
             "groups": match policy.groups { GroupPolicy::Together => "together", GroupPolicy::Separate => "separate" },
-            "fallback": match policy.fallback {
-                crate::scenario::FallbackRule::NearestVacancy => "nearest_vacancy",
-                crate::scenario::FallbackRule::None => "none",
-            },
+            "fallback": policy.fallback.as_str(),
             "max_distance_m": policy.max_distance_m,
         },
         "totals": totals,

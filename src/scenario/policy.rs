@@ -19,6 +19,8 @@ pub enum Rule {
     Zone,
     /// Deferred acceptance over all public schools by distance.
     Nearest,
+    /// The minimum-total-distance assignment (exact min-cost flow).
+    Optimal,
 }
 
 impl Rule {
@@ -27,6 +29,7 @@ impl Rule {
         match self {
             Rule::Zone => "zone",
             Rule::Nearest => "nearest",
+            Rule::Optimal => "optimal",
         }
     }
 }
@@ -63,8 +66,21 @@ pub enum DistanceMetric {
 pub enum FallbackRule {
     /// In (priority, ticket) order, the nearest public school with a free seat.
     NearestVacancy,
+    /// The minimum-total-distance assignment to the remaining seats.
+    Optimal,
     /// Nobody is placed; the rest are unplaced.
     None,
+}
+
+impl FallbackRule {
+    /// The spelling used in files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FallbackRule::NearestVacancy => "nearest_vacancy",
+            FallbackRule::Optimal => "optimal",
+            FallbackRule::None => "none",
+        }
+    }
 }
 
 /// The validated policy.
@@ -215,7 +231,7 @@ impl Reader<'_> {
         }
     }
 
-    /// One of `allowed` (default when absent). `optimal` gets its own message.
+    /// One of `allowed` (default when absent).
     fn choice(&mut self, table: &SpannedMap, key: &str, name: &str, allowed: &[&str], default: &str) -> String {
         let Some(v) = self.string(table, key, name) else {
             return default.to_string();
@@ -223,14 +239,7 @@ impl Reader<'_> {
         if allowed.contains(&v.get_ref().as_str()) {
             return v.into_inner();
         }
-        let message = if v.get_ref() == "optimal" {
-            format!(
-                "{name} = \"optimal\" (minimum-distance assignment) is not available in this version; use one of {}",
-                allowed.join(", ")
-            )
-        } else {
-            format!("{name} {:?} is not one of {}", v.get_ref(), allowed.join(", "))
-        };
+        let message = format!("{name} {:?} is not one of {}", v.get_ref(), allowed.join(", "));
         self.error(v.span(), message);
         default.to_string()
     }
@@ -358,8 +367,12 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
             Some(published)
         }
     });
-    let rule = match r.choice(&top, "rule", "rule", &["zone", "nearest"], "zone").as_str() {
+    let rule = match r
+        .choice(&top, "rule", "rule", &["zone", "nearest", "optimal"], "zone")
+        .as_str()
+    {
         "nearest" => Rule::Nearest,
+        "optimal" => Rule::Optimal,
         _ => Rule::Zone,
     };
     let tie_breaking = match r
@@ -415,12 +428,13 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
             &fallback,
             "rule",
             "fallback.rule",
-            &["nearest_vacancy", "none"],
+            &["nearest_vacancy", "optimal", "none"],
             "nearest_vacancy",
         )
         .as_str()
     {
         "none" => FallbackRule::None,
+        "optimal" => FallbackRule::Optimal,
         _ => FallbackRule::NearestVacancy,
     };
     let max_distance_m = r.metres(&fallback, "max_distance_m", "fallback.max_distance_m");
@@ -497,10 +511,17 @@ mod tests {
     }
 
     #[test]
-    fn optimal_is_rejected_by_name() {
-        let e = errors("seed = \"s\"\n[fallback]\nrule = \"optimal\"\n");
+    fn optimal_is_accepted_and_unknown_rules_are_named() {
+        let mut d = Diagnostics::default();
+        let p = parse(
+            "seed = \"s\"\nrule = \"optimal\"\n[fallback]\nrule = \"optimal\"\n",
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!((p.rule, p.fallback), (Rule::Optimal, FallbackRule::Optimal));
+        let e = errors("seed = \"s\"\n[fallback]\nrule = \"best\"\n");
         assert!(
-            e[0].starts_with("policy.toml:3:") && e[0].contains("fallback.rule = \"optimal\""),
+            e[0].starts_with("policy.toml:3:") && e[0].contains("nearest_vacancy, optimal, none"),
             "{e:?}"
         );
     }

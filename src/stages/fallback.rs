@@ -36,15 +36,24 @@ impl Reason {
 
 /// The fallback's result: placements, the district-wide draw, and the
 /// units left unplaced with their reason.
+#[derive(Default)]
 pub struct FallbackResult {
     /// Placements and the fallback order as a draw.
     pub stage: StageResult,
     /// Units without a seat.
     pub unplaced: Vec<(UnitIdx, Reason)>,
+    /// Under `fallback.rule = "optimal"`: members placed one by one.
+    pub optimal: Option<super::optimal::OptimalResult>,
 }
 
 /// Runs the fallback over `units`, reducing `seats`.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResult {
+    if ctx.scenario.policy.fallback == FallbackRule::Optimal {
+        return FallbackResult {
+            optimal: Some(super::optimal::run(ctx, units, seats)),
+            ..FallbackResult::default()
+        };
+    }
     let mut order: Vec<UnitIdx> = units.to_vec();
     order.sort_by_key(|&u| {
         let unit = &ctx.units[u as usize];
@@ -116,7 +125,11 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
             });
         }
     }
-    FallbackResult { stage, unplaced }
+    FallbackResult {
+        stage,
+        unplaced,
+        optimal: None,
+    }
 }
 
 fn entry(unit: UnitIdx, key: crate::lottery::Key, admitted: bool) -> DrawEntry {

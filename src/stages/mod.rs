@@ -6,6 +6,7 @@
 
 pub mod fallback;
 pub mod nearest;
+pub mod optimal;
 pub mod private;
 pub mod zone;
 

@@ -182,7 +182,7 @@ CASES = {
     # --- policy.toml ---
     "policy_unknown_key": edit("policy.toml", "max_private_choices = 2\n", "max_private_choices = 2\ncolour = \"red\"\n"),
     "policy_bad_rule": edit("policy.toml", 'rule = "zone"', 'rule = "lottery"'),
-    "policy_rule_optimal": edit("policy.toml", 'rule = "zone"', 'rule = "optimal"'),
+    "policy_rule_misspelt": edit("policy.toml", 'rule = "zone"', 'rule = "optimum"'),
     "policy_syntax_error": edit("policy.toml", 'tie_breaking = "single"', 'tie_breaking = "single'),
     "policy_missing_seed": edit("policy.toml", 'seed = "bad-input corpus base"\n', ""),
     # seed_commitment of "another seed": the run must be refused.
@@ -196,7 +196,7 @@ CASES = {
     "policy_missing_file": without("policy.toml"),
     "policy_duplicate_key": edit("policy.toml", 'groups = "together"\n', 'groups = "together"\ngroups = "separate"\n'),
     "policy_seed_not_string": edit("policy.toml", 'seed = "bad-input corpus base"', "seed = 2027"),
-    "policy_fallback_optimal": edit("policy.toml", 'rule = "nearest_vacancy"', 'rule = "optimal"'),
+    "policy_fallback_misspelt": edit("policy.toml", 'rule = "nearest_vacancy"', 'rule = "nearest"'),
     "policy_negative_max_distance": edit("policy.toml", "max_distance_m = 5000", "max_distance_m = -5"),
     "policy_unknown_level": edit("policy.toml", "[levels.primary]", "[levels.senior]"),
     "policy_empty_file": with_file("policy.toml", ""),
