@@ -6,6 +6,7 @@
 //! Rows are sorted by id and numbers formatted explicitly, so the bytes
 //! depend only on the inputs, the seed and the version.
 
+mod report;
 mod summary;
 mod tables;
 
@@ -16,6 +17,7 @@ use crate::lottery::sha256_hex;
 use crate::round::Outcome;
 use crate::scenario::Scenario;
 
+pub use report::report_html;
 pub use summary::summary_json;
 pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};
 pub(crate) use tables::{finish, writer};
@@ -48,6 +50,10 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
             bytes: summary_json(scenario, outcome),
         },
     ];
+    files.push(OutputFile {
+        name: "report.html",
+        bytes: report_html(scenario, outcome),
+    });
     let manifest = manifest_json(scenario, &files);
     files.push(OutputFile {
         name: "manifest.json",
