@@ -37,6 +37,16 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in output order.
+    pub const ALL: [Stage; 6] = [
+        Stage::PrivateLottery,
+        Stage::Zone,
+        Stage::Nearest,
+        Stage::Optimal,
+        Stage::Fallback,
+        Stage::Unplaced,
+    ];
+
     /// The spelling used in outputs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,16 +61,7 @@ impl Stage {
 
     /// Parses the output spelling.
     pub fn parse(s: &str) -> Option<Stage> {
-        [
-            Stage::PrivateLottery,
-            Stage::Zone,
-            Stage::Nearest,
-            Stage::Optimal,
-            Stage::Fallback,
-            Stage::Unplaced,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        Stage::ALL.into_iter().find(|st| st.as_str() == s)
     }
 }
 

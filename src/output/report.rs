@@ -48,14 +48,7 @@ const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 
 /// The stages in output order; a stage's position is its colour class
 /// (`st0`…`st5`) and its code in the page's data.
-const STAGES: [Stage; 6] = [
-    Stage::PrivateLottery,
-    Stage::Zone,
-    Stage::Nearest,
-    Stage::Optimal,
-    Stage::Fallback,
-    Stage::Unplaced,
-];
+const STAGES: [Stage; 6] = Stage::ALL;
 
 /// Renders `report.html` for a round.
 ///

@@ -36,21 +36,13 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-const STAGES: [Stage; 5] = [
-    Stage::PrivateLottery,
-    Stage::Zone,
-    Stage::Nearest,
-    Stage::Fallback,
-    Stage::Unplaced,
-];
-
 /// Renders `summary.json`.
 pub fn summary_json(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     let policy = &scenario.policy;
     let mut levels = serde_json::Map::new();
     let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     for level in Level::ALL {
-        let mut stages: BTreeMap<Stage, u64> = STAGES.iter().map(|&s| (s, 0)).collect();
+        let mut stages: BTreeMap<Stage, u64> = Stage::ALL.iter().map(|&s| (s, 0)).collect();
         let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
         let mut distances = Vec::new();
         let mut applicants = 0u64;
