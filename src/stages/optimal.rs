@@ -49,6 +49,9 @@ pub struct OptimalResult {
 /// offered to it).
 struct RoundCosts<'a> {
     ctx: &'a Context<'a>,
+    /// The level solved: schools of other levels and private schools have
+    /// no seats in this model, so the optimality check never looks at them.
+    level: Level,
     members: Vec<(AppIdx, UnitIdx)>,
     seats: &'a [u32],
     trees: [RTree<SchoolPoint>; 2],
@@ -74,7 +77,12 @@ impl CostModel for RoundCosts<'_> {
     }
 
     fn capacity(&self, school: usize) -> u32 {
-        self.seats[school]
+        let s = self.ctx.scenario.school(school as SchoolIdx);
+        if s.level == self.level && s.sector == Sector::Public {
+            self.seats[school]
+        } else {
+            0
+        }
     }
 
     fn nearest(&self, i: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_> {
@@ -120,38 +128,47 @@ impl CostModel for RoundCosts<'_> {
 /// Seats the members of `units` optimally in `seats` (reduced by the
 /// result).
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> OptimalResult {
-    let members: Vec<(AppIdx, UnitIdx)> = units
-        .iter()
-        .flat_map(|&u| ctx.units[u as usize].members.iter().map(move |&m| (m, u)))
-        .collect();
-    let tree = |level: Level| {
-        school_tree(&ctx.scenario.schools, |i, s| {
-            s.level == level && s.sector == Sector::Public && seats[i as usize] > 0
-        })
-    };
-    let assignment = {
-        let costs = RoundCosts {
-            ctx,
-            trees: [tree(Level::Primary), tree(Level::Junior)],
-            members: members.clone(),
-            seats,
-            limit: ctx.scenario.policy.max_distance_m.unwrap_or(f64::INFINITY),
+    let mut result = OptimalResult::default();
+    // Levels are allocated independently: one model per level.
+    for level in Level::ALL {
+        let members: Vec<(AppIdx, UnitIdx)> = units
+            .iter()
+            .filter(|&&u| ctx.units[u as usize].level == level)
+            .flat_map(|&u| ctx.units[u as usize].members.iter().map(move |&m| (m, u)))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let tree = |level: Level| {
+            school_tree(&ctx.scenario.schools, |i, s| {
+                s.level == level && s.sector == Sector::Public && seats[i as usize] > 0
+            })
         };
-        flow::assign(&costs)
-    };
-    let mut result = OptimalResult {
-        total_m: assignment.total_m,
-        stats: assignment.stats.clone(),
-        ..OptimalResult::default()
-    };
-    for (&(applicant, unit), school) in members.iter().zip(&assignment.school) {
-        if let Some(s) = *school {
-            seats[s] -= 1;
-            result.seated.push(Seat {
-                applicant,
-                unit,
-                school: s as SchoolIdx,
-            });
+        let assignment = {
+            let costs = RoundCosts {
+                ctx,
+                level,
+                trees: [tree(Level::Primary), tree(Level::Junior)],
+                members: members.clone(),
+                seats,
+                limit: ctx.scenario.policy.max_distance_m.unwrap_or(f64::INFINITY),
+            };
+            flow::assign(&costs)
+        };
+        result.total_m += assignment.total_m;
+        result.stats = assignment.stats.clone();
+        for (&(applicant, unit), school) in members.iter().zip(&assignment.school) {
+            match *school {
+                Some(s) => {
+                    seats[s] -= 1;
+                    result.seated.push(Seat {
+                        applicant,
+                        unit,
+                        school: s as SchoolIdx,
+                    });
+                }
+                None => result.unplaced.push((applicant, unit, Reason::NoCapacity)),
+            }
         }
     }
     let mut free_by_level = [0u64; 2];
@@ -160,15 +177,11 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> OptimalResult
             free_by_level[s.level.index()] += u64::from(seats[i]);
         }
     }
-    for (&(applicant, unit), school) in members.iter().zip(&assignment.school) {
-        if school.is_none() {
-            let level = ctx.scenario.applicant(applicant).level;
-            let reason = if free_by_level[level.index()] == 0 {
-                Reason::NoCapacity
-            } else {
-                Reason::NoSeatWithinLimit
-            };
-            result.unplaced.push((applicant, unit, reason));
+    // The reason, now that every level's seats are known.
+    for entry in &mut result.unplaced {
+        let level = ctx.scenario.applicant(entry.0).level;
+        if free_by_level[level.index()] > 0 {
+            entry.2 = Reason::NoSeatWithinLimit;
         }
     }
     result
