@@ -7,7 +7,7 @@
 
 use crate::lottery;
 use crate::matching::UnitIdx;
-use crate::scenario::{FallbackRule, Level, Sector};
+use crate::scenario::{FallbackRule, Level};
 
 use super::nearest::{walk, PublicSchools};
 use super::{Context, Draw, DrawEntry, Placed, StageResult};
@@ -63,12 +63,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> FallbackResul
     let mut unplaced = Vec::new();
     let mut entries = Vec::with_capacity(order.len());
     let policy = &ctx.scenario.policy;
-    let mut free_by_level = [0u64; 2];
-    for (i, s) in ctx.scenario.schools.iter().enumerate() {
-        if s.sector == Sector::Public {
-            free_by_level[s.level.index()] += u64::from(seats[i]);
-        }
-    }
+    let mut free_by_level = super::free_public_seats(ctx, seats);
     let seats_at_start = free_by_level;
     if policy.fallback == FallbackRule::None {
         for &u in &order {

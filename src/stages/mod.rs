@@ -266,6 +266,19 @@ pub fn run_da(
     )
 }
 
+/// Free seats at the public schools of each level (indexed by
+/// [`Level::index`]); the fallback and the optimal stage use it to tell
+/// `no_capacity` from `no_seat_within_limit`.
+pub fn free_public_seats(ctx: &Context, seats: &[u32]) -> [u64; 2] {
+    let mut free = [0u64; 2];
+    for (s, &n) in ctx.scenario.schools.iter().zip(seats) {
+        if s.sector == crate::scenario::Sector::Public {
+            free[s.level.index()] += u64::from(n);
+        }
+    }
+    free
+}
+
 /// Takes the seats of placed units out of `seats`.
 pub fn take_seats(ctx: &Context, placed: &[Placed], seats: &mut [u32]) {
     for p in placed {

@@ -171,12 +171,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> OptimalResult
             }
         }
     }
-    let mut free_by_level = [0u64; 2];
-    for (i, s) in ctx.scenario.schools.iter().enumerate() {
-        if s.sector == Sector::Public {
-            free_by_level[s.level.index()] += u64::from(seats[i]);
-        }
-    }
+    let free_by_level = super::free_public_seats(ctx, seats);
     // The reason, now that every level's seats are known.
     for entry in &mut result.unplaced {
         let level = ctx.scenario.applicant(entry.0).level;
