@@ -88,8 +88,11 @@ pub fn run(dir: &Path, out: &Path, title: &str) -> Result<Report, Error> {
 pub fn generated(params: &SynthParams, work: &Path, name: &str) -> Result<Report, Error> {
     let dir = work.join(name);
     write_scenario(params, &dir).map_err(|e| Error::io(&dir, e))?;
+    let seats = params
+        .seat_ratio
+        .map_or("drawn in [1.00, 1.05)".to_string(), |r| format!("{r:.2}"));
     let title = format!(
-        "{name}: {} applicants / {} public + {} private schools, rule {}, seed {}",
+        "{name}: {} applicants / {} public + {} private schools, rule {}, seats per applicant {seats}, seed {}",
         params.applicants, params.schools, params.private, params.rule, params.seed
     );
     run(&dir, &work.join(format!("{name}-run")), &title)

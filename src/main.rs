@@ -85,8 +85,12 @@ enum Command {
         #[arg(long, default_value = "both", value_parser = ["district", "city", "both"])]
         size: String,
         /// Public allocation rule of the generated scenarios.
-        #[arg(long, default_value = "zone", value_parser = ["zone", "nearest"])]
+        #[arg(long, default_value = "zone", value_parser = ["zone", "nearest", "optimal"])]
         rule: String,
+        /// Public seats per applicant of each level in the generated
+        /// scenarios (e.g. 0.95 for a tight round; default: drawn in [1.00, 1.05)).
+        #[arg(long, value_parser = seat_ratio)]
+        seats: Option<f64>,
         /// Generator seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -132,8 +136,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Public allocation rule written to policy.toml.
-        #[arg(long, default_value = "zone", value_parser = ["zone", "nearest"])]
+        #[arg(long, default_value = "zone", value_parser = ["zone", "nearest", "optimal"])]
         rule: String,
+        /// Public seats per applicant of each level (e.g. 0.95 for a tight
+        /// round; default: drawn in [1.00, 1.05) with the seed).
+        #[arg(long, value_parser = seat_ratio)]
+        seats: Option<f64>,
         /// Scenario folder to write.
         #[arg(long)]
         out: PathBuf,
@@ -179,6 +187,16 @@ fn main() -> ExitCode {
             report(&e);
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Parses `--seats`: a ratio of seats to applicants in (0, 10].
+fn seat_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 10.0 => Ok(r),
+        _ => Err(format!(
+            "expected a ratio of seats to applicants in (0, 10], e.g. 0.95; got {text:?}"
+        )),
     }
 }
 
@@ -287,6 +305,7 @@ fn run(command: Command) -> Result<(), Error> {
             size,
             rule,
             seed,
+            seats,
             work,
         } => {
             let temp = std::env::temp_dir().join(format!("catchment-bench-{}", std::process::id()));
@@ -314,6 +333,7 @@ fn run(command: Command) -> Result<(), Error> {
                     let params = catchment::synth::SynthParams {
                         rule: rule.clone(),
                         seed,
+                        seat_ratio: seats,
                         ..params
                     };
                     let report = catchment::bench::generated(&params, &work_dir, name)?;
@@ -387,6 +407,7 @@ fn run(command: Command) -> Result<(), Error> {
             private,
             seed,
             rule,
+            seats,
             out,
         } => {
             let params = catchment::synth::SynthParams {
@@ -395,6 +416,7 @@ fn run(command: Command) -> Result<(), Error> {
                 private,
                 seed,
                 rule,
+                seat_ratio: seats,
             };
             catchment::synth::write_scenario(&params, &out).map_err(|e| Error::io(&out, e))?;
             println!(

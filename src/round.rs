@@ -340,7 +340,13 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
 
     let mut phases = Phases::default();
     let private = phases.time("private lottery", || stages::private::run(&ctx, &everyone, &mut seats));
-    let (public_stage, public, optimal) = phases.time("matching", || match scenario.policy.rule {
+    // Under rule `optimal` the public stage is the min-cost flow.
+    let phase = if scenario.policy.rule == Rule::Optimal {
+        "flow"
+    } else {
+        "matching"
+    };
+    let (public_stage, public, optimal) = phases.time(phase, || match scenario.policy.rule {
         Rule::Zone => (Stage::Zone, stages::zone::run(&ctx, &private.rest, &mut seats), None),
         Rule::Nearest => (
             Stage::Nearest,

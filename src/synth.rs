@@ -32,7 +32,7 @@
 //! ```
 //! use catchment::synth::{scenario_texts, SynthParams};
 //!
-//! let params = SynthParams { applicants: 300, schools: 9, private: 2, seed: 7, rule: "zone".into() };
+//! let params = SynthParams { applicants: 300, schools: 9, private: 2, seed: 7, rule: "zone".into(), seat_ratio: None };
 //! let files = scenario_texts(&params);
 //! assert_eq!(files.applicants_csv.lines().count(), 1 + 300);
 //! assert!(files.policy_toml.starts_with("seed = \"synthetic city 7\"\n"));
@@ -96,8 +96,12 @@ pub struct SynthParams {
     pub private: usize,
     /// Seed of the generator; `policy.toml` names it in the lottery seed.
     pub seed: u64,
-    /// Public allocation rule written to `policy.toml`: `"zone"` or `"nearest"`.
+    /// Public allocation rule written to `policy.toml`: `"zone"`,
+    /// `"nearest"` or `"optimal"`.
     pub rule: String,
+    /// Public seats per applicant of each level (e.g. 1.05, or 0.95 for a
+    /// tight round); `None` draws it from [1.00, 1.05) with the seed.
+    pub seat_ratio: Option<f64>,
 }
 
 impl SynthParams {
@@ -110,6 +114,7 @@ impl SynthParams {
             private: 4,
             seed: 1,
             rule: "zone".to_string(),
+            seat_ratio: None,
         }
     }
 
@@ -122,6 +127,7 @@ impl SynthParams {
             private: 40,
             seed: 1,
             rule: "zone".to_string(),
+            seat_ratio: None,
         }
     }
 }
@@ -133,7 +139,7 @@ impl SynthParams {
 /// ```
 /// use catchment::synth::{scenario_texts, SynthParams};
 ///
-/// let files = scenario_texts(&SynthParams { applicants: 50, schools: 3, private: 0, seed: 1, rule: "nearest".into() });
+/// let files = scenario_texts(&SynthParams { applicants: 50, schools: 3, private: 0, seed: 1, rule: "nearest".into(), seat_ratio: None });
 /// assert!(files.schools_csv.starts_with("id,name,level,sector,lon,lat,classes,class_cap,reserved\n"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +162,7 @@ pub struct SynthFiles {
 /// ```
 /// use catchment::synth::{scenario_texts, SynthParams};
 ///
-/// let params = SynthParams { applicants: 200, schools: 6, private: 2, seed: 3, rule: "zone".into() };
+/// let params = SynthParams { applicants: 200, schools: 6, private: 2, seed: 3, rule: "zone".into(), seat_ratio: None };
 /// assert_eq!(scenario_texts(&params), scenario_texts(&params));
 /// ```
 pub fn scenario_texts(params: &SynthParams) -> SynthFiles {
@@ -177,7 +183,15 @@ pub fn scenario_texts(params: &SynthParams) -> SynthFiles {
         (Level::Junior, junior_applicants, junior_schools, junior_private),
     ] {
         let mut households = draw_households(applicants, &population, &mut rng);
-        let public = plan_public(level, area, schools, applicants, &households, &mut rng);
+        let public = plan_public(
+            level,
+            area,
+            schools,
+            applicants,
+            params.seat_ratio,
+            &households,
+            &mut rng,
+        );
         let numbers: Vec<usize> = private_numbers.by_ref().take(private).collect();
         let private = plan_private(level, &numbers, private_width, applicants, &population, &mut rng);
         draw_choices(&mut households, &public, private.len(), &mut rng);
@@ -705,6 +719,7 @@ fn plan_public(
     area: Area,
     schools: usize,
     applicants: usize,
+    seat_ratio: Option<f64>,
     households: &[Household],
     rng: &mut ChaCha8Rng,
 ) -> PublicPlan {
@@ -753,7 +768,8 @@ fn plan_public(
         zones.push(members);
     }
 
-    let target = (applicants as f64 * rng.random_range(1.0..1.05)).ceil() as i64;
+    let drawn = rng.random_range(1.0..1.05);
+    let target = (applicants as f64 * seat_ratio.unwrap_or(drawn)).ceil() as i64;
     size_schools(level, &mut list, &demand, target);
     PublicPlan {
         grid: Some(grid),
@@ -1091,6 +1107,7 @@ mod tests {
             private: 5,
             seed,
             rule: "zone".to_string(),
+            seat_ratio: None,
         }
     }
 
@@ -1403,8 +1420,23 @@ mod tests {
 
     #[test]
     fn public_seats_match_demand_per_level() {
-        let params = SynthParams::district();
-        let files = scenario_texts(&params);
+        assert_seat_ratio(&SynthParams::district(), 1.0..=1.06);
+    }
+
+    #[test]
+    fn seat_ratio_sets_public_seats_per_applicant() {
+        for ratio in [0.95, 1.05] {
+            let params = SynthParams {
+                seat_ratio: Some(ratio),
+                ..SynthParams::district()
+            };
+            // Seats reach the target and exceed it by less than one class.
+            assert_seat_ratio(&params, ratio..=ratio + 0.01);
+        }
+    }
+
+    fn assert_seat_ratio(params: &SynthParams, range: std::ops::RangeInclusive<f64>) {
+        let files = scenario_texts(params);
         let (_, rows) = read_csv(&files.applicants_csv);
         for (level, max) in [("primary", 45), ("junior", 50)] {
             let seats: u32 = schools(&files)
@@ -1414,7 +1446,7 @@ mod tests {
                 .sum();
             let applicants = rows.iter().filter(|r| &r[1] == level).count() as f64;
             let ratio = f64::from(seats) / applicants;
-            assert!((1.0..=1.06).contains(&ratio), "{level}: {ratio}");
+            assert!(range.contains(&ratio), "{level}: {ratio}");
         }
     }
 
@@ -1441,6 +1473,7 @@ mod tests {
                 private,
                 seed: 9,
                 rule: "zone".to_string(),
+                seat_ratio: None,
             };
             let files = scenario_texts(&params);
             assert_eq!(read_csv(&files.applicants_csv).1.len(), applicants);

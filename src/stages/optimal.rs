@@ -12,6 +12,7 @@
 
 use rstar::RTree;
 
+use crate::distance::haversine;
 use crate::flow::{self, CostModel};
 use crate::geo_index::{school_tree, NearestSchools, SchoolPoint};
 use crate::matching::UnitIdx;
@@ -122,6 +123,20 @@ impl CostModel for RoundCosts<'_> {
             .distances
             .between(a, school as SchoolIdx)
             .filter(|&d| d <= self.limit)
+    }
+
+    /// Haversine distances form a metric space, which lets the solver
+    /// certify optimality from school-to-school distances (see
+    /// [`CostModel::school_distance`]); a road matrix claims nothing.
+    fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
+        if self.ctx.scenario.policy.metric == DistanceMetric::Matrix {
+            return None;
+        }
+        let (a, b) = (
+            self.ctx.scenario.school(a as SchoolIdx),
+            self.ctx.scenario.school(b as SchoolIdx),
+        );
+        Some(haversine((a.lon, a.lat), (b.lon, b.lat)))
     }
 }
 
