@@ -29,12 +29,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod balance;
 pub mod bench;
 pub mod classes;
+pub mod crs;
 pub mod distance;
 pub mod error;
 pub mod explain;
 pub mod flow;
+pub mod forecast;
 pub mod geo_index;
 pub mod invariants;
 pub mod lottery;
