@@ -98,6 +98,10 @@ pub struct Balance {
     pub levels: Vec<LevelBalance>,
 }
 
+/// An indicator: its name, whether the national standard assesses it, and
+/// how to read it from a school.
+type Indicator = (&'static str, bool, fn(&SchoolBalance) -> Option<f64>);
+
 /// National threshold of the resource indicators' CV.
 pub fn threshold(level: Level) -> f64 {
     match level {
@@ -164,7 +168,7 @@ pub fn compute(scenario: &Scenario, outcome: &Outcome) -> Balance {
             }
         })
         .collect();
-    let indicators: [(&str, bool, fn(&SchoolBalance) -> Option<f64>); 7] = [
+    let indicators: [Indicator; 7] = [
         ("teachers_per_100", true, |s| s.teachers_per_100),
         ("area_per_pupil_m2", true, |s| s.area_per_pupil_m2),
         ("equipment_per_pupil", true, |s| s.equipment_per_pupil),

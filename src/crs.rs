@@ -185,11 +185,20 @@ mod tests {
             // The shift being undone is hundreds of metres.
             assert!(metres(gcj, wgs) > 100.0);
         }
-        // eviltransform's BD-09 pair (Jinhua): bd (120.019809, 29.199786) is
-        // wgs (120.00877901149691, 29.196131605295484).
+        // BD-09: wandergis/coordtransform's gcj02tobd09(116.404, 39.915) =
+        // (116.41036949371029, 39.92133699351021), so that BD-09 point is
+        // the WGS84 point whose GCJ-02 is (116.404, 39.915).
+        let back = to_wgs84(Crs::Bd09, 116.41036949371029, 39.92133699351021);
+        let want = to_wgs84(Crs::Gcj02, 116.404, 39.915);
+        assert!(metres(back, want) < 0.01, "{back:?} vs {want:?}");
+        // eviltransform's BD-09 pair (Jinhua): bd (120.019809, 29.199786) ->
+        // wgs (120.00877901149691, 29.196131605295484). Its bd2wgs uses the
+        // one-step approximate GCJ-02 inverse, so it is metres off; ours maps
+        // forward onto the input exactly.
         let back = to_wgs84(Crs::Bd09, 120.019809, 29.199786);
+        assert!(metres(wgs84_to_bd09(back.0, back.1), (120.019809, 29.199786)) < 0.001);
         assert!(
-            metres(back, (120.00877901149691, 29.196131605295484)) < 0.01,
+            metres(back, (120.00877901149691, 29.196131605295484)) < 20.0,
             "{back:?}"
         );
     }

@@ -18,15 +18,15 @@
 //! - `id` (optional): a community id, only for messages.
 //!
 //! **Cohort rule.** The counts are taken in year B, before the school year
-//! that starts in September B+1. A child born in year Y turns 6 in year Y
-//! + 6 and enters grade 1 in September of Y + 6 (the usual "six by
-//! 31 August" rule, with birth years standing in for birth dates: children
-//! born September–December enter a year later in practice, which birth-year
-//! counts cannot see). A pupil in grade k at the census enters grade 7 in
-//! September of B + 7 − k (grade 6 → B + 1). The forecast covers the
-//! school years B + 1 … B + `years`. Entrants in year T are the cohort's
-//! count × (1 + rate)^(T − B), summed over the zone's rows (in sorted order,
-//! so the result does not depend on row order) and rounded to the nearest
+//! that starts in September B+1. A child born in year Y turns 6 in year
+//! Y+6 and enters grade 1 in September of Y+6 (the usual "six by 31
+//! August" rule, with birth years standing in for birth dates: children
+//! born September–December enter a year later in practice, which
+//! birth-year counts cannot see). A pupil in grade k at the census enters
+//! grade 7 in September of B+7−k (grade 6 → B+1). The forecast covers the
+//! school years B+1 … B+`years`. Entrants in year T are the cohort's
+//! count × (1 + rate)^(T − B), summed over the zone's rows (in sorted
+//! order, so the result does not depend on row order) and rounded to the
 //! whole child.
 //!
 //! **Seats.** A zone's seats are the sum of the capacities of its schools
