@@ -181,6 +181,7 @@ mod tests {
             capacity: 45,
             class_cap_declared: None,
             min_classes: 0,
+            resources: Default::default(),
             line: i as u64 + 2,
         }
     }

@@ -22,6 +22,9 @@
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
 //! - [`odds`]: admission odds by simulating many lotteries;
+//! - [`forecast`], [`balance`]: planner tools: seat forecast (学位预警) and
+//!   balance between schools (均衡);
+//! - [`crs`]: GCJ-02 and BD-09 input converted to WGS84;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`bench`]: phase timings and peak memory of whole rounds;
 //! - [`error`]: diagnostics and exit codes.
@@ -29,12 +32,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod balance;
 pub mod bench;
 pub mod classes;
+pub mod crs;
 pub mod distance;
 pub mod error;
 pub mod explain;
 pub mod flow;
+pub mod forecast;
 pub mod geo_index;
 pub mod invariants;
 pub mod lottery;

@@ -18,6 +18,15 @@ use catchment::{output, round, verify};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Coordinate system of the scenario's coordinates (schools, homes,
+    /// zones, population points), converted to WGS84 on load; overrides
+    /// `crs` in policy.toml. Give `verify` the same flag as `run`.
+    #[arg(long, global = true, value_parser = ["wgs84", "gcj02", "bd09"])]
+    crs: Option<String>,
+    /// Text encoding of the scenario's CSV and GeoJSON files (utf-8, gbk);
+    /// overrides `encoding` in policy.toml.
+    #[arg(long, global = true, value_parser = ["utf-8", "gbk"])]
+    encoding: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +123,37 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Seat forecast and shortage warning (学位预警): entrants per zone and
+    /// level for the coming school years, from children counted by birth
+    /// year in population.csv, against the seats of each zone's schools.
+    #[command(
+        after_help = "Example:\n  catchment forecast fixtures/demo-district --population fixtures/demo-district/population.csv --years 5 --out runs/demo-forecast"
+    )]
+    Forecast {
+        /// Scenario folder (schools, zones, policy).
+        scenario: PathBuf,
+        /// Children by community (default: population.csv in the scenario folder).
+        #[arg(long)]
+        population: Option<PathBuf>,
+        /// School years to forecast after the census year.
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// Folder for forecast.csv and forecast.html (written atomically);
+        /// without it the table is printed only.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Balance between schools (均衡) of a run: per school class size,
+    /// utilisation, distance and resources per pupil; per level the
+    /// coefficient of variation against the national thresholds.
+    #[command(after_help = "Example:\n  catchment balance runs/demo")]
+    Balance {
+        /// Run folder written by `catchment run`.
+        run: PathBuf,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Seed commitments: publish SHA-256(seed) before the draw.
     #[command(subcommand)]
     Seed(SeedCommand),
@@ -181,7 +221,11 @@ fn main() -> ExitCode {
             };
         }
     };
-    match run(cli.command) {
+    let options = LoadOptions {
+        crs: cli.crs.as_deref().and_then(catchment::crs::Crs::parse),
+        encoding: cli.encoding.as_deref().and_then(scenario::Encoding::parse),
+    };
+    match run(cli.command, &options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
@@ -216,11 +260,10 @@ fn print_diagnostics(diags: &Diagnostics) {
     }
 }
 
-fn run(command: Command) -> Result<(), Error> {
-    let options = LoadOptions::default();
+fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
     match command {
         Command::Run { scenario, out } => {
-            let scenario = scenario::load(&scenario, &options)?;
+            let scenario = scenario::load(&scenario, options)?;
             let outcome = round::run(&scenario);
             let warnings = scenario.warnings.warning_count() + outcome.warnings.warning_count();
             let files = output::render(&scenario, &outcome);
@@ -238,7 +281,7 @@ fn run(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Check { scenario } => {
-            let scenario = scenario::load(&scenario, &options)?;
+            let scenario = scenario::load(&scenario, options)?;
             let mut diags = scenario.warnings.clone();
             diags.extend(round::prepare_warnings(&scenario));
             print_diagnostics(&diags);
@@ -267,7 +310,7 @@ fn run(command: Command) -> Result<(), Error> {
             seed,
             out,
         } => {
-            let scenario = scenario::load(&scenario, &options)?;
+            let scenario = scenario::load(&scenario, options)?;
             let base = seed.unwrap_or_else(|| scenario.policy.seed.clone());
             let bar = if std::io::stderr().is_terminal() {
                 indicatif::ProgressBar::new(u64::from(trials))
@@ -347,7 +390,7 @@ fn run(command: Command) -> Result<(), Error> {
             result
         }
         Command::PlanClasses { scenario, out } => {
-            let scenario = scenario::load(&scenario, &options)?;
+            let scenario = scenario::load(&scenario, options)?;
             let outcome = round::run(&scenario);
             let started = std::time::Instant::now();
             let plans = catchment::classes::plan::plan(&scenario, &outcome, scenario.policy.class_cost_m)?;
@@ -397,6 +440,53 @@ fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Forecast {
+            scenario: dir,
+            population,
+            years,
+            out,
+        } => {
+            let scenario = scenario::load(&dir, options)?;
+            let population = population.unwrap_or_else(|| dir.join("population.csv"));
+            let (pop, rows, files) = catchment::forecast::run(&scenario, &population, years, options)?;
+            print_diagnostics(&pop.warnings);
+            print!("{}", catchment::forecast::forecast_table(&scenario, &rows));
+            if let Some(out) = out {
+                output::write_atomically(&out, &files)?;
+                println!("wrote {}", out.display());
+            }
+            Ok(())
+        }
+        Command::Balance { run, json } => {
+            let path = run.join("summary.json");
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let summary: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::io(
+                    &path,
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+                )
+            })?;
+            let balance: catchment::balance::Balance = summary
+                .get("balance")
+                .cloned()
+                .and_then(|b| serde_json::from_value(b).ok())
+                .ok_or_else(|| {
+                    Error::io(
+                        &path,
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "has no \"balance\" section; re-run the round with this version",
+                        ),
+                    )
+                })?;
+            if json {
+                let text = serde_json::to_string_pretty(&balance).map_err(|e| Error::Usage(e.to_string()))?;
+                println!("{text}");
+            } else {
+                print!("{}", catchment::balance::to_table(&balance));
+            }
+            Ok(())
+        }
         Command::Seed(SeedCommand::Commit { seed }) => {
             println!("{}", catchment::lottery::seed_commitment(&seed));
             Ok(())
@@ -426,7 +516,7 @@ fn run(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Verify { scenario, run } => {
-            let n = verify::verify(&scenario, &run, &options)?;
+            let n = verify::verify(&scenario, &run, options)?;
             println!(
                 "ok: {} matches its manifest and the scenario ({n} files); invariants hold",
                 run.display()

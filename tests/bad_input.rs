@@ -86,7 +86,7 @@ const CASES: &[(&str, &str)] = &[
     // POOR (minor): does not name the column (household) with the bad bytes.
     (
         "invalid_utf8_applicants",
-        "applicants.csv:4: error: row is not valid UTF-8 (if the file is GBK-encoded, convert it to UTF-8)",
+        "applicants.csv:4: error: row is not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk or set encoding = \"gbk\" in policy.toml",
     ),
     // --- zones.geojson ---
     (

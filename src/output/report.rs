@@ -83,6 +83,7 @@ fn render(scenario: &Scenario, outcome: &Outcome, sample_cap: usize) -> String {
     schools_section(&mut out, scenario, outcome);
     distance_section(&mut out, &facts);
     unplaced_section(&mut out, scenario, outcome);
+    crate::balance::report_section(&mut out, scenario, outcome);
     out.push_str("<footer><p>Written by catchment ");
     out.push_str(env!("CARGO_PKG_VERSION"));
     out.push_str(

@@ -1,7 +1,6 @@
 //! `applicants.csv`: one row per child applying for an entry grade (spec §1).
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use crate::error::{Diagnostics, Location};
 
@@ -20,7 +19,7 @@ const OPTIONAL: &[&str] = &[
 
 /// Reads `applicants.csv`, resolving school and zone ids, sorted by id.
 pub fn load(
-    dir: &Path,
+    src: &super::table::Source,
     schools: &[School],
     school_ids: &SchoolIds,
     zones: &[Zone],
@@ -31,7 +30,7 @@ pub fn load(
     let mut applicants = Vec::new();
     let mut truncated = 0usize;
     let mut first_truncated = 0u64;
-    table::read(dir, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
+    table::read(src, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
         let errors = diags.error_count();
         let here = Location::Line(row.line);
         let id = row.required("id", diags);

@@ -1,7 +1,6 @@
 //! `distances.csv`: road or walking distances (spec §2, metric = matrix).
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use crate::error::{Diagnostics, Location};
 
@@ -30,7 +29,7 @@ impl DistanceMatrix {
 
 /// Reads the matrix file named by the policy.
 pub fn load(
-    dir: &Path,
+    src: &super::table::Source,
     file: &str,
     schools: &[School],
     school_ids: &SchoolIds,
@@ -44,7 +43,7 @@ pub fn load(
         .collect();
     let mut rows: Vec<Vec<(SchoolIdx, f64, u64)>> = vec![Vec::new(); applicants.len()];
     let ok = table::read(
-        dir,
+        src,
         file,
         &["applicant_id", "school_id", "metres"],
         &[],

@@ -22,6 +22,7 @@ use crate::error::{Diagnostics, Error};
 
 pub use distances::DistanceMatrix;
 pub use policy::{DistanceMetric, FallbackRule, GroupPolicy, Policy, Rule, TieBreaking};
+pub use table::Encoding;
 
 /// Index of a school in [`Scenario::schools`] (sorted by id).
 pub type SchoolIdx = u32;
@@ -119,8 +120,23 @@ pub struct School {
     pub min_classes: u32,
     /// Seats: classes × cap − reserved, never below 0.
     pub capacity: u32,
+    /// Teachers, floor area and equipment (optional columns), for the
+    /// balance indicators.
+    pub resources: Resources,
     /// Line in `schools.csv`.
     pub line: u64,
+}
+
+/// A school's resources from the optional `schools.csv` columns `teachers`,
+/// `floor_area_m2` and `equipment_value` (`None` when blank or absent).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Resources {
+    /// Full-time teachers.
+    pub teachers: Option<f64>,
+    /// Teaching and support floor area, m².
+    pub floor_area_m2: Option<f64>,
+    /// Value of teaching equipment (yuan).
+    pub equipment_value: Option<f64>,
 }
 
 /// A child applying for an entry grade (a row of `applicants.csv`).
@@ -225,14 +241,53 @@ fn index_of<T>(items: &[T], id: &str, key: impl Fn(&T) -> &String) -> Option<u32
         .map(|i| i as u32)
 }
 
-/// Options that change how a scenario is read.
+/// Options that change how a scenario is read. A flag given here overrides
+/// the same key in `policy.toml`.
 #[derive(Debug, Clone, Default)]
-pub struct LoadOptions {}
+pub struct LoadOptions {
+    /// Coordinate system of the input coordinates (`--crs`); converted to
+    /// WGS84 on load.
+    pub crs: Option<crate::crs::Crs>,
+    /// Text encoding of the CSV and GeoJSON files (`--encoding`).
+    pub encoding: Option<table::Encoding>,
+}
+
+impl LoadOptions {
+    /// The encoding to read with: the flag, else the policy's, else UTF-8.
+    pub fn encoding(&self, policy: Option<&Policy>) -> table::Encoding {
+        self.encoding.or(policy.and_then(|p| p.encoding)).unwrap_or_default()
+    }
+
+    /// The input coordinate system: the flag, else the policy's, else WGS84.
+    pub fn crs(&self, policy: Option<&Policy>) -> crate::crs::Crs {
+        self.crs.or(policy.and_then(|p| p.crs)).unwrap_or_default()
+    }
+}
+
+/// Converts the coordinates of schools, homes and zones from `crs` to WGS84.
+fn convert_to_wgs84(crs: crate::crs::Crs, schools: &mut [School], applicants: &mut [Applicant], zones: &mut [Zone]) {
+    use geo::MapCoordsInPlace;
+    if crs == crate::crs::Crs::Wgs84 {
+        return;
+    }
+    for s in schools {
+        (s.lon, s.lat) = crate::crs::to_wgs84(crs, s.lon, s.lat);
+    }
+    for a in applicants {
+        (a.lon, a.lat) = crate::crs::to_wgs84(crs, a.lon, a.lat);
+    }
+    for z in zones {
+        z.area.map_coords_in_place(|c| {
+            let (x, y) = crate::crs::to_wgs84(crs, c.x, c.y);
+            geo::Coord { x, y }
+        });
+    }
+}
 
 /// Loads and validates a scenario folder. On failure the error lists every
 /// problem found (errors and warnings); on success the warnings are in
 /// [`Scenario::warnings`].
-pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
+pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let mut diags = Diagnostics::default();
     if !dir.is_dir() {
         diags.error(
@@ -243,7 +298,11 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
         return Err(Error::Input(diags));
     }
     let policy = policy::load(dir, &mut diags);
-    let (schools, broken_schools) = schools::load(dir, policy.as_ref(), &mut diags);
+    let src = table::Source {
+        dir,
+        encoding: options.encoding(policy.as_ref()),
+    };
+    let (mut schools, broken_schools) = schools::load(&src, policy.as_ref(), &mut diags);
     let school_ids = SchoolIds {
         valid: schools
             .iter()
@@ -254,8 +313,8 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
     };
     // Without a usable policy the rule is unknown: read zones only if present.
     let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
-    let zones = if needs_zones {
-        zones::load(dir, &schools, &school_ids, &mut diags)
+    let mut zones = if needs_zones {
+        zones::load(&src, &schools, &school_ids, &mut diags)
     } else {
         Vec::new()
     };
@@ -265,10 +324,10 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
         .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
         .collect();
     let max_private = policy.as_ref().map_or(u32::MAX, |p| p.max_private_choices);
-    let applicants = applicants::load(dir, &schools, &school_ids, &zones, &zone_ids, max_private, &mut diags);
+    let mut applicants = applicants::load(&src, &schools, &school_ids, &zones, &zone_ids, max_private, &mut diags);
     let matrix = match &policy {
         Some(p) if p.metric == DistanceMetric::Matrix => {
-            distances::load(dir, &p.matrix_file, &schools, &school_ids, &applicants, &mut diags)
+            distances::load(&src, &p.matrix_file, &schools, &school_ids, &applicants, &mut diags)
         }
         _ => None,
     };
@@ -278,6 +337,7 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
     let Some(policy) = policy else {
         return Err(Error::Input(diags));
     };
+    convert_to_wgs84(options.crs(Some(&policy)), &mut schools, &mut applicants, &mut zones);
     let mut inputs = Vec::new();
     let mut names = vec!["schools.csv", "applicants.csv", "policy.toml", "zones.geojson"];
     if policy.metric == DistanceMetric::Matrix {

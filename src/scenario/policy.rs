@@ -112,6 +112,11 @@ pub struct Policy {
     /// Cost of opening one class in class planning, in metres-equivalent
     /// (`class_cost_m`, default 2,000).
     pub class_cost_m: f64,
+    /// Coordinate system of the input (`crs`: wgs84, gcj02, bd09); `None`
+    /// when absent (WGS84 unless `--crs` says otherwise).
+    pub crs: Option<crate::crs::Crs>,
+    /// Text encoding of the CSV/GeoJSON files (`encoding`: utf-8, gbk).
+    pub encoding: Option<super::table::Encoding>,
 }
 
 impl Policy {
@@ -142,6 +147,8 @@ const TOP_KEYS: &[&str] = &[
     "fallback",
     "levels",
     "class_cost_m",
+    "crs",
+    "encoding",
 ];
 
 /// 1-based line of a byte offset.
@@ -155,7 +162,11 @@ fn line_of(text: &str, offset: usize) -> u64 {
 
 /// Reads and validates `policy.toml`; `None` when it cannot be used.
 pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
-    let bytes = super::table::read_input(dir, FILE, "", diags)?;
+    let src = super::table::Source {
+        dir,
+        encoding: super::table::Encoding::Utf8,
+    };
+    let bytes = super::table::read_input(&src, FILE, "", diags)?;
     if bytes.is_empty() {
         diags.error(
             FILE,
@@ -440,6 +451,14 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     let max_distance_m = r.metres(&fallback, "max_distance_m", "fallback.max_distance_m");
 
     let class_cost_m = r.metres(&top, "class_cost_m", "class_cost_m").unwrap_or(2_000.0);
+    let crs = top
+        .contains_key("crs")
+        .then(|| r.choice(&top, "crs", "crs", &["wgs84", "gcj02", "bd09"], "wgs84"))
+        .and_then(|c| crate::crs::Crs::parse(&c));
+    let encoding = top
+        .contains_key("encoding")
+        .then(|| r.choice(&top, "encoding", "encoding", &["utf-8", "gbk"], "utf-8"))
+        .and_then(|e| super::table::Encoding::parse(&e));
     let mut max_class_size = BTreeMap::from([(Level::Primary, 45), (Level::Junior, 50)]);
     for (name, table) in tables.levels.unwrap_or_default() {
         let Some(level) = Level::parse(name.get_ref()) else {
@@ -469,6 +488,8 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
         max_distance_m,
         max_class_size,
         class_cost_m,
+        crs,
+        encoding,
     })
 }
 

@@ -3,22 +3,32 @@
 //! Returns the valid schools and the ids of rows with errors.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{table, Level, Policy, School, Sector};
+use super::{table, Level, Policy, Resources, School, Sector};
 
 const FILE: &str = "schools.csv";
 const REQUIRED: &[&str] = &["id", "name", "level", "sector", "lon", "lat", "classes"];
-const OPTIONAL: &[&str] = &["class_cap", "reserved", "min_classes"];
+const OPTIONAL: &[&str] = &[
+    "class_cap",
+    "reserved",
+    "min_classes",
+    "teachers",
+    "floor_area_m2",
+    "equipment_value",
+];
 
 /// Reads `schools.csv`, sorted by id. Rows with errors are left out (and
 /// reported), so later checks see only well-formed schools.
-pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> (Vec<School>, HashSet<String>) {
+pub fn load(
+    src: &super::table::Source,
+    policy: Option<&Policy>,
+    diags: &mut Diagnostics,
+) -> (Vec<School>, HashSet<String>) {
     let mut schools = Vec::new();
     let mut broken = HashSet::new();
-    table::read(dir, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
+    table::read(src, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
         let errors = diags.error_count();
         let id = row.required("id", diags);
         let name = row.get("name").unwrap_or_default();
@@ -54,6 +64,23 @@ pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> (Ve
         }
         let reserved = row.parse_opt::<u32>("reserved", "a whole number ≥ 0", diags);
         let min_classes = row.parse_opt::<u32>("min_classes", "a whole number ≥ 0", diags);
+        let mut resource = |column: &str| match row.parse_opt::<f64>(column, "a number ≥ 0", diags) {
+            Ok(Some(v)) if !(v.is_finite() && v >= 0.0) => {
+                diags.error(
+                    FILE,
+                    Location::Line(row.line),
+                    format!("{column} {v} must be a number ≥ 0"),
+                );
+                None
+            }
+            Ok(v) => v,
+            Err(table::Invalid) => None,
+        };
+        let resources = Resources {
+            teachers: resource("teachers"),
+            floor_area_m2: resource("floor_area_m2"),
+            equipment_value: resource("equipment_value"),
+        };
         if diags.error_count() > errors {
             broken.extend(id.map(str::to_string));
             return;
@@ -82,6 +109,7 @@ pub fn load(dir: &Path, policy: Option<&Policy>, diags: &mut Diagnostics) -> (Ve
             capacity,
             class_cap_declared: class_cap,
             min_classes: min_classes.ok().flatten().unwrap_or(0),
+            resources,
             line: row.line,
         });
     });

@@ -107,6 +107,39 @@ impl<'a> Row<'a> {
     }
 }
 
+/// Text encoding of the scenario's CSV and GeoJSON files (`--encoding`,
+/// or `encoding` in `policy.toml`; `policy.toml` itself is always UTF-8,
+/// as TOML requires).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 (a BOM is accepted).
+    #[default]
+    Utf8,
+    /// GBK / GB18030, as Excel on Chinese Windows saves CSV; decoded to
+    /// UTF-8 when read.
+    Gbk,
+}
+
+impl Encoding {
+    /// Parses `utf-8` (or `utf8`) or `gbk` (or `gb18030`), any case.
+    pub fn parse(s: &str) -> Option<Encoding> {
+        match s.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Some(Encoding::Utf8),
+            "gbk" | "gb18030" | "gb2312" => Some(Encoding::Gbk),
+            _ => None,
+        }
+    }
+}
+
+/// Where a scenario's files are read from, and how they are decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The scenario folder.
+    pub dir: &'a Path,
+    /// Text encoding of its CSV and GeoJSON files.
+    pub encoding: Encoding,
+}
+
 /// Reads `dir/file` as CSV and calls `each` for every data row.
 ///
 /// `required` columns must be in the header; columns in neither `required`
@@ -114,23 +147,25 @@ impl<'a> Row<'a> {
 /// when the file is missing, empty, or its header is unusable, so the
 /// caller can skip checks that need the file.
 pub fn read(
-    dir: &Path,
+    src: &Source,
     file: &str,
     required: &[&str],
     optional: &[&str],
     diags: &mut Diagnostics,
     mut each: impl FnMut(&Row, &mut Diagnostics),
 ) -> bool {
-    let Some(bytes) = read_input(dir, file, "", diags) else {
+    let Some(bytes) = read_input(src, file, "", diags) else {
         return false;
     };
     read_bytes(&bytes, file, required, optional, diags, &mut each)
 }
 
 /// Reads `dir/file`, or records why it cannot be read (`missing_hint` is
-/// added to the "file is missing" message).
-pub fn read_input(dir: &Path, file: &str, missing_hint: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    match std::fs::read(dir.join(file)) {
+/// added to the "file is missing" message). This is the one place a
+/// scenario's input files are read: a GBK file is decoded to UTF-8 here.
+pub fn read_input(src: &Source, file: &str, missing_hint: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    match std::fs::read(src.dir.join(file)) {
+        Ok(bytes) if src.encoding == Encoding::Gbk => decode_gbk(&bytes, file, diags),
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             diags.error(file, Location::File, format!("file is missing{missing_hint}"));
@@ -139,6 +174,32 @@ pub fn read_input(dir: &Path, file: &str, missing_hint: &str, diags: &mut Diagno
         Err(e) => {
             diags.error(file, Location::File, format!("cannot be read: {e}"));
             None
+        }
+    }
+}
+
+/// Decodes GBK (as GB18030, its superset) to UTF-8 bytes; a byte sequence
+/// that is not GBK is an error naming its line.
+pub fn decode_gbk(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(bytes.len() * 3 / 2 + 16);
+    let mut read = 0;
+    loop {
+        text.reserve(bytes.len() - read + 16);
+        let (result, n) = decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
+        read += n;
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return Some(text.into_bytes()),
+            encoding_rs::DecoderResult::OutputFull => continue,
+            encoding_rs::DecoderResult::Malformed(..) => {
+                let line = LineIndex::new(bytes).line_at(read.saturating_sub(1) as u64);
+                diags.error(
+                    file,
+                    Location::Line(line),
+                    "not valid GBK; is the file UTF-8? (then leave out --encoding gbk)",
+                );
+                return None;
+            }
         }
     }
 }
@@ -279,7 +340,7 @@ impl<'a> LineIndex<'a> {
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => {
-            "row is not valid UTF-8 (if the file is GBK-encoded, convert it to UTF-8)".to_string()
+            "row is not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk or set encoding = \"gbk\" in policy.toml".to_string()
         }
         _ => format!("cannot be parsed as CSV: {e}"),
     }

@@ -7,7 +7,6 @@
 //! (real files are often clockwise).
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
 use serde_json::Value;
@@ -19,8 +18,13 @@ use super::{Level, School, SchoolIds, SchoolIdx, Sector, Zone};
 const FILE: &str = "zones.geojson";
 
 /// Reads `zones.geojson`; zones sorted by id.
-pub fn load(dir: &Path, schools: &[School], school_ids: &SchoolIds, diags: &mut Diagnostics) -> Vec<Zone> {
-    let Some(bytes) = super::table::read_input(dir, FILE, "; rule \"zone\" needs catchment zones", diags) else {
+pub fn load(
+    src: &super::table::Source,
+    schools: &[School],
+    school_ids: &SchoolIds,
+    diags: &mut Diagnostics,
+) -> Vec<Zone> {
+    let Some(bytes) = super::table::read_input(src, FILE, "; rule \"zone\" needs catchment zones", diags) else {
         return Vec::new();
     };
     parse(&bytes, schools, school_ids, diags)
