@@ -24,6 +24,7 @@
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`bench`]: phase timings and peak memory of whole rounds;
+//! - [`senior`]: the quality senior-high quota round (指标到校);
 //! - [`error`]: diagnostics and exit codes.
 
 #![forbid(unsafe_code)]
@@ -43,6 +44,7 @@ pub mod odds;
 pub mod output;
 pub mod round;
 pub mod scenario;
+pub mod senior;
 pub mod stages;
 pub mod synth;
 pub mod verify;
