@@ -179,8 +179,8 @@ proptest! {
                     count[s as usize] += 1;
                 }
             }
-            for s in 0..sc.seniors.len() {
-                prop_assert_eq!(count[s], out.quota_admitted[s][j as usize]);
+            for (n, admitted) in count.iter().zip(&out.quota_admitted) {
+                prop_assert_eq!(*n, admitted[j as usize]);
             }
             assert_stable(
                 &sc,

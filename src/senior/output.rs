@@ -446,8 +446,8 @@ fn report_html(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs, rows: &[
     h.push_str("</tr></thead>\n<tbody>\n");
     for (j, junior) in sc.juniors.iter().enumerate() {
         let _ = write!(h, "<tr><td>{}</td>", esc(&junior.id));
-        for s in 0..sc.seniors.len() {
-            let _ = write!(h, "<td>{} / {}</td>", out.quotas[s][j], out.quota_admitted[s][j]);
+        for (quota, admitted) in out.quotas.iter().zip(&out.quota_admitted) {
+            let _ = write!(h, "<td>{} / {}</td>", quota[j], admitted[j]);
         }
         h.push_str("</tr>\n");
     }
