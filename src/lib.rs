@@ -27,6 +27,7 @@
 //! - [`crs`]: GCJ-02 and BD-09 input converted to WGS84;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`bench`]: phase timings and peak memory of whole rounds;
+//! - [`senior`]: the quality senior-high quota round (指标到校);
 //! - [`error`]: diagnostics and exit codes.
 
 #![forbid(unsafe_code)]
@@ -49,6 +50,7 @@ pub mod odds;
 pub mod output;
 pub mod round;
 pub mod scenario;
+pub mod senior;
 pub mod stages;
 pub mod synth;
 pub mod verify;

@@ -154,6 +154,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Quality senior-high quota round (指标到校): apportion each senior
+    /// school's quota places among junior schools by graduates, run the quota
+    /// stage within each junior school, then the open stage, and write the
+    /// run folder with the fairness table.
+    #[command(after_help = "Example:\n  catchment senior fixtures/demo-district/senior --out runs/senior")]
+    Senior {
+        /// Senior folder (policy.toml, senior_schools.csv, junior_schools.csv, candidates.csv).
+        scenario: PathBuf,
+        /// Run folder to write (replaced atomically if it is an earlier run).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Seed commitments: publish SHA-256(seed) before the draw.
     #[command(subcommand)]
     Seed(SeedCommand),
@@ -485,6 +497,25 @@ fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
             } else {
                 print!("{}", catchment::balance::to_table(&balance));
             }
+            Ok(())
+        }
+        Command::Senior { scenario, out } => {
+            let sc = catchment::senior::load(&scenario)?;
+            let outcome = catchment::senior::round::run(&sc);
+            let files = catchment::senior::output::render(&sc, &outcome);
+            output::write_atomically(&out, &files)?;
+            let count = |stage| outcome.placements.iter().filter(|p| p.stage == stage).count();
+            let warnings = sc.warnings.warning_count();
+            print_diagnostics(&sc.warnings);
+            println!(
+                "wrote {}: {} candidates, {} quota, {} open, {} unplaced; {} warning(s)",
+                out.display(),
+                sc.candidates.len(),
+                count(catchment::senior::round::SeniorStage::Quota),
+                count(catchment::senior::round::SeniorStage::Open),
+                count(catchment::senior::round::SeniorStage::Unplaced),
+                warnings
+            );
             Ok(())
         }
         Command::Seed(SeedCommand::Commit { seed }) => {

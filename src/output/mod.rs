@@ -18,6 +18,7 @@ use crate::round::Outcome;
 use crate::scenario::Scenario;
 
 pub use report::report_html;
+pub(crate) use report::{esc, STYLE};
 pub use summary::summary_json;
 pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};
 pub(crate) use tables::{finish, writer};

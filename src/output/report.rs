@@ -1256,7 +1256,7 @@ fn unplaced_section(out: &mut String, scenario: &Scenario, outcome: &Outcome) {
 // ------------------------------------------------------------ helpers
 
 /// Escapes text for HTML content and attribute values.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -1304,7 +1304,7 @@ fn km(m: f64) -> String {
     }
 }
 
-const STYLE: &str = r#":root{--fg:#1b1f24;--muted:#58606b;--line:#d5dae1;--bg:#fff;--panel:#f6f8fa;--accent:#0b5cad;
+pub(crate) const STYLE: &str = r#":root{--fg:#1b1f24;--muted:#58606b;--line:#d5dae1;--bg:#fff;--panel:#f6f8fa;--accent:#0b5cad;
 --st0:#1b9e77;--st1:#2166ac;--st2:#2166ac;--st3:#2166ac;--st4:#c51b7d;--st5:#111;}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}

@@ -1,0 +1,403 @@
+//! Loading a senior scenario folder: `policy.toml`, `senior_schools.csv`,
+//! `junior_schools.csv`, `candidates.csv` (spec §9.1). Every problem is
+//! collected with its file, line and column before failing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use toml::Spanned;
+
+use crate::error::{Diagnostics, Error, Location};
+use crate::lottery::sha256_hex;
+use crate::scenario::table;
+use crate::scenario::InputFile;
+
+use super::{Candidate, JuniorSchool, Method, Score, SeniorPolicy, SeniorScenario, SeniorSchool, Share, MAX_PRIORITY};
+
+const POLICY: &str = "policy.toml";
+const SENIORS: &str = "senior_schools.csv";
+const JUNIORS: &str = "junior_schools.csv";
+const CANDIDATES: &str = "candidates.csv";
+const FILES: [&str; 4] = [CANDIDATES, JUNIORS, POLICY, SENIORS];
+
+const SCORE_EXPECTED: &str = "a number from 0 to 10000 with at most two decimals";
+
+/// Reads and validates a senior scenario folder.
+pub fn load(dir: &Path) -> Result<SeniorScenario, Error> {
+    if !dir.is_dir() {
+        return Err(Error::io(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "is not a folder"),
+        ));
+    }
+    let mut diags = Diagnostics::default();
+    // The senior round's files are UTF-8.
+    let src = &table::Source {
+        dir,
+        encoding: table::Encoding::Utf8,
+    };
+    let policy = load_policy(src, &mut diags);
+    let default_share = policy.as_ref().map_or(Share { num: 1, den: 2 }, |p| p.quota_share);
+    let mut seniors = load_seniors(src, default_share, &mut diags);
+    let mut juniors = load_juniors(src, &mut diags);
+    seniors.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    juniors.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    let candidates = load_candidates(src, &seniors, &juniors, &mut diags);
+    check_graduates(&juniors, &candidates, &mut diags);
+    let mut inputs = Vec::new();
+    for name in FILES {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            inputs.push(InputFile {
+                name: name.to_string(),
+                sha256: sha256_hex(&bytes),
+            });
+        }
+    }
+    match policy {
+        Some(policy) if !diags.has_errors() => Ok(SeniorScenario {
+            policy,
+            seniors,
+            juniors,
+            candidates,
+            inputs,
+            warnings: diags,
+        }),
+        _ => Err(Error::Input(diags)),
+    }
+}
+
+fn check_unique<'a>(file: &str, ids: impl Iterator<Item = (&'a str, u64)>, diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, u64> = HashMap::new();
+    for (id, line) in ids {
+        if let Some(first) = seen.insert(id, line) {
+            diags.error(
+                file,
+                Location::Line(line),
+                format!("id {id:?} is already used on line {first}; ids must be unique"),
+            );
+        }
+    }
+}
+
+fn load_seniors(src: &table::Source, default_share: Share, diags: &mut Diagnostics) -> Vec<SeniorSchool> {
+    let mut out = Vec::new();
+    table::read(
+        src,
+        SENIORS,
+        &["id", "name", "places"],
+        &["quota_share", "min_score"],
+        diags,
+        |row, diags| {
+            let errors = diags.error_count();
+            let id = row.required("id", diags);
+            let places = row.parse::<u32>("places", "a whole number ≥ 0", diags);
+            let share = match row.get("quota_share") {
+                None => Some(default_share),
+                Some(raw) => {
+                    let s = Share::from_decimal(raw);
+                    if s.is_none() {
+                        diags.error(
+                            SENIORS,
+                            Location::Line(row.line),
+                            format!("quota_share {raw:?} is not a decimal from 0 to 1 (at most 6 decimals)"),
+                        );
+                    }
+                    s
+                }
+            };
+            let min_score = score_opt(row, SENIORS, "min_score", diags);
+            if diags.error_count() > errors {
+                return;
+            }
+            if let (Some(id), Some(places), Some(quota_share), Ok(min_score)) = (id, places, share, min_score) {
+                out.push(SeniorSchool {
+                    id: id.to_string(),
+                    name: row.get("name").unwrap_or_default().to_string(),
+                    places,
+                    quota_share,
+                    min_score,
+                    line: row.line,
+                });
+            }
+        },
+    );
+    check_unique(SENIORS, out.iter().map(|s| (s.id.as_str(), s.line)), diags);
+    out
+}
+
+fn score_opt(row: &table::Row, file: &str, column: &str, diags: &mut Diagnostics) -> Result<Option<Score>, ()> {
+    match row.get(column) {
+        None => Ok(None),
+        Some(raw) => match Score::parse(raw) {
+            Some(s) => Ok(Some(s)),
+            None => {
+                diags.error(
+                    file,
+                    Location::Line(row.line),
+                    format!("{column} {raw:?} is not {SCORE_EXPECTED}"),
+                );
+                Err(())
+            }
+        },
+    }
+}
+
+fn load_juniors(src: &table::Source, diags: &mut Diagnostics) -> Vec<JuniorSchool> {
+    let mut out = Vec::new();
+    table::read(src, JUNIORS, &["id", "graduates"], &["name"], diags, |row, diags| {
+        let id = row.required("id", diags);
+        let graduates = row.parse::<u32>("graduates", "a whole number ≥ 0", diags);
+        if let (Some(id), Some(graduates)) = (id, graduates) {
+            out.push(JuniorSchool {
+                id: id.to_string(),
+                name: row.get("name").unwrap_or_default().to_string(),
+                graduates,
+                line: row.line,
+            });
+        }
+    });
+    check_unique(JUNIORS, out.iter().map(|s| (s.id.as_str(), s.line)), diags);
+    out
+}
+
+fn load_candidates(
+    src: &table::Source,
+    seniors: &[SeniorSchool],
+    juniors: &[JuniorSchool],
+    diags: &mut Diagnostics,
+) -> Vec<Candidate> {
+    let senior_idx: HashMap<&str, u32> = seniors
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .collect();
+    let junior_idx: HashMap<&str, u32> = juniors
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .collect();
+    let mut out = Vec::new();
+    table::read(
+        src,
+        CANDIDATES,
+        &["id", "junior_school", "score", "choices"],
+        &["priority"],
+        diags,
+        |row, diags| {
+            let errors = diags.error_count();
+            let loc = Location::Line(row.line);
+            let id = row.required("id", diags);
+            let junior = row.required("junior_school", diags).and_then(|j| {
+                let idx = junior_idx.get(j).copied();
+                if idx.is_none() {
+                    diags.error(
+                        CANDIDATES,
+                        loc.clone(),
+                        format!("junior_school {j:?} is not a school in {JUNIORS}"),
+                    );
+                }
+                idx
+            });
+            let score = row.required("score", diags).and_then(|raw| {
+                let s = Score::parse(raw);
+                if s.is_none() {
+                    diags.error(
+                        CANDIDATES,
+                        loc.clone(),
+                        format!("score {raw:?} is not {SCORE_EXPECTED}"),
+                    );
+                }
+                s
+            });
+            let priority = row.parse_opt::<u32>("priority", "a whole number ≥ 1", diags);
+            if let Ok(Some(p)) = priority {
+                if p == 0 || p > MAX_PRIORITY {
+                    diags.error(
+                        CANDIDATES,
+                        loc.clone(),
+                        format!("priority {p} must be between 1 and {MAX_PRIORITY} (1 is served first)"),
+                    );
+                }
+            }
+            let mut choices = Vec::new();
+            for c in row.list("choices") {
+                match senior_idx.get(c) {
+                    Some(&s) if choices.contains(&s) => {
+                        diags.warning(
+                            CANDIDATES,
+                            loc.clone(),
+                            format!("choices names senior school {c:?} twice; the later one is ignored"),
+                        );
+                    }
+                    Some(&s) => choices.push(s),
+                    None => diags.error(
+                        CANDIDATES,
+                        loc.clone(),
+                        format!("choices names senior school {c:?}, which is not in {SENIORS}"),
+                    ),
+                }
+            }
+            if diags.error_count() > errors {
+                return;
+            }
+            if let (Some(id), Some(junior), Some(score), Ok(priority)) = (id, junior, score, priority) {
+                out.push(Candidate {
+                    id: id.to_string(),
+                    junior,
+                    score,
+                    choices,
+                    priority: priority.unwrap_or(1),
+                    line: row.line,
+                });
+            }
+        },
+    );
+    check_unique(CANDIDATES, out.iter().map(|c| (c.id.as_str(), c.line)), diags);
+    out.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()).then(a.line.cmp(&b.line)));
+    out.dedup_by(|a, b| a.id == b.id);
+    out
+}
+
+/// A junior school cannot have more candidates than graduates: shares of
+/// graduates admitted would exceed 100 %.
+fn check_graduates(juniors: &[JuniorSchool], candidates: &[Candidate], diags: &mut Diagnostics) {
+    let mut count = vec![0u32; juniors.len()];
+    for c in candidates {
+        count[c.junior as usize] += 1;
+    }
+    for (j, n) in juniors.iter().zip(count) {
+        if n > j.graduates {
+            diags.error(
+                JUNIORS,
+                Location::Line(j.line),
+                format!(
+                    "graduates {} is less than the {n} candidates of {:?} in {CANDIDATES}",
+                    j.graduates, j.id
+                ),
+            );
+        }
+    }
+}
+
+type SpannedMap = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+fn line_of(text: &str, offset: usize) -> u64 {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+const POLICY_KEYS: &[&str] = &["seed", "quota_share", "apportionment", "min_score"];
+
+fn load_policy(src: &table::Source, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
+    let bytes = table::read_input(src, POLICY, "", diags)?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        diags.error(POLICY, Location::File, "file is not valid UTF-8");
+        return None;
+    };
+    parse_policy(&text, diags)
+}
+
+/// Parses the senior round's `policy.toml`.
+fn parse_policy(text: &str, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let top: SpannedMap = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let loc = e
+                .span()
+                .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
+            diags.error(POLICY, loc, e.message().trim().to_string());
+            return None;
+        }
+    };
+    let errors = diags.error_count();
+    let at = |span: std::ops::Range<usize>| Location::Line(line_of(text, span.start));
+    for key in top.keys() {
+        if !POLICY_KEYS.contains(&key.get_ref().as_str()) {
+            diags.error(
+                POLICY,
+                at(key.span()),
+                format!(
+                    "unknown key {}; expected one of {}",
+                    key.get_ref(),
+                    POLICY_KEYS.join(", ")
+                ),
+            );
+        }
+    }
+    let seed = match top.get("seed").map(|v| (v.span(), v.get_ref())) {
+        Some((_, toml::Value::String(s))) => Some(s.clone()),
+        Some((span, _)) => {
+            diags.error(POLICY, at(span), "seed must be a string in quotes");
+            None
+        }
+        None => {
+            diags.error(
+                POLICY,
+                Location::File,
+                "seed is missing; the lottery needs a published seed",
+            );
+            None
+        }
+    };
+    let quota_share = match top.get("quota_share").map(|v| (v.span(), v.get_ref())) {
+        None => Some(Share { num: 1, den: 2 }),
+        Some((span, value)) => {
+            let written = match value {
+                toml::Value::Float(f) if f.is_finite() => Some(f.to_string()),
+                toml::Value::Integer(i) => Some(i.to_string()),
+                _ => None,
+            };
+            let share = written.as_deref().and_then(Share::from_decimal);
+            if share.is_none() {
+                diags.error(
+                    POLICY,
+                    at(span),
+                    "quota_share must be a number from 0 to 1 (at most 6 decimals), e.g. 0.5",
+                );
+            }
+            share
+        }
+    };
+    let apportionment = match top.get("apportionment").map(|v| (v.span(), v.get_ref())) {
+        None => Some(Method::LargestRemainder),
+        Some((span, value)) => {
+            let m = value.as_str().and_then(Method::parse);
+            if m.is_none() {
+                diags.error(
+                    POLICY,
+                    at(span),
+                    format!("apportionment {value} is not one of \"largest_remainder\", \"sainte_lague\""),
+                );
+            }
+            m
+        }
+    };
+    let min_score = match top.get("min_score").map(|v| (v.span(), v.get_ref())) {
+        None => Some(None),
+        Some((span, value)) => {
+            let written = match value {
+                toml::Value::Float(f) if f.is_finite() => Some(f.to_string()),
+                toml::Value::Integer(i) => Some(i.to_string()),
+                _ => None,
+            };
+            let s = written.as_deref().and_then(Score::parse);
+            if s.is_none() {
+                diags.error(POLICY, at(span), format!("min_score must be {SCORE_EXPECTED}"));
+            }
+            s.map(Some)
+        }
+    };
+    if diags.error_count() > errors {
+        return None;
+    }
+    Some(SeniorPolicy {
+        seed: seed?,
+        quota_share: quota_share?,
+        apportionment: apportionment?,
+        min_score: min_score?,
+    })
+}
