@@ -21,6 +21,7 @@
 //! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
+//! - [`compare`]: one round under two catchment maps, side by side;
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`bench`]: phase timings and peak memory of whole rounds;
@@ -31,6 +32,7 @@
 
 pub mod bench;
 pub mod classes;
+pub mod compare;
 pub mod distance;
 pub mod error;
 pub mod explain;

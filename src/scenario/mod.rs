@@ -227,12 +227,18 @@ fn index_of<T>(items: &[T], id: &str, key: impl Fn(&T) -> &String) -> Option<u32
 
 /// Options that change how a scenario is read.
 #[derive(Debug, Clone, Default)]
-pub struct LoadOptions {}
+pub struct LoadOptions {
+    /// Read the zones from this GeoJSON file instead of the scenario's
+    /// `zones.geojson` (a proposed map for `catchment compare`); it goes
+    /// through the same parser and validation, and its hash is recorded as
+    /// the input `zones.geojson`.
+    pub zones: Option<PathBuf>,
+}
 
 /// Loads and validates a scenario folder. On failure the error lists every
 /// problem found (errors and warnings); on success the warnings are in
 /// [`Scenario::warnings`].
-pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
+pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let mut diags = Diagnostics::default();
     if !dir.is_dir() {
         diags.error(
@@ -253,8 +259,12 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
         broken: broken_schools,
     };
     // Without a usable policy the rule is unknown: read zones only if present.
-    let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
-    let zones = if needs_zones {
+    let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone)
+        || dir.join("zones.geojson").exists()
+        || options.zones.is_some();
+    let zones = if let Some(path) = &options.zones {
+        zones::load_file(path, &schools, &school_ids, &mut diags)
+    } else if needs_zones {
         zones::load(dir, &schools, &school_ids, &mut diags)
     } else {
         Vec::new()
@@ -284,7 +294,10 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
         names.push(policy.matrix_file.as_str());
     }
     for name in names {
-        let path = dir.join(name);
+        let path = match &options.zones {
+            Some(zones) if name == "zones.geojson" => zones.clone(),
+            _ => dir.join(name),
+        };
         if path.is_file() {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             inputs.push(InputFile {
