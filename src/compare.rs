@@ -598,13 +598,7 @@ fn maps_section(out: &mut String, before: Side, after: Side, pairs: &[Pair], lev
         let _ = writeln!(out, "<figure><figcaption>{caption}</figcaption>{svg}</figure>");
     }
     out.push_str("</div>\n<div class=\"keyrow\">");
-    for st in [
-        Stage::PrivateLottery,
-        Stage::Zone,
-        Stage::Nearest,
-        Stage::Fallback,
-        Stage::Unplaced,
-    ] {
+    for st in [Stage::PrivateLottery, Stage::Zone, Stage::Fallback, Stage::Unplaced] {
         let (i, name) = stage_key(st);
         let _ = write!(out, "<span><i class=\"dot st{i}\"></i>{}</span>", esc(name));
     }
