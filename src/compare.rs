@@ -520,9 +520,9 @@ fn summary_section(out: &mut String, before: Side, after: Side, pairs: &[Pair]) 
         ] {
             let (x, y) = (dist(&b, key), dist(&a, key));
             let show = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<tr><td>{label}</td><td>{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
+                "<tr><td>{label}</td><td>{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>",
                 show(x),
                 show(y),
                 match (x, y) {
@@ -545,9 +545,9 @@ fn summary_section(out: &mut String, before: Side, after: Side, pairs: &[Pair]) 
                 a.super_large_classes,
             ),
         ] {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<tr><td>{label}</td><td>{name}</td><td class=\"num\">{x}</td><td class=\"num\">{y}</td>{}</tr>\n",
+                "<tr><td>{label}</td><td>{name}</td><td class=\"num\">{x}</td><td class=\"num\">{y}</td>{}</tr>",
                 delta_cell(x as f64, y as f64, Some(true))
             );
         }

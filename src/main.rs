@@ -252,19 +252,17 @@ fn run(command: Command) -> Result<(), Error> {
                 ));
             }
             let before = scenario::load(&scenario, &options)?;
-            let after_options = LoadOptions {
-                zones: zones.clone(),
-                ..options.clone()
-            };
-            let mut after = scenario::load(other.as_deref().unwrap_or(&scenario), &after_options).map_err(|e| {
-                if let Some(z) = &zones {
-                    eprintln!(
-                        "note: problems reported in zones.geojson are in the proposed map {}",
-                        z.display()
-                    );
-                }
-                e
-            })?;
+            let mut after_options = options.clone();
+            after_options.zones = zones.clone();
+            let mut after =
+                scenario::load(other.as_deref().unwrap_or(&scenario), &after_options).inspect_err(|_| {
+                    if let Some(z) = &zones {
+                        eprintln!(
+                            "note: problems reported in zones.geojson are in the proposed map {}",
+                            z.display()
+                        );
+                    }
+                })?;
             if after.policy.seed != before.policy.seed {
                 eprintln!("note: the after round uses the seed of {}", scenario.display());
                 after.policy.seed = before.policy.seed.clone();

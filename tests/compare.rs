@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+/// A polygon's exterior ring, lon/lat, without the closing point.
+type Ring = Vec<(f64, f64)>;
+
 const LON0: f64 = 151.0;
 const LAT0: f64 = -33.91;
 
@@ -43,7 +46,7 @@ fn inside(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
 /// West zone A and east zone B share a bent boundary (x = 0.010, 0.012 at
 /// mid height, 0.010 at the top, in degrees east of LON0); `shift` moves
 /// that boundary east.
-fn zones(shift: f64) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn zones(shift: f64) -> (Ring, Ring) {
     let b = |dx: f64, dy: f64| (LON0 + dx, LAT0 + dy);
     let boundary = [b(0.010 + shift, 0.0), b(0.012 + shift, 0.005), b(0.010 + shift, 0.010)];
     let mut a = vec![b(0.0, 0.0)];
