@@ -21,6 +21,7 @@
 //! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
+//! - [`compare`]: one round under two catchment maps, side by side;
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`forecast`], [`balance`]: planner tools: seat forecast (学位预警) and
 //!   balance between schools (均衡);
@@ -36,6 +37,7 @@
 pub mod balance;
 pub mod bench;
 pub mod classes;
+pub mod compare;
 pub mod crs;
 pub mod distance;
 pub mod error;

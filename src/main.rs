@@ -40,6 +40,27 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Test a new catchment map: run the round with the scenario's zones
+    /// and with a proposed map (or another scenario folder), same seed, and
+    /// write both run folders (DIR/before, DIR/after) and the comparison:
+    /// changes.csv, schools_diff.csv, compare_summary.json, compare.html.
+    #[command(
+        after_help = "Example:\n  catchment compare fixtures/demo-district --zones fixtures/demo-district/proposed-zones.geojson --out runs/compare"
+    )]
+    Compare {
+        /// Scenario folder of the current situation (before).
+        scenario: PathBuf,
+        /// Proposed zones (GeoJSON, same format as zones.geojson) for the after round.
+        #[arg(long)]
+        zones: Option<PathBuf>,
+        /// Scenario folder for the after round (other changed inputs); its
+        /// round is run with the seed of SCENARIO. Default: SCENARIO.
+        #[arg(long = "scenario")]
+        other: Option<PathBuf>,
+        /// Folder to write (replaced atomically if it is an earlier comparison).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List every problem in a scenario; exit 1 if there is an error.
     #[command(after_help = "Example:\n  catchment check fixtures/demo-district")]
     Check {
@@ -236,6 +257,7 @@ fn main() -> ExitCode {
     let options = LoadOptions {
         crs: cli.crs.as_deref().and_then(catchment::crs::Crs::parse),
         encoding: cli.encoding.as_deref().and_then(scenario::Encoding::parse),
+        ..LoadOptions::default()
     };
     match run(cli.command, &options) {
         Ok(()) => ExitCode::SUCCESS,
@@ -289,6 +311,72 @@ fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
                 unplaced,
                 warnings,
                 if warnings > 0 { " (see `catchment check`)" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Compare {
+            scenario,
+            zones,
+            other,
+            out,
+        } => {
+            if zones.is_none() && other.is_none() {
+                return Err(Error::Usage(
+                    "compare needs --zones PROPOSED.geojson or --scenario OTHER_DIR (or both)".to_string(),
+                ));
+            }
+            let before = scenario::load(&scenario, &options)?;
+            let mut after_options = options.clone();
+            after_options.zones = zones.clone();
+            let mut after =
+                scenario::load(other.as_deref().unwrap_or(&scenario), &after_options).inspect_err(|_| {
+                    if let Some(z) = &zones {
+                        eprintln!(
+                            "note: problems reported in zones.geojson are in the proposed map {}",
+                            z.display()
+                        );
+                    }
+                })?;
+            if after.policy.seed != before.policy.seed {
+                eprintln!("note: the after round uses the seed of {}", scenario.display());
+                after.policy.seed = before.policy.seed.clone();
+            }
+            let before_outcome = round::run(&before);
+            let after_outcome = round::run(&after);
+            let b = catchment::compare::Side {
+                scenario: &before,
+                outcome: &before_outcome,
+            };
+            let a = catchment::compare::Side {
+                scenario: &after,
+                outcome: &after_outcome,
+            };
+            let files = catchment::compare::compare(b, a);
+            let before_files = output::render(&before, &before_outcome);
+            let after_files = output::render(&after, &after_outcome);
+            output::write_tree_atomically(&out, &files, &[("before", &before_files), ("after", &after_files)])?;
+            let pairs = catchment::compare::pairs(&before, &after);
+            let (apps, households, _) = catchment::compare::change_counts(b, a, &pairs, None);
+            let (fb, fa) = (
+                catchment::compare::figures(b, None),
+                catchment::compare::figures(a, None),
+            );
+            let mean = |f: &catchment::compare::Figures| {
+                f.distance
+                    .get("mean")
+                    .and_then(serde_json::Value::as_f64)
+                    .map_or("-".to_string(), |m| format!("{m:.0}"))
+            };
+            println!(
+                "wrote {}: {apps} applicants in {households} households change school; mean distance {} -> {} m; \
+                 unplaced {} -> {}; oversubscribed schools {} -> {}",
+                out.display(),
+                mean(&fb),
+                mean(&fa),
+                fb.applicants_unplaced,
+                fa.applicants_unplaced,
+                fb.schools_oversubscribed,
+                fa.schools_oversubscribed
             );
             Ok(())
         }

@@ -18,8 +18,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "assignments.csv",
+    "assignments.geojson",
     "schools.csv",
     "lottery.csv",
     "summary.json",

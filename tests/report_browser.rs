@@ -233,3 +233,75 @@ fn demo_report_in_headless_chromium() {
         js_errors(&stderr)
     );
 }
+
+/// `compare.html` of the demo with its proposed map: two maps, no
+/// JavaScript error, a screenshot at laptop size.
+#[test]
+fn demo_compare_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+    let o = Command::new(env!("CARGO_BIN_EXE_catchment"))
+        .args([
+            "compare",
+            demo.to_str().unwrap(),
+            "--zones",
+            demo.join("proposed-zones.geojson").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = out.join("compare.html");
+    let html = std::fs::read_to_string(&page).expect("compare.html is written");
+    for external in ["<link", " src=\"", "@import", "url(http", "https://"] {
+        assert!(
+            !html.contains(external),
+            "compare.html refers outside itself: {external}"
+        );
+    }
+    let Some(bin) = chromium() else {
+        println!("SKIPPED compare browser test: no Chromium found (set CATCHMENT_CHROMIUM)");
+        return;
+    };
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let url = file_url(&page);
+    let png = shots.join("compare-laptop.png");
+    let _ = std::fs::remove_file(&png);
+    let (o, stderr) = run_chromium(
+        &bin,
+        tmp.path(),
+        "compare-laptop",
+        &[&format!("--screenshot={}", png.display()), "--window-size=1400,1800"],
+        &url,
+    );
+    assert!(o.status.success(), "chromium screenshot failed: {stderr}");
+    assert_png(&png);
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    println!("screenshot: {}", png.display());
+
+    let (o, stderr) = run_chromium(&bin, tmp.path(), "compare-dom", &["--dump-dom"], &url);
+    assert!(o.status.success(), "chromium --dump-dom failed: {stderr}");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    // Two maps per level (primary and junior), each with zones, schools and homes.
+    assert_eq!(dom.matches("<svg class=\"cmap\"").count(), 4, "expected 4 maps");
+    for svg in dom.split("<svg class=\"cmap\"").skip(1) {
+        let svg = &svg[..svg.find("</svg>").expect("the map ends")];
+        assert!(svg.contains("class=\"zone"), "a map without zones");
+        assert!(svg.contains("class=\"school"), "a map without schools");
+        assert!(svg.contains("class=\"homes st"), "a map without homes");
+    }
+    // The moved strip changes some primary homes: they are ringed.
+    assert!(dom.contains("class=\"ring\""), "no changed home is highlighted");
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+}

@@ -6,8 +6,9 @@
 //! Rows are sorted by id and numbers formatted explicitly, so the bytes
 //! depend only on the inputs, the seed and the version.
 
-mod report;
-mod summary;
+mod geojson;
+pub(crate) mod report;
+pub(crate) mod summary;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use crate::lottery::sha256_hex;
 use crate::round::Outcome;
 use crate::scenario::Scenario;
 
+pub use geojson::assignments_geojson;
 pub use report::report_html;
 pub(crate) use report::{esc, STYLE};
 pub use summary::summary_json;
@@ -49,6 +51,10 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
         OutputFile {
             name: "summary.json",
             bytes: summary_json(scenario, outcome),
+        },
+        OutputFile {
+            name: "assignments.geojson",
+            bytes: assignments_geojson(scenario, outcome),
         },
     ];
     files.push(OutputFile {
@@ -94,6 +100,18 @@ pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
 /// existing run folder (one with a `manifest.json`) is replaced; any other
 /// non-empty folder is left alone and reported.
 pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
+    write_tree_atomically(out, files, &[])
+}
+
+/// Like [`write_atomically`], with sub-folders (`name`, files) written
+/// inside `out` in the same temporary folder, so the whole tree appears at
+/// once. A folder holding a `compare_summary.json` is replaced like a run
+/// folder.
+pub fn write_tree_atomically(
+    out: &Path,
+    files: &[OutputFile],
+    subfolders: &[(&str, &[OutputFile])],
+) -> Result<(), Error> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -105,7 +123,7 @@ pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
         .to_string_lossy()
         .to_string();
     if out.exists() {
-        let is_run = out.join("manifest.json").is_file();
+        let is_run = out.join("manifest.json").is_file() || out.join("compare_summary.json").is_file();
         let is_empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
         if !out.is_dir() || !(is_run || is_empty) {
             return Err(Error::io(
@@ -124,6 +142,14 @@ pub fn write_atomically(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
         for f in files {
             let path = tmp.join(f.name);
             std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        for (name, files) in subfolders {
+            let dir = tmp.join(name);
+            std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+            for f in *files {
+                let path = dir.join(f.name);
+                std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
+            }
         }
         Ok(())
     })();

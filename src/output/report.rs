@@ -1253,6 +1253,116 @@ fn unplaced_section(out: &mut String, scenario: &Scenario, outcome: &Outcome) {
     out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
+// ------------------------------------------------- static maps (compare)
+
+/// One round to draw as a static map: its scenario, outcome, and the
+/// applicants (by index) whose homes are highlighted.
+pub(crate) struct MapRound<'a> {
+    /// The scenario of the round.
+    pub scenario: &'a Scenario,
+    /// Its outcome.
+    pub outcome: &'a Outcome,
+    /// `highlight[a]`: applicant `a`'s home is drawn on top with a ring.
+    pub highlight: &'a [bool],
+}
+
+/// One level of several rounds as static SVG maps (no script needed), all
+/// on one projection and frame so they can be laid side by side: zones
+/// (multi-school zones hatched), homes coloured by stage (sampled as in
+/// the report, dimmed when something is highlighted), every highlighted
+/// home with a dark ring, schools sized by seats and coloured by
+/// utilisation, zone labels. The hatch pattern is defined in the first map
+/// only (ids are unique in a page). Empty strings when nothing is drawn.
+pub(crate) fn static_level_maps(rounds: &[MapRound], level: Level, aria: &[&str]) -> Vec<String> {
+    let facts: Vec<Facts> = rounds
+        .iter()
+        .map(|r| Facts::gather(r.scenario, r.outcome, HOME_SAMPLE_CAP))
+        .collect();
+    let Some(bounds) = rounds
+        .iter()
+        .zip(&facts)
+        .filter_map(|(r, f)| level_bounds(r.scenario, f, level))
+        .reduce(Bounds::union)
+    else {
+        return vec![String::new(); rounds.len()];
+    };
+    let proj = Projection::fit(bounds);
+    let u = proj.unit();
+    let frame = [0.0, 0.0, proj.width, proj.height];
+    let mut maps = Vec::with_capacity(rounds.len());
+    for (i, (r, f)) in rounds.iter().zip(&facts).enumerate() {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<svg class=\"cmap\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\" style=\"--u:{u:.3}\">",
+            frame_attr(frame),
+            esc(aria.get(i).copied().unwrap_or("map")),
+        );
+        if i == 0 {
+            let _ = write!(
+                out,
+                "<defs><pattern id=\"hatch\" patternUnits=\"userSpaceOnUse\" width=\"{p}\" height=\"{p}\" patternTransform=\"rotate(45)\">\
+                 <rect width=\"{p}\" height=\"{p}\" fill=\"#dcefe6\"/><rect width=\"{q}\" height=\"{p}\" fill=\"#8cc5ae\"/></pattern></defs>",
+                p = (7.0 * u).round().max(1.0),
+                q = (2.5 * u).round().max(1.0),
+            );
+        }
+        zones_layer(&mut out, r.scenario, level, &proj);
+        let lf = f.level(level);
+        let mut paths: [String; STAGES.len()] = Default::default();
+        for &a in &lf.sampled {
+            if r.highlight.get(a).copied().unwrap_or(false) {
+                continue;
+            }
+            let app = &r.scenario.applicants[a];
+            let (x, y) = proj.at(app.lon, app.lat);
+            let _ = write!(paths[stage_index(r.outcome.placements[a].stage)], "M{x} {y}h0");
+        }
+        let dim = r.highlight.iter().any(|&h| h);
+        let _ = write!(out, "<g class=\"homes-layer{}\">", if dim { " dim" } else { "" });
+        for (st, d) in paths.iter().enumerate() {
+            if !d.is_empty() {
+                let _ = write!(out, "<path class=\"homes st{st}\" d=\"{d}\"/>");
+            }
+        }
+        out.push_str("</g>\n");
+        let mut ring = String::new();
+        let mut marked: [String; STAGES.len()] = Default::default();
+        for (a, app) in r.scenario.applicants.iter().enumerate() {
+            if app.level != level || !r.highlight.get(a).copied().unwrap_or(false) {
+                continue;
+            }
+            let (x, y) = proj.at(app.lon, app.lat);
+            let _ = write!(ring, "M{x} {y}h0");
+            let _ = write!(marked[stage_index(r.outcome.placements[a].stage)], "M{x} {y}h0");
+        }
+        if !ring.is_empty() {
+            let _ = write!(out, "<g class=\"changed-layer\"><path class=\"ring\" d=\"{ring}\"/>");
+            for (st, d) in marked.iter().enumerate() {
+                if !d.is_empty() {
+                    let _ = write!(out, "<path class=\"homes st{st}\" d=\"{d}\"/>");
+                }
+            }
+            out.push_str("</g>\n");
+        }
+        schools_layer(&mut out, r.scenario, r.outcome, level, &proj, frame);
+        zone_labels(&mut out, r.scenario, level, &proj);
+        out.push_str("</svg>");
+        maps.push(out);
+    }
+    maps
+}
+
+/// The stage's colour class and name, for a legend: `(st{n}, name)`.
+pub(crate) fn stage_key(stage: Stage) -> (usize, &'static str) {
+    (stage_index(stage), stage_name(stage))
+}
+
+/// The utilisation colour scale of the maps.
+pub(crate) fn utilisation_colour(admitted: u32, capacity: u32) -> String {
+    util_colour(utilisation(admitted, capacity))
+}
+
 // ------------------------------------------------------------ helpers
 
 /// Escapes text for HTML content and attribute values.

@@ -250,6 +250,11 @@ pub struct LoadOptions {
     pub crs: Option<crate::crs::Crs>,
     /// Text encoding of the CSV and GeoJSON files (`--encoding`).
     pub encoding: Option<table::Encoding>,
+    /// Read the zones from this GeoJSON file instead of the scenario's
+    /// `zones.geojson` (a proposed map for `catchment compare`); it goes
+    /// through the same parser and validation, and its hash is recorded as
+    /// the input `zones.geojson`.
+    pub zones: Option<PathBuf>,
 }
 
 impl LoadOptions {
@@ -312,8 +317,12 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         broken: broken_schools,
     };
     // Without a usable policy the rule is unknown: read zones only if present.
-    let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
-    let mut zones = if needs_zones {
+    let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone)
+        || dir.join("zones.geojson").exists()
+        || options.zones.is_some();
+    let mut zones = if let Some(path) = &options.zones {
+        zones::load_file(path, &schools, &school_ids, &mut diags)
+    } else if needs_zones {
         zones::load(&src, &schools, &school_ids, &mut diags)
     } else {
         Vec::new()
@@ -344,7 +353,10 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         names.push(policy.matrix_file.as_str());
     }
     for name in names {
-        let path = dir.join(name);
+        let path = match &options.zones {
+            Some(zones) if name == "zones.geojson" => zones.clone(),
+            _ => dir.join(name),
+        };
         if path.is_file() {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             inputs.push(InputFile {

@@ -30,6 +30,28 @@ pub fn load(
     parse(&bytes, schools, school_ids, diags)
 }
 
+/// Reads zones from a file outside the scenario folder (a proposed map);
+/// a file that cannot be read is reported with its path. Problems inside
+/// it are reported as `zones.geojson`, like the scenario's own.
+pub fn load_file(
+    path: &std::path::Path,
+    schools: &[School],
+    school_ids: &SchoolIds,
+    diags: &mut Diagnostics,
+) -> Vec<Zone> {
+    match std::fs::read(path) {
+        Ok(bytes) => parse(&bytes, schools, school_ids, diags),
+        Err(e) => {
+            diags.error(
+                &path.display().to_string(),
+                Location::File,
+                format!("cannot be read: {e}"),
+            );
+            Vec::new()
+        }
+    }
+}
+
 /// Parses the bytes of a `zones.geojson`.
 pub fn parse(bytes: &[u8], schools: &[School], school_ids: &SchoolIds, diags: &mut Diagnostics) -> Vec<Zone> {
     if bytes.is_empty() {
