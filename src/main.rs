@@ -30,12 +30,21 @@ enum Command {
         /// Run folder to write (replaced atomically if it is an earlier run).
         #[arg(long)]
         out: PathBuf,
+        /// Repair invalid zone geometry instead of rejecting it (see `check --repair`).
+        #[arg(long)]
+        repair: bool,
     },
     /// List every problem in a scenario; exit 1 if there is an error.
     #[command(after_help = "Example:\n  catchment check fixtures/demo-district")]
     Check {
         /// Scenario folder.
         scenario: PathBuf,
+        /// Repair invalid zone geometry: close unclosed rings, drop repeated
+        /// consecutive positions, split self-intersecting rings (geo
+        /// MakeValid), drop holes outside their shell, merge overlapping
+        /// members of a MultiPolygon. Each change is printed as a warning.
+        #[arg(long)]
+        repair: bool,
     },
     /// Explain one applicant's outcome in plain words, from the run folder
     /// alone: zone, each school applied to, ticket and how to recompute it,
@@ -199,9 +208,10 @@ fn print_diagnostics(diags: &Diagnostics) {
 }
 
 fn run(command: Command) -> Result<(), Error> {
-    let options = LoadOptions::default();
+    let mut options = LoadOptions::default();
     match command {
-        Command::Run { scenario, out } => {
+        Command::Run { scenario, out, repair } => {
+            options.repair = repair;
             let scenario = scenario::load(&scenario, &options)?;
             let outcome = round::run(&scenario);
             let warnings = scenario.warnings.warning_count() + outcome.warnings.warning_count();
@@ -219,7 +229,8 @@ fn run(command: Command) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Check { scenario } => {
+        Command::Check { scenario, repair } => {
+            options.repair = repair;
             let scenario = scenario::load(&scenario, &options)?;
             let mut diags = scenario.warnings.clone();
             diags.extend(round::prepare_warnings(&scenario));

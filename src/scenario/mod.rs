@@ -8,6 +8,7 @@
 
 mod applicants;
 mod distances;
+pub mod geometry;
 mod policy;
 mod schools;
 pub mod table;
@@ -227,12 +228,17 @@ fn index_of<T>(items: &[T], id: &str, key: impl Fn(&T) -> &String) -> Option<u32
 
 /// Options that change how a scenario is read.
 #[derive(Debug, Clone, Default)]
-pub struct LoadOptions {}
+pub struct LoadOptions {
+    /// Repair invalid zone geometry (close rings, drop repeated positions,
+    /// split self-intersections) instead of rejecting it; each change is a
+    /// warning.
+    pub repair: bool,
+}
 
 /// Loads and validates a scenario folder. On failure the error lists every
 /// problem found (errors and warnings); on success the warnings are in
 /// [`Scenario::warnings`].
-pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
+pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let mut diags = Diagnostics::default();
     if !dir.is_dir() {
         diags.error(
@@ -255,7 +261,7 @@ pub fn load(dir: &Path, _options: &LoadOptions) -> Result<Scenario, Error> {
     // Without a usable policy the rule is unknown: read zones only if present.
     let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone) || dir.join("zones.geojson").exists();
     let zones = if needs_zones {
-        zones::load(dir, &schools, &school_ids, &mut diags)
+        zones::load(dir, &schools, &school_ids, options.repair, &mut diags)
     } else {
         Vec::new()
     };
