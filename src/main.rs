@@ -39,6 +39,9 @@ enum Command {
         /// Run folder to write (replaced atomically if it is an earlier run).
         #[arg(long)]
         out: PathBuf,
+        /// Repair invalid zone geometry instead of rejecting it (see `check --repair`).
+        #[arg(long)]
+        repair: bool,
     },
     /// Test a new catchment map: run the round with the scenario's zones
     /// and with a proposed map (or another scenario folder), same seed, and
@@ -66,6 +69,12 @@ enum Command {
     Check {
         /// Scenario folder.
         scenario: PathBuf,
+        /// Repair invalid zone geometry: close unclosed rings, drop repeated
+        /// consecutive positions, split self-intersecting rings (geo
+        /// MakeValid), drop holes outside their shell, merge overlapping
+        /// members of a MultiPolygon. Each change is printed as a warning.
+        #[arg(long)]
+        repair: bool,
     },
     /// Explain one applicant's outcome in plain words, from the run folder
     /// alone: zone, each school applied to, ticket and how to recompute it,
@@ -296,8 +305,12 @@ fn print_diagnostics(diags: &Diagnostics) {
 
 fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
     match command {
-        Command::Run { scenario, out } => {
-            let scenario = scenario::load(&scenario, options)?;
+        Command::Run { scenario, out, repair } => {
+            let options = LoadOptions {
+                repair,
+                ..options.clone()
+            };
+            let scenario = scenario::load(&scenario, &options)?;
             let outcome = round::run(&scenario);
             let warnings = scenario.warnings.warning_count() + outcome.warnings.warning_count();
             let files = output::render(&scenario, &outcome);
@@ -380,8 +393,12 @@ fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Check { scenario } => {
-            let scenario = scenario::load(&scenario, options)?;
+        Command::Check { scenario, repair } => {
+            let options = LoadOptions {
+                repair,
+                ..options.clone()
+            };
+            let scenario = scenario::load(&scenario, &options)?;
             let mut diags = scenario.warnings.clone();
             diags.extend(round::prepare_warnings(&scenario));
             print_diagnostics(&diags);

@@ -128,15 +128,15 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "geometry_bowtie",
-        "zones.geojson: feature 1 (id \"Z2\"): error: invalid geometry: polygon at index 0 is invalid: exterior ring has a self-intersection",
+        "zones.geojson: feature 1 (id \"Z2\"): error: invalid geometry: polygon 0: exterior ring crosses or touches itself at (116.320000, 39.905000) (`--repair` fixes this)",
     ),
     (
         "geometry_hole_outside",
-        "zones.geojson: feature 1 (id \"Z2\"): error: invalid geometry: polygon at index 0 is invalid: interior ring at index 0 is not contained within the polygon's exterior",
+        "zones.geojson: feature 1 (id \"Z2\"): error: invalid geometry: polygon 0: hole 0 is not inside the exterior ring (e.g. its vertex (116.400000, 39.900000)) (`--repair` fixes this)",
     ),
     (
         "ring_unclosed",
-        "zones.geojson: feature 1 (id \"Z2\"): error: polygon 0 ring 0 is not closed: its first and last positions differ",
+        "zones.geojson: feature 1 (id \"Z2\"): error: polygon 0 ring 0 is not closed: its first position (116.315000, 39.900000) and last (116.315000, 39.901000) differ (`--repair` closes it)",
     ),
     (
         "ring_too_few_positions",
@@ -465,4 +465,51 @@ fn every_corpus_folder_is_in_a_table() {
             assert!(present || meant_missing, "{case} lacks {file}");
         }
     }
+}
+
+/// Geometry defects that `--repair` fixes: (case, warning expected from
+/// `check --repair`). `check --repair` exits 0 and `run --repair` writes
+/// its folder; the plain `check` error is in `CASES`.
+const REPAIRABLE: &[(&str, &str)] = &[
+    (
+        "geometry_bowtie",
+        "zones.geojson: feature 1 (id \"Z2\"): warning: repaired polygon 0: exterior ring crosses or touches itself at (116.320000, 39.905000); now 2 valid polygon(s), 475302 m²",
+    ),
+    (
+        "geometry_hole_outside",
+        "zones.geojson: feature 1 (id \"Z2\"): warning: repaired polygon 0: hole 0 is not inside the exterior ring (e.g. its vertex (116.400000, 39.900000)); now 1 valid polygon(s), 950604 m²",
+    ),
+    (
+        "ring_unclosed",
+        "zones.geojson: feature 1 (id \"Z2\"): warning: repaired polygon 0 ring 0: closed it (its first and last positions differed)",
+    ),
+];
+
+#[test]
+fn repair_fixes_repairable_geometry() {
+    let mut failures = Vec::new();
+    for (case, expected) in REPAIRABLE {
+        let dir = corpus(case);
+        let out = catchment([OsStr::new("check"), OsStr::new("--repair"), dir.as_os_str()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(0) || !stderr.contains(expected) {
+            failures.push(format!(
+                "{case}: check --repair exit {:?}, stderr:\n{stderr}",
+                out.status.code()
+            ));
+        }
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let out_dir = tmp.path().join("out");
+        let out = catchment([
+            OsStr::new("run"),
+            OsStr::new("--repair"),
+            dir.as_os_str(),
+            OsStr::new("--out"),
+            out_dir.as_os_str(),
+        ]);
+        if out.status.code() != Some(0) || !out_dir.join("manifest.json").is_file() {
+            failures.push(format!("{case}: run --repair exit {:?}", out.status.code()));
+        }
+    }
+    assert_all(failures);
 }

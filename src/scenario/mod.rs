@@ -8,6 +8,7 @@
 
 mod applicants;
 mod distances;
+pub mod geometry;
 mod policy;
 mod schools;
 pub mod table;
@@ -255,6 +256,10 @@ pub struct LoadOptions {
     /// through the same parser and validation, and its hash is recorded as
     /// the input `zones.geojson`.
     pub zones: Option<PathBuf>,
+    /// Repair invalid zone geometry (close rings, drop repeated positions,
+    /// split self-intersections) instead of rejecting it; each change is a
+    /// warning.
+    pub repair: bool,
 }
 
 impl LoadOptions {
@@ -321,9 +326,9 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         || dir.join("zones.geojson").exists()
         || options.zones.is_some();
     let mut zones = if let Some(path) = &options.zones {
-        zones::load_file(path, &schools, &school_ids, &mut diags)
+        zones::load_file(path, &schools, &school_ids, options.repair, &mut diags)
     } else if needs_zones {
-        zones::load(&src, &schools, &school_ids, &mut diags)
+        zones::load(&src, &schools, &school_ids, options.repair, &mut diags)
     } else {
         Vec::new()
     };

@@ -4,11 +4,16 @@
 //! the others: properties `id`, `level`, `schools`; a `Polygon` or
 //! `MultiPolygon` whose rings are closed, have at least 4 positions, valid
 //! lon/lat, and do not self-intersect. Ring orientation is not checked
-//! (real files are often clockwise).
+//! (real files are often clockwise). Invalid geometry is an error naming
+//! the feature and where; with `repair` it is fixed and a warning says what
+//! changed (see [`super::geometry`]). Overlaps between zones of a level and
+//! gaps enclosed by them are warnings with area and a sample point.
 
 use std::collections::HashMap;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+
+use super::geometry;
 use serde_json::Value;
 
 use crate::error::{Diagnostics, Location};
@@ -22,12 +27,13 @@ pub fn load(
     src: &super::table::Source,
     schools: &[School],
     school_ids: &SchoolIds,
+    repair: bool,
     diags: &mut Diagnostics,
 ) -> Vec<Zone> {
     let Some(bytes) = super::table::read_input(src, FILE, "; rule \"zone\" needs catchment zones", diags) else {
         return Vec::new();
     };
-    parse(&bytes, schools, school_ids, diags)
+    parse(&bytes, schools, school_ids, repair, diags)
 }
 
 /// Reads zones from a file outside the scenario folder (a proposed map);
@@ -37,10 +43,11 @@ pub fn load_file(
     path: &std::path::Path,
     schools: &[School],
     school_ids: &SchoolIds,
+    repair: bool,
     diags: &mut Diagnostics,
 ) -> Vec<Zone> {
     match std::fs::read(path) {
-        Ok(bytes) => parse(&bytes, schools, school_ids, diags),
+        Ok(bytes) => parse(&bytes, schools, school_ids, repair, diags),
         Err(e) => {
             diags.error(
                 &path.display().to_string(),
@@ -53,7 +60,13 @@ pub fn load_file(
 }
 
 /// Parses the bytes of a `zones.geojson`.
-pub fn parse(bytes: &[u8], schools: &[School], school_ids: &SchoolIds, diags: &mut Diagnostics) -> Vec<Zone> {
+pub fn parse(
+    bytes: &[u8],
+    schools: &[School],
+    school_ids: &SchoolIds,
+    repair: bool,
+    diags: &mut Diagnostics,
+) -> Vec<Zone> {
     if bytes.is_empty() {
         diags.error(
             FILE,
@@ -88,7 +101,7 @@ pub fn parse(bytes: &[u8], schools: &[School], school_ids: &SchoolIds, diags: &m
     };
     let mut zones: Vec<Zone> = Vec::new();
     for (index, feature) in features.iter().enumerate() {
-        if let Some(zone) = parse_feature(index, feature, schools, school_ids, diags) {
+        if let Some(zone) = parse_feature(index, feature, schools, school_ids, repair, diags) {
             zones.push(zone);
         }
     }
@@ -121,7 +134,57 @@ pub fn parse(bytes: &[u8], schools: &[School], school_ids: &SchoolIds, diags: &m
             }
         }
     }
+    if diags.error_count() == 0 {
+        level_findings(&zones, diags);
+    }
     zones
+}
+
+/// Overlaps between zones of one level and gaps enclosed by them.
+fn level_findings(zones: &[Zone], diags: &mut Diagnostics) {
+    for level in [Level::Primary, Level::Junior] {
+        let of_level: Vec<&Zone> = zones.iter().filter(|z| z.level == level).collect();
+        let areas: Vec<&MultiPolygon<f64>> = of_level.iter().map(|z| &z.area).collect();
+        for found in geometry::overlaps(&areas) {
+            let (a, b) = (of_level[found.zones[0]], of_level[found.zones[1]]);
+            diags.warning(
+                FILE,
+                Location::Feature(a.feature, Some(a.id.clone())),
+                format!(
+                    "overlaps {} zone {:?} (feature {}) by {:.0} m² around {}; homes there go to {:?}, the first id, unless the applicant names a zone",
+                    level.as_str(),
+                    b.id,
+                    b.feature,
+                    found.area_m2,
+                    geometry::at(found.point),
+                    a.id
+                ),
+            );
+        }
+        // Gaps are listed largest first, at most GAPS_LISTED of them, after
+        // one line with the count and total (real files have many slivers).
+        const GAPS_LISTED: usize = 3;
+        let gaps = geometry::gaps(&areas);
+        if gaps.is_empty() {
+            continue;
+        }
+        let total: f64 = gaps.iter().map(|g| g.area_m2).sum();
+        let largest: Vec<String> = gaps
+            .iter()
+            .take(GAPS_LISTED)
+            .map(|g| format!("{:.0} m² around {}", g.area_m2, geometry::at(g.point)))
+            .collect();
+        diags.warning(
+            FILE,
+            Location::File,
+            format!(
+                "{} zones enclose {} gap(s) that are in none of them, {total:.0} m² in all; homes there go to the fallback; largest: {}",
+                level.as_str(),
+                gaps.len(),
+                largest.join(", ")
+            ),
+        );
+    }
 }
 
 fn parse_feature(
@@ -129,6 +192,7 @@ fn parse_feature(
     feature: &Value,
     schools: &[School],
     school_ids: &SchoolIds,
+    repair: bool,
     diags: &mut Diagnostics,
 ) -> Option<Zone> {
     let props = feature.get("properties").and_then(Value::as_object);
@@ -231,7 +295,8 @@ fn parse_feature(
     // A zone whose geometry is invalid is still returned (the error stands
     // and the scenario will not run), so that applicants naming it do not
     // each report a second, misleading error.
-    let area = parse_geometry(feature.get("geometry"), &here, diags).unwrap_or_else(|| MultiPolygon::new(Vec::new()));
+    let area =
+        parse_geometry(feature.get("geometry"), &here, repair, diags).unwrap_or_else(|| MultiPolygon::new(Vec::new()));
     Some(Zone {
         id: id.filter(|s| !s.is_empty())?,
         level: level?,
@@ -241,7 +306,12 @@ fn parse_feature(
     })
 }
 
-fn parse_geometry(geometry: Option<&Value>, here: &Location, diags: &mut Diagnostics) -> Option<MultiPolygon<f64>> {
+fn parse_geometry(
+    geometry: Option<&Value>,
+    here: &Location,
+    repair: bool,
+    diags: &mut Diagnostics,
+) -> Option<MultiPolygon<f64>> {
     let Some(geometry) = geometry.filter(|g| !g.is_null()) else {
         diags.error(
             FILE,
@@ -285,11 +355,14 @@ fn parse_geometry(geometry: Option<&Value>, here: &Location, diags: &mut Diagnos
         }
         let mut converted = Vec::new();
         for (r, ring) in rings.iter().enumerate() {
-            if let Some(line) = ring_of(ring, p, r, here, diags) {
-                converted.push(line);
+            match ring_of(ring, p, r, here, repair, diags) {
+                Some(line) => converted.push(line),
+                // Under repair a degenerate hole is dropped (with a warning).
+                None if repair && r > 0 && diags.error_count() == errors => {}
+                None => converted.push(LineString::new(Vec::new())),
             }
         }
-        if converted.len() == rings.len() {
+        if diags.error_count() == errors {
             let exterior = converted.remove(0);
             out.push(Polygon::new(exterior, converted));
         }
@@ -297,16 +370,66 @@ fn parse_geometry(geometry: Option<&Value>, here: &Location, diags: &mut Diagnos
     if diags.error_count() > errors {
         return None;
     }
-    let area = MultiPolygon::new(out);
-    for problem in area.validation_errors() {
-        match problem {
-            geo::algorithm::validation::InvalidMultiPolygon::InvalidPolygon(..) => {
-                diags.error(FILE, here.clone(), format!("invalid geometry: {problem}"));
+    let mut fixed = Vec::new();
+    let mut changed = false;
+    for (p, polygon) in out.into_iter().enumerate() {
+        let problems = geometry::problems(&polygon);
+        if problems.is_empty() {
+            fixed.push(polygon);
+            continue;
+        }
+        let what = problems.join("; ");
+        if !repair {
+            diags.error(
+                FILE,
+                here.clone(),
+                format!("invalid geometry: polygon {p}: {what} (`--repair` fixes this)"),
+            );
+            continue;
+        }
+        match geometry::repair(&polygon) {
+            Ok(parts) => {
+                let after = geometry::area_m2(&parts);
+                diags.warning(
+                    FILE,
+                    here.clone(),
+                    format!(
+                        "repaired polygon {p}: {what}; now {} valid polygon(s), {after:.0} m²",
+                        parts.0.len()
+                    ),
+                );
+                fixed.extend(parts.0);
+                changed = true;
             }
-            _ => diags.warning(FILE, here.clone(), format!("geometry: {problem}")),
+            Err(e) => diags.error(
+                FILE,
+                here.clone(),
+                format!("invalid geometry: polygon {p}: {what}; {e}"),
+            ),
         }
     }
-    (diags.error_count() == errors).then_some(area)
+    if diags.error_count() > errors {
+        return None;
+    }
+    let mut area = MultiPolygon::new(fixed);
+    for problem in area.validation_errors() {
+        // Member polygons are valid here; what is left is members that
+        // overlap or touch along a line.
+        if repair {
+            changed = true;
+            diags.warning(
+                FILE,
+                here.clone(),
+                format!("repaired geometry: {problem}; members merged by union"),
+            );
+        } else {
+            diags.warning(FILE, here.clone(), format!("geometry: {problem}"));
+        }
+    }
+    if changed {
+        area = geo::unary_union(&area.0);
+    }
+    Some(area)
 }
 
 fn ring_of(
@@ -314,6 +437,7 @@ fn ring_of(
     p: usize,
     r: usize,
     here: &Location,
+    repair: bool,
     diags: &mut Diagnostics,
 ) -> Option<LineString<f64>> {
     let name = format!("polygon {p} ring {r}");
@@ -339,6 +463,34 @@ fn ring_of(
         }
         coords.push(Coord { x: lon, y: lat });
     }
+    if repair {
+        let mut notes = Vec::new();
+        let before = coords.len();
+        coords.dedup();
+        if coords.len() < before {
+            notes.push(format!(
+                "dropped {} repeated consecutive position(s)",
+                before - coords.len()
+            ));
+        }
+        if coords.len() >= 3 && coords.first() != coords.last() {
+            if let Some(&first) = coords.first() {
+                coords.push(first);
+                notes.push("closed it (its first and last positions differed)".to_string());
+            }
+        }
+        if coords.len() < 4 && r > 0 {
+            diags.warning(
+                FILE,
+                here.clone(),
+                format!("repaired {name}: dropped it, it has fewer than 3 distinct positions"),
+            );
+            return None;
+        }
+        if !notes.is_empty() {
+            diags.warning(FILE, here.clone(), format!("repaired {name}: {}", notes.join("; ")));
+        }
+    }
     if coords.len() < 4 {
         diags.error(
             FILE,
@@ -348,10 +500,15 @@ fn ring_of(
         return None;
     }
     if coords.first() != coords.last() {
+        let (a, b) = (coords[0], coords[coords.len() - 1]);
         diags.error(
             FILE,
             here.clone(),
-            format!("{name} is not closed: its first and last positions differ"),
+            format!(
+                "{name} is not closed: its first position {} and last {} differ (`--repair` closes it)",
+                geometry::at(a),
+                geometry::at(b)
+            ),
         );
         return None;
     }
