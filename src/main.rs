@@ -236,6 +236,9 @@ enum Command {
         scenario: PathBuf,
         /// Run folder written by `catchment run`.
         run: PathBuf,
+        /// Repair zone geometry as `run --repair` did.
+        #[arg(long)]
+        repair: bool,
     },
 }
 
@@ -338,7 +341,7 @@ fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
                     "compare needs --zones PROPOSED.geojson or --scenario OTHER_DIR (or both)".to_string(),
                 ));
             }
-            let before = scenario::load(&scenario, &options)?;
+            let before = scenario::load(&scenario, options)?;
             let mut after_options = options.clone();
             after_options.zones = zones.clone();
             let mut after =
@@ -651,8 +654,12 @@ fn run(command: Command, options: &LoadOptions) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Verify { scenario, run } => {
-            let n = verify::verify(&scenario, &run, options)?;
+        Command::Verify { scenario, run, repair } => {
+            let options = LoadOptions {
+                repair,
+                ..options.clone()
+            };
+            let n = verify::verify(&scenario, &run, &options)?;
             println!(
                 "ok: {} matches its manifest and the scenario ({n} files); invariants hold",
                 run.display()
