@@ -404,7 +404,7 @@ impl SchoolIds<'_> {
 }
 
 /// Records an error for every id that appears more than once.
-fn check_unique<'a>(file: &str, ids: impl Iterator<Item = (&'a str, u64)>, diags: &mut Diagnostics) {
+pub(crate) fn check_unique<'a>(file: &str, ids: impl Iterator<Item = (&'a str, u64)>, diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, u64> = HashMap::new();
     for (id, line) in ids {
         if let Some(first) = seen.insert(id, line) {

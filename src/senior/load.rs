@@ -66,18 +66,6 @@ pub fn load(dir: &Path) -> Result<SeniorScenario, Error> {
     }
 }
 
-fn check_unique<'a>(file: &str, ids: impl Iterator<Item = (&'a str, u64)>, diags: &mut Diagnostics) {
-    let mut seen: HashMap<&str, u64> = HashMap::new();
-    for (id, line) in ids {
-        if let Some(first) = seen.insert(id, line) {
-            diags.error(
-                file,
-                Location::Line(line),
-                format!("id {id:?} is already used on line {first}; ids must be unique"),
-            );
-        }
-    }
-}
 
 fn load_seniors(src: &table::Source, default_share: Share, diags: &mut Diagnostics) -> Vec<SeniorSchool> {
     let mut out = Vec::new();
@@ -121,7 +109,7 @@ fn load_seniors(src: &table::Source, default_share: Share, diags: &mut Diagnosti
             }
         },
     );
-    check_unique(SENIORS, out.iter().map(|s| (s.id.as_str(), s.line)), diags);
+    crate::scenario::check_unique(SENIORS, out.iter().map(|s| (s.id.as_str(), s.line)), diags);
     out
 }
 
@@ -156,7 +144,7 @@ fn load_juniors(src: &table::Source, diags: &mut Diagnostics) -> Vec<JuniorSchoo
             });
         }
     });
-    check_unique(JUNIORS, out.iter().map(|s| (s.id.as_str(), s.line)), diags);
+    crate::scenario::check_unique(JUNIORS, out.iter().map(|s| (s.id.as_str(), s.line)), diags);
     out
 }
 
@@ -252,7 +240,7 @@ fn load_candidates(
             }
         },
     );
-    check_unique(CANDIDATES, out.iter().map(|c| (c.id.as_str(), c.line)), diags);
+    crate::scenario::check_unique(CANDIDATES, out.iter().map(|c| (c.id.as_str(), c.line)), diags);
     out.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()).then(a.line.cmp(&b.line)));
     out.dedup_by(|a, b| a.id == b.id);
     out
