@@ -66,7 +66,6 @@ pub fn load(dir: &Path) -> Result<SeniorScenario, Error> {
     }
 }
 
-
 fn load_seniors(src: &table::Source, default_share: Share, diags: &mut Diagnostics) -> Vec<SeniorSchool> {
     let mut out = Vec::new();
     table::read(
