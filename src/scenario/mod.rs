@@ -9,7 +9,7 @@
 mod applicants;
 mod distances;
 pub mod geometry;
-mod policy;
+pub(crate) mod policy;
 mod schools;
 pub mod table;
 mod zones;

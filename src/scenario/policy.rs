@@ -126,7 +126,8 @@ impl Policy {
     }
 }
 
-type SpannedMap = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+/// A TOML table with the spans of its keys and values, for line numbers.
+pub(crate) type SpannedMap = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 /// The known tables, read a second time with the spans of their keys.
 #[derive(Deserialize)]
@@ -152,7 +153,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 /// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> u64 {
+pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
         .filter(|&&b| b == b'\n')

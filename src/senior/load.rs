@@ -2,13 +2,12 @@
 //! `junior_schools.csv`, `candidates.csv` (spec §9.1). Every problem is
 //! collected with its file, line and column before failing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
-
-use toml::Spanned;
 
 use crate::error::{Diagnostics, Error, Location};
 use crate::lottery::sha256_hex;
+use crate::scenario::policy::{line_of, SpannedMap};
 use crate::scenario::table;
 use crate::scenario::InputFile;
 
@@ -264,16 +263,6 @@ fn check_graduates(juniors: &[JuniorSchool], candidates: &[Candidate], diags: &m
             );
         }
     }
-}
-
-type SpannedMap = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
-
-fn line_of(text: &str, offset: usize) -> u64 {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
 }
 
 const POLICY_KEYS: &[&str] = &["seed", "quota_share", "apportionment", "min_score"];
