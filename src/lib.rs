@@ -16,6 +16,8 @@
 //!
 //! # Layout
 //! - [`scenario`]: loading and validation of every input file;
+//! - [`planning`]: warnings about planning mistakes (seats short, schools
+//!   in no zone, homes far outside or geocoded to one point);
 //! - [`geo_index`], [`distance`]: zone lookup, nearest schools, metres;
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
 //! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
@@ -50,6 +52,7 @@ pub mod lottery;
 pub mod matching;
 pub mod odds;
 pub mod output;
+pub mod planning;
 pub mod round;
 pub mod scenario;
 pub mod senior;

@@ -1,10 +1,12 @@
 //! Bad input is reported, never panics, and `run` writes nothing (spec §6,
 //! §7, §8).
 //!
-//! Every case in `tests/corpus/bad/` (see its README.md) is a small valid
+//! Every case in `tests/bad_inputs/` (see its README.md) is a small valid
 //! scenario (`_base/`) with one defect. For each, the real binary must exit 1
 //! from `check` with the expected `file:line` (or `file: feature N`) message,
-//! and `run` must exit 1 without creating its `--out` folder.
+//! and `run` must exit 1 without creating its `--out` folder. The `warn_*`
+//! cases hold a planning mistake instead: `check` exits 0 with the expected
+//! warning and `run` writes its folder (table `WARNINGS`).
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -196,9 +198,111 @@ const CASES: &[(&str, &str)] = &[
         "policy_class_size_zero",
         "policy.toml:15: error: levels.primary.max_class_size 0 must be between 1 and 1000",
     ),
+    // --- hostile values ---
+    (
+        "lat_lon_swapped",
+        "applicants.csv:4: error: lat 116.307 is out of range [-90, 90]; lat and lon look swapped (check the column order)",
+    ),
+    (
+        "classes_overflow",
+        "schools.csv:3: error: classes 4000000000 is more than 200 entry-grade classes; is it a seat count?",
+    ),
+    (
+        "classes_too_long",
+        "schools.csv:3: error: classes \"99999999999999999999\" is not a whole number ≥ 0",
+    ),
+    (
+        "utf16_applicants",
+        "applicants.csv: error: file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+    ),
+    (
+        "zone_null_geometry",
+        "zones.geojson: feature 1 (id \"Z2\"): error: geometry missing; expected a Polygon or MultiPolygon",
+    ),
+    (
+        "geojson_deeply_nested",
+        "zones.geojson:3: error: not valid JSON at column 245: recursion limit exceeded",
+    ),
+    ("lon_infinite", "applicants.csv:3: error: lon \"inf\" is not a finite number"),
     // POOR (minor): does not say that distance.metric = "matrix"
     // (policy.toml:8) is what asks for this file.
     ("matrix_file_missing", "distances.csv: error: file is missing"),
+];
+
+/// Scenarios that load but hold a likely mistake: `check` exits 0 and
+/// prints the warning (with these extra arguments), and `run` exits 0 and
+/// writes its folder. (case folder, extra arguments, expected substring.)
+const WARNINGS: &[(&str, &[&str], &str)] = &[
+    (
+        "warn_level_short_of_seats",
+        &[],
+        "applicants.csv:2: warning: 4 primary applicant(s) but 2 seat(s) in its schools (1 public, 1 private); at least 2 will be unplaced",
+    ),
+    (
+        "warn_zone_short_of_seats",
+        &[],
+        "zones.geojson: feature 0 (id \"Z1\"): warning: 1 primary zone(s) have more applicants than seats in their schools (2 applicants, 1 more than the seats); the lottery decides and the rest go to the fallback: \"Z1\" (2 for 1 seats)",
+    ),
+    (
+        "warn_school_in_no_zone",
+        &[],
+        "schools.csv:4: warning: 1 public primary school(s) are in no zone of zones.geojson (45 seats); they are filled only by the fallback: \"S3\"",
+    ),
+    (
+        "warn_level_without_zones",
+        &[],
+        "zones.geojson: warning: no junior zone, but 1 junior applicant(s) (first on applicants.csv line 6)",
+    ),
+    (
+        "warn_home_far_outside",
+        &[],
+        "applicants.csv:5: warning: 1 home(s) are more than 20 km outside the district",
+    ),
+    (
+        "warn_home_swapped",
+        &[],
+        "1 of them would be inside with lat and lon swapped: check the column order",
+    ),
+    (
+        "warn_shared_home",
+        &[],
+        "applicants.csv:2: warning: 1 point(s) are the home of 25 or more households (26 applicants in all)",
+    ),
+    (
+        "warn_too_many_private_choices",
+        &[],
+        "applicants.csv:3: warning: 1 applicant(s) list more than max_private_choices = 2 private schools; only the first 2 are used",
+    ),
+    (
+        "warn_zones_overlap",
+        &[],
+        "zones.geojson: feature 0 (id \"Z1\"): warning: overlaps primary zone \"Z2\" (feature 1) by 475302 m² around (116.307500, 39.905000)",
+    ),
+    (
+        "warn_home_in_no_zone",
+        &[],
+        "applicants.csv:2: warning: 1 home(s) are in no zone of their level and go to the fallback",
+    ),
+    (
+        "warn_public_choice_outside_zone",
+        &[],
+        "applicants.csv:4: warning: 1 applicant(s) list public_choices outside their zone; those entries are ignored",
+    ),
+    (
+        "warn_unknown_column",
+        &[],
+        "applicants.csv:1: warning: unknown column \"colour\" is ignored",
+    ),
+    (
+        "warn_zone_lists_school_twice",
+        &[],
+        "zones.geojson: feature 1 (id \"Z2\"): warning: properties.schools lists \"S2\" twice",
+    ),
+    (
+        "warn_group_members_differ",
+        &[],
+        "applicants.csv:2: warning: members of group:t1 differ in home, zone or choices",
+    ),
 ];
 
 /// Cases that once showed loader bugs, with what the contract asks for
@@ -270,7 +374,7 @@ const THREE_DEFECTS: &str = "three_defects";
 
 fn corpus(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus/bad")
+        .join("tests/bad_inputs")
         .join(case)
 }
 
@@ -365,6 +469,53 @@ fn every_bad_case_fails_with_its_message_and_writes_nothing() {
     assert_all(failures);
 }
 
+/// Problems with one warning case, empty when it behaves.
+fn warns(case: &str, extra: &[&str], expected: &str) -> Vec<String> {
+    let dir = corpus(case);
+    let mut problems = Vec::new();
+    let mut args = vec![OsStr::new("check"), dir.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    let out = catchment(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.code() != Some(0) {
+        problems.push(format!("check exited {:?}, expected 0", out.status.code()));
+    }
+    if !stderr.contains(expected) {
+        problems.push(format!("check stderr lacks {expected:?}"));
+    }
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out_dir = tmp.path().join("out");
+    let mut args = vec![
+        OsStr::new("run"),
+        dir.as_os_str(),
+        OsStr::new("--out"),
+        out_dir.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let run = catchment(&args);
+    if run.status.code() != Some(0) || !out_dir.join("summary.json").is_file() {
+        problems.push(format!(
+            "run exited {:?} or wrote no summary.json: {}",
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr)
+        ));
+    }
+    if problems.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("{case}: {}\n--- check stderr:\n{stderr}", problems.join("; "))]
+    }
+}
+
+#[test]
+fn every_warning_case_warns_and_still_runs() {
+    let failures = WARNINGS
+        .iter()
+        .flat_map(|&(case, extra, expected)| warns(case, extra, expected))
+        .collect();
+    assert_all(failures);
+}
+
 #[test]
 fn fixed_loader_bugs_stay_fixed() {
     let failures = REGRESSIONS
@@ -443,14 +594,16 @@ fn every_corpus_folder_is_in_a_table() {
             .map(|r| r.case)
             .filter(|c| !CASES.iter().any(|x| x.0 == *c)),
     );
+    listed.extend(WARNINGS.iter().map(|c| c.0));
     listed.extend([BASE, THREE_DEFECTS]);
+    assert!(CASES.len() >= 30, "the corpus must hold at least 30 broken scenarios");
     let mut sorted = listed.clone();
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted.len(), listed.len(), "a case is listed twice");
 
     let mut on_disk: Vec<String> = std::fs::read_dir(corpus(""))
-        .expect("tests/corpus/bad")
+        .expect("tests/bad_inputs")
         .map(|e| e.expect("dir entry"))
         .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())

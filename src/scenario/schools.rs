@@ -9,6 +9,12 @@ use crate::error::{Diagnostics, Location};
 use super::{table, Level, Policy, Resources, School, Sector};
 
 const FILE: &str = "schools.csv";
+/// More entry-grade classes than any school opens: almost surely a seat
+/// count in the wrong column.
+const MAX_CLASSES: u32 = 200;
+/// The same bound as `max_class_size` in policy.toml.
+const MAX_CLASS_CAP: u32 = 1000;
+
 const REQUIRED: &[&str] = &["id", "name", "level", "sector", "lon", "lat", "classes"];
 const OPTIONAL: &[&str] = &[
     "class_cap",
@@ -59,8 +65,24 @@ pub fn load(
         let lat = row.coordinate("lat", 90.0, diags);
         let classes = row.parse::<u32>("classes", "a whole number ≥ 0", diags);
         let class_cap = row.parse_opt::<u32>("class_cap", "a whole number ≥ 1", diags);
-        if let Ok(Some(0)) = class_cap {
-            diags.error(FILE, Location::Line(row.line), "class_cap 0 must be at least 1");
+        match class_cap {
+            Ok(Some(0)) => diags.error(FILE, Location::Line(row.line), "class_cap 0 must be at least 1"),
+            Ok(Some(c)) if c > MAX_CLASS_CAP => diags.error(
+                FILE,
+                Location::Line(row.line),
+                format!("class_cap {c} is more than {MAX_CLASS_CAP} pupils in one class"),
+            ),
+            _ => {}
+        }
+        if let Some(c) = classes.filter(|&c| c > MAX_CLASSES) {
+            diags.error(
+                FILE,
+                Location::Line(row.line),
+                format!(
+                    "classes {c} is more than {MAX_CLASSES} entry-grade classes; is it a seat count? \
+                     (seats are classes × class_cap − reserved)"
+                ),
+            );
         }
         let reserved = row.parse_opt::<u32>("reserved", "a whole number ≥ 0", diags);
         let min_classes = row.parse_opt::<u32>("min_classes", "a whole number ≥ 0", diags);

@@ -89,10 +89,21 @@ impl<'a> Row<'a> {
             return None;
         }
         if v < -limit || v > limit {
+            // A latitude that is a valid longitude beside a longitude that
+            // is a valid latitude: the columns are most likely swapped.
+            let lon = self.get("lon").and_then(|l| l.trim().parse::<f64>().ok());
+            let swapped = column == "lat" && v.abs() <= 180.0 && lon.is_some_and(|l| l.abs() <= 90.0);
             diags.error(
                 self.file,
                 self.loc(),
-                format!("{column} {raw} is out of range [-{limit}, {limit}]"),
+                format!(
+                    "{column} {raw} is out of range [-{limit}, {limit}]{}",
+                    if swapped {
+                        "; lat and lon look swapped (check the column order)"
+                    } else {
+                        ""
+                    }
+                ),
             );
             return None;
         }
@@ -165,6 +176,15 @@ pub fn read(
 /// scenario's input files are read: a GBK file is decoded to UTF-8 here.
 pub fn read_input(src: &Source, file: &str, missing_hint: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
     match std::fs::read(src.dir.join(file)) {
+        Ok(bytes) if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") => {
+            diags.error(
+                file,
+                Location::File,
+                "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 \
+                 (in Excel: CSV UTF-8), or as GBK with --encoding gbk",
+            );
+            None
+        }
         Ok(bytes) if src.encoding == Encoding::Gbk => decode_gbk(&bytes, file, diags),
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

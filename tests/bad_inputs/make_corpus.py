@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Build tests/corpus/bad/: one small broken scenario per folder.
+"""Build tests/bad_inputs/: one small broken scenario per folder.
 
 Every case starts from the valid base scenario in BASE (also written to
 `_base/`, which `tests/bad_input.rs` checks is accepted) and changes exactly
 one thing, except `three_defects`, which breaks three files at once.
 
-Usage: python3 tests/corpus/bad/make_corpus.py   (rewrites the case folders)
+Usage: python3 tests/bad_inputs/make_corpus.py   (rewrites the case folders)
 
 The expected messages live in tests/bad_input.rs, not here.
 """
@@ -91,6 +91,10 @@ def with_file(name, text):
 
 def edit(name, old, new):
     return lambda files: {**files, name: replace(files[name], old, new)}
+
+
+def edit_all(name, old, new):
+    return lambda files: {**files, name: files[name].replace(old, new)}
 
 
 def without(name):
@@ -202,6 +206,14 @@ CASES = {
     "policy_empty_file": with_file("policy.toml", ""),
     "matrix_file_missing": edit("policy.toml", 'metric = "haversine"', 'metric = "matrix"'),
     "geometry_hole_outside": with_zone2(coordinates=Z2 + square(116.400, 39.900, 116.410, 39.910)),
+    # --- hostile values ---
+    "lat_lon_swapped": edit("applicants.csv", "116.307,39.906", "39.906,116.307"),
+    "classes_overflow": edit("schools.csv", "116.320,39.905,1,40", "116.320,39.905,4000000000,40"),
+    "classes_too_long": edit("schools.csv", "116.320,39.905,1,40", "116.320,39.905,99999999999999999999,40"),
+    "utf16_applicants": lambda files: {**files, "applicants.csv": files["applicants.csv"].encode("utf-16-le").join([b"\xff\xfe", b""])},
+    "zone_null_geometry": with_zone2(geometry=None),
+    "geojson_deeply_nested": with_zone2(coordinates=json.loads("[" * 200 + "]" * 200)),
+    "lon_infinite": edit("applicants.csv", "116.318,39.908", "inf,39.908"),
     # --- known loader bugs (tests/bad_input.rs: KNOWN_BUGS) ---
     "crlf_line_endings": chain(
         edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
@@ -227,6 +239,53 @@ CASES = {
         edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
         edit("policy.toml", "max_private_choices = 2\n", "max_private_choices = 2\ncolour = \"red\"\n"),
     ),
+    # --- planning warnings (check exits 0; tests/bad_input.rs: WARNINGS) ---
+    "warn_level_short_of_seats": chain(
+        edit("schools.csv", "116.305,39.905,2,,", "116.305,39.905,0,,"),
+        edit("schools.csv", "116.320,39.905,1,40,", "116.320,39.905,1,1,"),
+        edit("schools.csv", "116.312,39.915,1,30,", "116.312,39.915,1,1,"),
+    ),
+    "warn_zone_short_of_seats": edit("schools.csv", "116.305,39.905,2,,", "116.305,39.905,1,1,"),
+    "warn_school_in_no_zone": edit(
+        "schools.csv", "P1,Hill", "S3,East Primary School,primary,public,116.330,39.905,1,,\nP1,Hill"
+    ),
+    "warn_level_without_zones": chain(
+        edit("schools.csv", "P1,Hill", "J1,Lake Junior School,junior,public,116.312,39.905,1,,\nP1,Hill"),
+        lambda files: {**files, "applicants.csv": files["applicants.csv"] + "A5,junior,116.312,39.904,h5,1,,,,\n"},
+    ),
+    "warn_home_far_outside": edit("applicants.csv", "116.322,39.903", "0,0"),
+    # The base moved to lon 10.3 (near Sardinia), where a swapped pair is
+    # still a valid position: the warning says so.
+    "warn_home_swapped": chain(
+        *[edit_all(name, "116.3", "10.3") for name in ("schools.csv", "applicants.csv")],
+        lambda files: {**files, "zones.geojson": files["zones.geojson"].replace("116.3", "10.3")},
+        edit("applicants.csv", "10.322,39.903", "39.903,10.322"),
+    ),
+    "warn_shared_home": lambda files: {
+        **files,
+        "applicants.csv": files["applicants.csv"]
+        + "".join(f"B{i:02},primary,116.302,39.902,g{i:02},1,,,,\n" for i in range(25)),
+    },
+    "warn_too_many_private_choices": chain(
+        edit("schools.csv", "P1,Hill Private School,primary,private,116.312,39.915,1,30,\n",
+             "P1,Hill Private School,primary,private,116.312,39.915,1,30,\n"
+             "P2,Lake Private School,primary,private,116.313,39.915,1,30,\n"
+             "P3,Park Private School,primary,private,116.314,39.915,1,30,\n"),
+        edit("applicants.csv", ",P1,", ",P1;P2;P3,"),
+    ),
+    "warn_zones_overlap": with_zone2(coordinates=square(116.305, 39.900, 116.325, 39.910)),
+    "warn_home_in_no_zone": edit("applicants.csv", "116.302,39.902", "116.312,39.902"),
+    "warn_public_choice_outside_zone": edit("applicants.csv", ",Z1,,S1,", ",Z1,,S2,"),
+    "warn_unknown_column": chain(
+        edit("applicants.csv", "public_choices,group\n", "public_choices,group,colour\n"),
+        lambda files: {**files, "applicants.csv": "\n".join(
+            l + ",red" if l and not l.startswith("id,") else l for l in files["applicants.csv"].split("\n"))},
+    ),
+    "warn_zone_lists_school_twice": with_zone2(schools=["S2", "S2"]),
+    "warn_group_members_differ": chain(
+        edit("applicants.csv", "h1,1,,,,", "h1,1,,,,t1"),
+        edit("applicants.csv", "h4,1,,,S2,", "h4,1,,,S2,t1"),
+    ),
 }
 
 
@@ -235,7 +294,7 @@ def write(folder, files):
         shutil.rmtree(folder)
     os.makedirs(folder)
     for name, text in files.items():
-        data = text.encode("utf-8", "surrogateescape")
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
         with open(os.path.join(folder, name), "wb") as f:
             f.write(data)
 
