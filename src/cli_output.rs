@@ -1,0 +1,277 @@
+//! How the `catchment` binary talks: results on standard output (a line,
+//! a table, or one JSON object under `--json`), and on standard error the
+//! diagnostics, notes, `--verbose` detail and a progress spinner (on a
+//! terminal only, never under `--quiet`).
+//!
+//! Part of the binary, not of the library: the library never prints.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Map, Value};
+
+use catchment::bench::{Phases, Report};
+use catchment::error::{Diagnostic, Diagnostics, Error, Location, Severity};
+use catchment::output::OutputFile;
+use catchment::scenario::Scenario;
+
+/// The global output flags, and the spinner of the current command.
+pub struct Ui {
+    /// `--quiet`: only errors on standard error, no summary line.
+    pub quiet: bool,
+    /// `--verbose`: extra detail on standard error.
+    pub verbose: bool,
+    /// `--json`: the result as one JSON object on standard output.
+    pub json: bool,
+    /// Standard error is a terminal: progress may be drawn.
+    terminal: bool,
+    /// A spinner naming the current phase; hidden unless drawn.
+    bar: ProgressBar,
+}
+
+impl Ui {
+    /// Output settings from the flags; `terminal` is whether standard
+    /// error is a terminal.
+    pub fn new(quiet: bool, verbose: bool, json: bool, terminal: bool) -> Self {
+        let show = terminal && !quiet;
+        let bar = if show {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Ui {
+            quiet,
+            verbose,
+            json,
+            terminal,
+            bar,
+        }
+    }
+
+    /// True when progress may be drawn on standard error.
+    pub fn progress(&self) -> bool {
+        self.terminal && !self.quiet
+    }
+
+    /// A progress bar of `len` steps, hidden unless progress may be drawn.
+    pub fn bar(&self, len: u64, template: &str) -> ProgressBar {
+        if !self.progress() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        bar
+    }
+
+    /// Names the phase that starts now on the spinner.
+    pub fn step(&self, phase: &'static str) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        self.bar.set_message(phase);
+        self.bar.enable_steady_tick(Duration::from_millis(120));
+    }
+
+    /// Removes the spinner from the terminal.
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    /// A note or warning for people on standard error; not under `--quiet`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            self.bar.suspend(|| eprintln!("{text}"));
+        }
+    }
+
+    /// Detail on standard error under `--verbose` only.
+    pub fn detail(&self, text: &str) {
+        if self.verbose {
+            self.bar.suspend(|| eprintln!("{}", text.trim_end()));
+        }
+    }
+
+    /// Lists diagnostics on standard error, errors first; warnings are
+    /// left out under `--quiet`.
+    pub fn diagnostics(&self, diags: &Diagnostics) {
+        self.bar.suspend(|| {
+            for d in diags.sorted() {
+                if d.is_error() || !self.quiet {
+                    eprintln!("{d}");
+                }
+            }
+        });
+    }
+
+    /// Prints a command's summary: `line` for people (not under
+    /// `--quiet`), or under `--json` the object `fields` with `command`
+    /// and `"ok": true` in front.
+    pub fn summary(&self, command: &str, line: &str, fields: Value) -> Result<(), Error> {
+        self.clear();
+        if self.json {
+            return print_out(&format!("{}\n", object(command, true, fields)));
+        }
+        if self.quiet {
+            return Ok(());
+        }
+        print_out(&format!("{}\n", line.trim_end()))
+    }
+
+    /// Prints a command's result: `text` (a table, a hash; also under
+    /// `--quiet`, since it is what was asked for), or the JSON object under
+    /// `--json`.
+    pub fn result(&self, command: &str, text: &str, fields: Value) -> Result<(), Error> {
+        self.clear();
+        if self.json {
+            return print_out(&format!("{}\n", object(command, true, fields)));
+        }
+        print_out(text)
+    }
+
+    /// Reports a failed command: diagnostics and the error on standard
+    /// error, and under `--json` an object with the error on standard
+    /// output.
+    pub fn failure(&self, command: &str, e: &Error) {
+        self.clear();
+        if let Error::Input(diags) = e {
+            self.diagnostics(diags);
+        }
+        eprintln!("error: {e}");
+        if self.json {
+            let _ = print_out(&format!("{}\n", error_json(command, e)));
+        }
+    }
+}
+
+/// `{"command": .., "ok": .., ..fields}`.
+fn object(command: &str, ok: bool, fields: Value) -> Value {
+    let mut map = Map::new();
+    map.insert("command".to_string(), json!(command));
+    map.insert("ok".to_string(), json!(ok));
+    match fields {
+        Value::Object(fields) => map.extend(fields),
+        Value::Null => {}
+        other => {
+            map.insert("result".to_string(), other);
+        }
+    }
+    Value::Object(map)
+}
+
+/// The JSON object of a failed command: the error, its exit code, and the
+/// diagnostics (invalid input) or problems (verification) behind it.
+pub fn error_json(command: &str, e: &Error) -> Value {
+    let mut fields = json!({
+        "exit_code": e.exit_code(),
+        "error": e.to_string(),
+    });
+    match e {
+        Error::Input(diags) => {
+            fields["errors"] = json!(diags.error_count());
+            fields["warnings"] = json!(diags.warning_count());
+            fields["diagnostics"] = diagnostics_json(diags);
+        }
+        Error::Verify(problems) => fields["problems"] = json!(problems),
+        Error::Io { path, .. } => fields["path"] = json!(path.display().to_string()),
+        Error::Usage(_) => {}
+    }
+    object(command, false, fields)
+}
+
+/// Diagnostics as a JSON array, in the order `check` lists them.
+pub fn diagnostics_json(diags: &Diagnostics) -> Value {
+    Value::Array(diags.sorted().iter().map(diagnostic_json).collect())
+}
+
+/// One diagnostic: `severity`, `file`, `location` (`{"kind": "line",
+/// "line": 4}`, `{"kind": "feature", "index": 0, "id": "Z1"}` or
+/// `{"kind": "file"}`), `message`, and `text` as printed on standard error.
+fn diagnostic_json(d: &Diagnostic) -> Value {
+    let location = match &d.location {
+        Location::File => json!({"kind": "file"}),
+        Location::Line(line) => json!({"kind": "line", "line": line}),
+        Location::Feature(index, id) => json!({"kind": "feature", "index": index, "id": id}),
+    };
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    json!({
+        "severity": severity,
+        "file": d.file,
+        "location": location,
+        "message": d.message,
+        "text": d.to_string(),
+    })
+}
+
+/// Writes to standard output; a closed pipe (`catchment man | head`) is
+/// not an error.
+pub fn print_out(text: &str) -> Result<(), Error> {
+    print_bytes(text.as_bytes())
+}
+
+/// Writes bytes to standard output, as [`print_out`].
+pub fn print_bytes(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::io(Path::new("<standard output>"), e)),
+    }
+}
+
+/// `loaded DIR: N schools, N applicants, N zones from N input files in S s`.
+pub fn loaded(scenario: &Scenario, time: Duration) -> String {
+    format!(
+        "loaded {}: {} schools, {} applicants, {} zones from {} input file(s) in {:.3} s",
+        scenario.dir.display(),
+        scenario.schools.len(),
+        scenario.applicants.len(),
+        scenario.zones.len(),
+        scenario.inputs.len(),
+        time.as_secs_f64()
+    )
+}
+
+/// One line per phase of a round: name, seconds, peak memory.
+pub fn phase_lines(title: &str, phases: &Phases) -> String {
+    let mut text = format!("{title}:\n");
+    for p in &phases.0 {
+        let memory = p
+            .peak_bytes
+            .map_or(String::new(), |b| format!("  peak {:.1} MiB", b as f64 / 1_048_576.0));
+        text.push_str(&format!("  {:<18} {:>8.3} s{memory}\n", p.name, p.time.as_secs_f64()));
+    }
+    text
+}
+
+/// One line per file written into `dir`.
+pub fn written(dir: &Path, files: &[OutputFile]) -> String {
+    files
+        .iter()
+        .map(|f| format!("wrote {} ({} bytes)\n", dir.join(f.name).display(), f.bytes.len()))
+        .collect()
+}
+
+/// A bench report as JSON: title, total seconds, and each phase.
+pub fn report_json(report: &Report) -> Value {
+    let phases: Vec<Value> = report
+        .phases
+        .iter()
+        .map(|p| json!({"name": p.name, "seconds": p.time.as_secs_f64(), "peak_bytes": p.peak_bytes}))
+        .collect();
+    json!({
+        "title": report.title,
+        "total_seconds": report.total.as_secs_f64(),
+        "phases": phases,
+    })
+}
