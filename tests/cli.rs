@@ -124,7 +124,7 @@ fn json_run_check_and_verify() {
 
 #[test]
 fn json_check_of_a_bad_scenario_lists_the_diagnostic() {
-    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/bad/ragged_row");
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs/ragged_row");
     let o = catchment(&["--json", "check", path(&bad)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     // Errors still go to stderr.
