@@ -1379,8 +1379,8 @@ fn toml_sweep_values() -> Vec<toml::Value> {
     v
 }
 
-/// Each odd value in place of each value of each policy, and each key
-/// deleted.
+/// Each odd value in place of each value of each policy, each key deleted,
+/// and each known key added with each odd value.
 #[test]
 fn sweep_odd_values_in_every_policy_key() {
     let cases: [(Files, Check); 3] = [
@@ -1393,6 +1393,18 @@ fn sweep_odd_values_in_every_policy_key() {
         let table: toml::Table = std::str::from_utf8(&valid).unwrap().parse().unwrap();
         let mut paths = Vec::new();
         toml_paths(&toml::Value::Table(table), Vec::new(), &mut paths);
+        // Every key added to the top level (crs, encoding, seed_commitment…).
+        let added = TOML_KEYS.iter().flat_map(|k| {
+            toml_sweep_values()
+                .into_iter()
+                .map(|v| Edit::TomlAdd(0, k.to_string(), v))
+        });
+        for edit in added {
+            let mutated = replace(files.clone(), "policy.toml", apply(&valid, &edit));
+            if let Err(e) = check(&mutated) {
+                panic!("policy.toml {edit:?}: {e}");
+            }
+        }
         for node in 1..paths.len() {
             let mut edits = vec![Edit::TomlDelete(node)];
             edits.extend(toml_sweep_values().into_iter().map(|v| Edit::TomlValue(node, v)));
