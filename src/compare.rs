@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use crate::output::report::{esc, stage_key, static_level_maps, utilisation_colour, MapRound, STYLE};
 use crate::output::summary::distance_stats;
-use crate::output::{finish, writer, OutputFile};
+use crate::output::{OutputFile, Table};
 use crate::round::{Outcome, Stage};
 use crate::scenario::{Level, Scenario};
 
@@ -280,15 +280,14 @@ pub const CHANGES_HEADER: [&str; 8] = [
 
 /// `changes.csv`: the applicants whose outcome differs, sorted by id.
 pub fn changes_csv(before: Side, after: Side, pairs: &[Pair]) -> Vec<u8> {
-    let mut w = writer();
-    let _ = w.write_record(CHANGES_HEADER);
+    let mut w = Table::new(CHANGES_HEADER);
     for &pair in pairs.iter().filter(|&&p| changed(before, after, p)) {
         let (id, level) = id_level(before, after, pair);
         let (s0, st0, d0) = outcome_of(before, pair.before);
         let (s1, st1, d1) = outcome_of(after, pair.after);
-        let _ = w.write_record([id, level.as_str(), s0, s1, st0, st1, &d0, &d1]);
+        w.row([id, level.as_str(), s0, s1, st0, st1, &d0, &d1]);
     }
-    finish(w)
+    w.finish()
 }
 
 /// One school of either round.
@@ -356,8 +355,7 @@ pub const SCHOOLS_DIFF_HEADER: [&str; 14] = [
 
 /// `schools_diff.csv`: every school of either round, sorted by id.
 pub fn schools_diff_csv(before: Side, after: Side) -> Vec<u8> {
-    let mut w = writer();
-    let _ = w.write_record(SCHOOLS_DIFF_HEADER);
+    let mut w = Table::new(SCHOOLS_DIFF_HEADER);
     for sp in school_pairs(before.scenario, after.scenario) {
         let school = sp
             .after
@@ -366,19 +364,26 @@ pub fn schools_diff_csv(before: Side, after: Side) -> Vec<u8> {
         let Some(school) = school else { continue };
         let b = school_cells(before, sp.before);
         let a = school_cells(after, sp.after);
-        let mut row = vec![
-            sp.id.clone(),
-            school.name.clone(),
-            school.level.as_str().to_string(),
-            school.sector.as_str().to_string(),
-        ];
-        for k in 0..5 {
-            row.push(b[k].clone());
-            row.push(a[k].clone());
-        }
-        let _ = w.write_record(&row);
+        let [b0, b1, b2, b3, b4] = &b;
+        let [a0, a1, a2, a3, a4] = &a;
+        w.row([
+            sp.id.as_str(),
+            school.name.as_str(),
+            school.level.as_str(),
+            school.sector.as_str(),
+            b0,
+            a0,
+            b1,
+            a1,
+            b2,
+            a2,
+            b3,
+            a3,
+            b4,
+            a4,
+        ]);
     }
-    finish(w)
+    w.finish()
 }
 
 /// Every file of the comparison folder (the two run folders aside).

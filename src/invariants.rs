@@ -73,11 +73,18 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Vec<String> {
 
 fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<String>) {
     let mut classes: BTreeMap<SchoolIdx, BTreeMap<u32, u32>> = BTreeMap::new();
+    let distances = Distances::new(scenario);
     for (a, p) in outcome.placements.iter().enumerate() {
         let id = &scenario.applicant(a as u32).id;
         match (p.school, p.stage, p.class_no, p.distance_m) {
             (None, Stage::Unplaced, None, None) if p.reason.is_some() => {}
-            (Some(s), stage, Some(c), Some(_)) if stage != Stage::Unplaced && p.reason.is_none() => {
+            // A placement has a distance unless the matrix has no pair for
+            // it: the private lottery seats applicants whatever the distance.
+            (Some(s), stage, Some(c), d)
+                if stage != Stage::Unplaced
+                    && p.reason.is_none()
+                    && (d.is_some() || distances.between(a as u32, s).is_none()) =>
+            {
                 *classes.entry(s).or_default().entry(c).or_default() += 1;
             }
             _ => problems.push(format!("applicant {id}: inconsistent outcome {p:?}")),
@@ -138,7 +145,17 @@ fn check_placements(scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<S
             .members
             .iter()
             .any(|&m| outcome.placements[m as usize].school != p.school);
-        if split && scenario.policy.groups == crate::scenario::GroupPolicy::Together {
+        // Under `optimal` (rule or fallback) groups are placed as separate
+        // members (spec §8).
+        let one_by_one = |stage: Stage| {
+            stage == Stage::Optimal
+                || (stage == Stage::Fallback && scenario.policy.fallback == crate::scenario::FallbackRule::Optimal)
+        };
+        let optimal = unit
+            .members
+            .iter()
+            .any(|&m| one_by_one(outcome.placements[m as usize].stage));
+        if split && !optimal && scenario.policy.groups == crate::scenario::GroupPolicy::Together {
             problems.push(format!(
                 "applicant {}: separated from its group {}",
                 app.id, unit.draw_id

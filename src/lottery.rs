@@ -23,17 +23,10 @@ use sha2::{Digest, Sha256};
 pub struct Ticket(pub [u8; 32]);
 
 impl Ord for Ticket {
-    /// Bytewise order, compared eight bytes at a time (tickets are compared
-    /// on every proposal; this is the matching's hot path).
+    /// Bytewise order (tickets are compared on every proposal; this is the
+    /// matching's hot path, and `[u8; 32]`'s order is a 32-byte `memcmp`).
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        for i in (0..32).step_by(8) {
-            let a = u64::from_be_bytes(self.0[i..i + 8].try_into().expect("8 bytes"));
-            let b = u64::from_be_bytes(other.0[i..i + 8].try_into().expect("8 bytes"));
-            if a != b {
-                return a.cmp(&b);
-            }
-        }
-        std::cmp::Ordering::Equal
+        self.0.cmp(&other.0)
     }
 }
 
@@ -47,6 +40,16 @@ impl Ticket {
     /// Lowercase hex, as written in outputs.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
+    }
+
+    /// Writes the lowercase hex into a buffer, without allocating (the
+    /// largest output has a ticket on every row).
+    pub fn hex_into(&self, out: &mut [u8; 64]) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
     }
 
     /// Parses 64 lowercase hex digits.
@@ -149,6 +152,9 @@ mod tests {
             let b = ticket("s", "public", &format!("b{i}"));
             assert_eq!(a.cmp(&b), a.to_hex().cmp(&b.to_hex()));
             assert_eq!(a.cmp(&b), a.0.cmp(&b.0));
+            let mut hex = [0u8; 64];
+            a.hex_into(&mut hex);
+            assert_eq!(hex, a.to_hex().as_bytes());
         }
         // Equal up to the last byte.
         let mut x = [7u8; 32];

@@ -130,7 +130,8 @@ fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejec
     }
     if h.groups == 0 {
         while h.seats_used > capacity {
-            let (_, u) = h.units.pop_last().expect("seats used implies units held");
+            // Seats used imply units held; the `else` is never taken.
+            let Some((_, u)) = h.units.pop_last() else { break };
             h.seats_used -= 1;
             rejected.push(u);
         }

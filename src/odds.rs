@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde_json::json;
 
-use crate::output::{finish, writer, OutputFile};
+use crate::output::{OutputFile, Table};
 use crate::round::{self, Outcome, Prepared, Stage};
 use crate::scenario::{Rule, Scenario, SchoolIdx, TieBreaking};
 use crate::stages::Context;
@@ -243,64 +243,50 @@ impl Odds {
     /// `odds_cutoffs.csv`, `odds_intake.csv`, `odds_summary.json`.
     pub fn render(&self, scenario: &Scenario) -> Vec<OutputFile> {
         let n = f64::from(self.trials.max(1));
-        let mut applicants = writer();
-        applicants
-            .write_record([
-                "applicant_id",
-                "level",
-                "school_id",
-                "stage",
-                "trials",
-                "probability",
-                "std_error",
-            ])
-            .expect("in memory");
+        let mut applicants = Table::new([
+            "applicant_id",
+            "level",
+            "school_id",
+            "stage",
+            "trials",
+            "probability",
+            "std_error",
+        ]);
         for (a, counts) in scenario.applicants.iter().zip(&self.applicant_outcomes) {
             let mut counts = counts.clone();
             counts.sort_unstable();
             for ((school, stage), count) in counts {
                 let p = f64::from(count) / n;
-                applicants
-                    .write_record([
-                        a.id.as_str(),
-                        a.level.as_str(),
-                        school.map_or("", |s| scenario.school(s).id.as_str()),
-                        stage.as_str(),
-                        &count.to_string(),
-                        &format!("{p:.6}"),
-                        &format!("{:.6}", (p * (1.0 - p) / n).sqrt()),
-                    ])
-                    .expect("in memory");
+                applicants.row([
+                    a.id.as_str(),
+                    a.level.as_str(),
+                    school.map_or("", |s| scenario.school(s).id.as_str()),
+                    stage.as_str(),
+                    &count.to_string(),
+                    &format!("{p:.6}"),
+                    &format!("{:.6}", (p * (1.0 - p) / n).sqrt()),
+                ]);
             }
         }
-        let mut schools = writer();
-        schools
-            .write_record([
-                "school_id",
-                "name",
-                "level",
-                "sector",
-                "capacity",
-                "intake_mean",
-                "intake_min",
-                "intake_max",
-                "p_oversubscribed",
-            ])
-            .expect("in memory");
-        let mut intake = writer();
-        intake
-            .write_record(["school_id", "intake", "trials", "probability"])
-            .expect("in memory");
-        let mut cutoffs = writer();
-        cutoffs
-            .write_record([
-                "school_id",
-                "cutoff_priority",
-                "trials",
-                "probability",
-                "mean_share_of_tier_admitted",
-            ])
-            .expect("in memory");
+        let mut schools = Table::new([
+            "school_id",
+            "name",
+            "level",
+            "sector",
+            "capacity",
+            "intake_mean",
+            "intake_min",
+            "intake_max",
+            "p_oversubscribed",
+        ]);
+        let mut intake = Table::new(["school_id", "intake", "trials", "probability"]);
+        let mut cutoffs = Table::new([
+            "school_id",
+            "cutoff_priority",
+            "trials",
+            "probability",
+            "mean_share_of_tier_admitted",
+        ]);
         for (s, school) in scenario.schools.iter().enumerate() {
             let dist = &self.intake[s];
             let total: u64 = dist.iter().map(|(&k, &c)| u64::from(k) * u64::from(c)).sum();
@@ -309,39 +295,33 @@ impl Odds {
                 .filter(|(t, _)| t.is_some())
                 .map(|(_, c)| c.0)
                 .sum();
-            schools
-                .write_record([
-                    school.id.as_str(),
-                    school.name.as_str(),
-                    school.level.as_str(),
-                    school.sector.as_str(),
-                    &school.capacity.to_string(),
-                    &format!("{:.3}", total as f64 / n),
-                    &dist.keys().next().copied().unwrap_or(0).to_string(),
-                    &dist.keys().next_back().copied().unwrap_or(0).to_string(),
-                    &format!("{:.6}", f64::from(over) / n),
-                ])
-                .expect("in memory");
+            schools.row([
+                school.id.as_str(),
+                school.name.as_str(),
+                school.level.as_str(),
+                school.sector.as_str(),
+                &school.capacity.to_string(),
+                &format!("{:.3}", total as f64 / n),
+                &dist.keys().next().copied().unwrap_or(0).to_string(),
+                &dist.keys().next_back().copied().unwrap_or(0).to_string(),
+                &format!("{:.6}", f64::from(over) / n),
+            ]);
             for (&k, &c) in dist {
-                intake
-                    .write_record([
-                        school.id.as_str(),
-                        &k.to_string(),
-                        &c.to_string(),
-                        &format!("{:.6}", f64::from(c) / n),
-                    ])
-                    .expect("in memory");
+                intake.row([
+                    school.id.as_str(),
+                    &k.to_string(),
+                    &c.to_string(),
+                    &format!("{:.6}", f64::from(c) / n),
+                ]);
             }
             for (tier, &(c, share_sum)) in &self.cutoffs[s] {
-                cutoffs
-                    .write_record([
-                        school.id.as_str(),
-                        &tier.map_or(String::new(), |t| t.to_string()),
-                        &c.to_string(),
-                        &format!("{:.6}", f64::from(c) / n),
-                        &format!("{:.6}", share_sum / f64::from(c.max(1))),
-                    ])
-                    .expect("in memory");
+                cutoffs.row([
+                    school.id.as_str(),
+                    &tier.map_or(String::new(), |t| t.to_string()),
+                    &c.to_string(),
+                    &format!("{:.6}", f64::from(c) / n),
+                    &format!("{:.6}", share_sum / f64::from(c.max(1))),
+                ]);
             }
         }
         let [better_single, better_multiple, rank_single, rank_multiple, ranked] = self.comparison;
@@ -367,24 +347,23 @@ impl Odds {
                 "rank_definition": "position of the stage-2 school on the applicant's list (1 = first choice); list length + 1 when stage 2 did not seat it",
             },
         });
-        let mut summary_bytes = serde_json::to_vec_pretty(&summary).expect("JSON values serialise");
-        summary_bytes.push(b'\n');
+        let summary_bytes = crate::output::pretty_json(&summary);
         vec![
             OutputFile {
                 name: "odds_applicants.csv",
-                bytes: finish(applicants),
+                bytes: applicants.finish(),
             },
             OutputFile {
                 name: "odds_schools.csv",
-                bytes: finish(schools),
+                bytes: schools.finish(),
             },
             OutputFile {
                 name: "odds_cutoffs.csv",
-                bytes: finish(cutoffs),
+                bytes: cutoffs.finish(),
             },
             OutputFile {
                 name: "odds_intake.csv",
-                bytes: finish(intake),
+                bytes: intake.finish(),
             },
             OutputFile {
                 name: "odds_summary.json",

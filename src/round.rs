@@ -403,10 +403,16 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
             outcome.unit_of[m as usize] = u as UnitIdx;
         }
     }
-    outcome.placements = by_applicant
+    // Every applicant is a member of exactly one unit, every unit starts in
+    // `everyone`, each stage passes on as `rest` exactly the units it did
+    // not seat, and the fallback seats or lists as unplaced every unit it is
+    // given: so every applicant has a placement here.
+    #[allow(clippy::expect_used)]
+    let placements = by_applicant
         .into_iter()
         .map(|p| p.expect("every unit leaves the fallback placed or unplaced"))
         .collect();
+    outcome.placements = placements;
     outcome.units = units;
     outcome
 }

@@ -276,8 +276,7 @@ fn plan_level(
 
 /// The plan as CSV: one row per school.
 pub fn plan_csv(scenario: &Scenario, plans: &[LevelPlan]) -> Vec<u8> {
-    let mut w = crate::output::writer();
-    w.write_record([
+    let mut w = crate::output::Table::new([
         "school_id",
         "name",
         "level",
@@ -291,12 +290,11 @@ pub fn plan_csv(scenario: &Scenario, plans: &[LevelPlan]) -> Vec<u8> {
         "super_large_classes_now",
         "large_classes_recommended",
         "super_large_classes_recommended",
-    ])
-    .expect("in memory");
+    ]);
     for plan in plans {
         for p in &plan.schools {
             let school = scenario.school(p.school);
-            w.write_record([
+            w.row([
                 school.id.as_str(),
                 school.name.as_str(),
                 plan.level.as_str(),
@@ -310,11 +308,10 @@ pub fn plan_csv(scenario: &Scenario, plans: &[LevelPlan]) -> Vec<u8> {
                 &p.large_now.1.to_string(),
                 &p.large_planned.0.to_string(),
                 &p.large_planned.1.to_string(),
-            ])
-            .expect("in memory");
+            ]);
         }
     }
-    crate::output::finish(w)
+    w.finish()
 }
 
 #[cfg(test)]

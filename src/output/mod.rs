@@ -22,8 +22,8 @@ pub use geojson::assignments_geojson;
 pub use report::report_html;
 pub(crate) use report::{esc, STYLE};
 pub use summary::summary_json;
+pub(crate) use tables::Table;
 pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};
-pub(crate) use tables::{finish, writer};
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {
@@ -90,9 +90,16 @@ pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
         "inputs": inputs,
         "outputs": outputs,
     });
-    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("JSON values serialise");
-    bytes.push(b'\n');
-    bytes
+    pretty_json(&manifest)
+}
+
+/// A JSON value, pretty-printed with two-space indents, and a final newline.
+///
+/// `{:#}` is serde_json's `to_writer_pretty`, the bytes of `to_vec_pretty`,
+/// without a `Result` to handle: a `Value` has only string keys, so
+/// serialising it fails only when the sink does, and a `String` never does.
+pub(crate) fn pretty_json(value: &serde_json::Value) -> Vec<u8> {
+    format!("{value:#}\n").into_bytes()
 }
 
 /// Writes files into `out` atomically: into a temporary folder beside it,

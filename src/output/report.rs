@@ -942,8 +942,8 @@ fn map_data(
             json,
             "{}\n{{\"id\":{},\"l\":{level},\"x\":{x},\"y\":{y},\"t\":{},\"p\":[",
             if s > 0 { "," } else { "" },
-            serde_json::to_string(&school.id).expect("strings serialise"),
-            serde_json::to_string(&text).expect("strings serialise")
+            serde_json::Value::from(school.id.as_str()),
+            serde_json::Value::from(text)
         );
         for (i, (px, py, st)) in pupils[s].iter().enumerate() {
             let _ = write!(json, "{}{px},{py},{st}", if i > 0 { "," } else { "" });

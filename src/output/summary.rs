@@ -129,9 +129,7 @@ pub fn summary_json(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         "warnings": scenario.warnings.warning_count() + outcome.warnings.warning_count(),
         "balance": serde_json::to_value(crate::balance::compute(scenario, outcome)).unwrap_or(Value::Null),
     });
-    let mut bytes = serde_json::to_vec_pretty(&summary).expect("JSON values serialise");
-    bytes.push(b'\n');
-    bytes
+    crate::output::pretty_json(&summary)
 }
 
 #[cfg(test)]

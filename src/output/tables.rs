@@ -20,22 +20,48 @@ pub const ASSIGNMENTS_HEADER: [&str; 11] = [
     "zone_source",
 ];
 
-/// A CSV writer into memory with `\n` line ends.
-pub(crate) fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new())
+/// A CSV table written into memory with `\n` line ends, every row as wide
+/// as the header: `N` columns, fixed by the type.
+///
+/// Writing cannot fail: the csv crate reports an I/O error of the sink (a
+/// `Vec<u8>` never fails) or a row of another width than the first (ruled
+/// out by `[T; N]`), and nothing else when writing plain records.
+pub(crate) struct Table<const N: usize> {
+    w: csv::Writer<Vec<u8>>,
 }
 
-/// The bytes written.
-pub(crate) fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
-    w.into_inner().expect("writing to memory cannot fail")
+impl<const N: usize> Table<N> {
+    /// A table with its header row written.
+    pub(crate) fn new<T: AsRef<[u8]>>(header: [T; N]) -> Self {
+        let w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let mut table = Table { w };
+        table.row(header);
+        table
+    }
+
+    /// Appends one row.
+    // Neither error of `write_record` can arise (see the type's docs), and
+    // the outputs have no error channel: `render` returns bytes.
+    #[allow(clippy::expect_used)]
+    pub(crate) fn row<T: AsRef<[u8]>>(&mut self, fields: [T; N]) {
+        self.w
+            .write_record(fields)
+            .expect("in-memory CSV rows have the header's width");
+    }
+
+    /// The bytes written.
+    // Flushing the buffer into a `Vec<u8>` cannot fail.
+    #[allow(clippy::expect_used)]
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.w.into_inner().expect("flushing into a Vec cannot fail")
+    }
 }
 
 /// One row per applicant, sorted by applicant id.
 pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record(ASSIGNMENTS_HEADER).expect("in memory");
+    let mut w = Table::new(ASSIGNMENTS_HEADER);
     for ((a, p), zone) in scenario
         .applicants
         .iter()
@@ -43,7 +69,7 @@ pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         .zip(&outcome.zone_of)
     {
         let zone = zone.map_or("", |z| scenario.zones[z as usize].id.as_str());
-        w.write_record([
+        w.row([
             a.id.as_str(),
             a.level.as_str(),
             p.school.map_or("", |s| scenario.school(s).id.as_str()),
@@ -59,16 +85,14 @@ pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
                 (_, Some(_)) => "registry",
                 (_, None) => "home",
             },
-        ])
-        .expect("in memory");
+        ]);
     }
-    finish(w)
+    w.finish()
 }
 
 /// One row per school, sorted by school id.
 pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record([
+    let mut w = Table::new([
         "school_id",
         "name",
         "level",
@@ -85,10 +109,9 @@ pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         "oversubscribed",
         "cutoff_priority",
         "cutoff_ticket",
-    ])
-    .expect("in memory");
+    ]);
     for (s, r) in scenario.schools.iter().zip(&outcome.schools) {
-        w.write_record([
+        w.row([
             s.id.as_str(),
             s.name.as_str(),
             s.level.as_str(),
@@ -105,10 +128,9 @@ pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             if r.oversubscribed { "true" } else { "false" },
             &r.cutoff.map_or(String::new(), |k| k.0.to_string()),
             &r.cutoff.map_or(String::new(), |k| k.1.to_hex()),
-        ])
-        .expect("in memory");
+        ]);
     }
-    finish(w)
+    w.finish()
 }
 
 fn stage_rank(stage: Stage) -> u8 {
@@ -140,8 +162,7 @@ pub const LOTTERY_HEADER: [&str; 10] = [
 /// (priority, ticket) order; then the district-wide fallback order per level
 /// (empty `school_id`). `priority` is the one drawn with (a group's best).
 pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record(LOTTERY_HEADER).expect("in memory");
+    let mut w = Table::new(LOTTERY_HEADER);
     let mut draws: Vec<_> = outcome.draws.iter().collect();
     draws.sort_by_key(|d| {
         (
@@ -163,7 +184,7 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         let mut rank = 0u32;
         for e in &d.draw.entries {
             let unit = &outcome.units[e.unit as usize];
-            hex::encode_to_slice(e.key.1 .0, &mut hex).expect("64 hex digits for 32 bytes");
+            e.key.1.hex_into(&mut hex);
             for &m in &unit.members {
                 rank += 1;
                 let [priority, rank_text, seats, choice] = &mut numbers;
@@ -179,9 +200,9 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
                     e.choice.map_or(&b""[..], |c| choice.format(c).as_bytes()),
                     unit.draw_id.as_bytes(),
                 ];
-                w.write_record(fields).expect("in memory");
+                w.row(fields);
             }
         }
     }
-    finish(w)
+    w.finish()
 }

@@ -18,12 +18,15 @@ const OPTIONAL: &[&str] = &[
 ];
 
 /// Reads `applicants.csv`, resolving school and zone ids, sorted by id.
+/// `zone_ids` is `None` when `zones.geojson` could not be read at all (its
+/// error is reported): the `zone` column is then not checked, so that each
+/// applicant naming a zone does not get a second, misleading error.
 pub fn load(
     src: &super::table::Source,
     schools: &[School],
     school_ids: &SchoolIds,
     zones: &[Zone],
-    zone_ids: &HashMap<&str, ZoneIdx>,
+    zone_ids: Option<&HashMap<&str, ZoneIdx>>,
     max_private_choices: u32,
     diags: &mut Diagnostics,
 ) -> Vec<Applicant> {
@@ -51,7 +54,7 @@ pub fn load(
             Ok(p) => Some(p.unwrap_or(1)),
             Err(table::Invalid) => None,
         };
-        let zone = row.get("zone").and_then(|z| match zone_ids.get(z) {
+        let zone = row.get("zone").and_then(|z| match zone_ids?.get(z) {
             Some(&zi) => {
                 if level.is_some_and(|l| l != zones[zi as usize].level) {
                     diags.error(

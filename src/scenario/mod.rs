@@ -325,6 +325,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone)
         || dir.join("zones.geojson").exists()
         || options.zones.is_some();
+    let errors_before_zones = diags.error_count();
     let mut zones = if let Some(path) = &options.zones {
         zones::load_file(path, &schools, &school_ids, options.repair, &mut diags)
     } else if needs_zones {
@@ -338,7 +339,16 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
         .collect();
     let max_private = policy.as_ref().map_or(u32::MAX, |p| p.max_private_choices);
-    let mut applicants = applicants::load(&src, &schools, &school_ids, &zones, &zone_ids, max_private, &mut diags);
+    let zones_unreadable = zones.is_empty() && diags.error_count() > errors_before_zones;
+    let mut applicants = applicants::load(
+        &src,
+        &schools,
+        &school_ids,
+        &zones,
+        (!zones_unreadable).then_some(&zone_ids),
+        max_private,
+        &mut diags,
+    );
     let matrix = match &policy {
         Some(p) if p.metric == DistanceMetric::Matrix => {
             distances::load(&src, &p.matrix_file, &schools, &school_ids, &applicants, &mut diags)

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::lottery::{sha256_hex, Key};
-use crate::output::{esc, finish, writer, OutputFile, STYLE};
+use crate::output::{esc, OutputFile, Table, STYLE};
 
 use super::round::{key, SeniorOutcome, SeniorStage};
 use super::{Score, SeniorScenario};
@@ -135,8 +135,7 @@ fn share(x: f64) -> String {
 
 /// `assignments.csv`: one row per candidate, sorted by id.
 pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record([
+    let mut w = Table::new([
         "candidate_id",
         "junior_school",
         "score",
@@ -145,8 +144,7 @@ pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
         "stage",
         "choice",
         "ticket",
-    ])
-    .expect("in memory");
+    ]);
     for (c, p) in sc.candidates.iter().zip(&out.placements) {
         let senior = p.senior.map(|s| sc.seniors[s as usize].id.as_str()).unwrap_or("");
         let choice = p
@@ -154,7 +152,7 @@ pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
             .and_then(|s| c.choices.iter().position(|&x| x == s))
             .map(|i| (i + 1).to_string())
             .unwrap_or_default();
-        w.write_record([
+        w.row([
             c.id.as_str(),
             sc.juniors[c.junior as usize].id.as_str(),
             &c.score.to_string(),
@@ -163,17 +161,15 @@ pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
             p.stage.as_str(),
             &choice,
             &p.ticket.map(|t| t.to_hex()).unwrap_or_default(),
-        ])
-        .expect("in memory");
+        ]);
     }
-    finish(w)
+    w.finish()
 }
 
 /// `quotas.csv`: per senior and junior school, the quota, admitted, returned
 /// and the quota cut-off score.
 fn quotas_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record([
+    let mut w = Table::new([
         "senior_id",
         "junior_id",
         "graduates",
@@ -182,14 +178,13 @@ fn quotas_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u8
         "returned",
         "cutoff_priority",
         "cutoff_score",
-    ])
-    .expect("in memory");
+    ]);
     for (s, senior) in sc.seniors.iter().enumerate() {
         for (j, junior) in sc.juniors.iter().enumerate() {
             let q = out.quotas[s][j];
             let a = out.quota_admitted[s][j];
             let k = cut.quota_by_junior[s][j];
-            w.write_record([
+            w.row([
                 senior.id.as_str(),
                 junior.id.as_str(),
                 &junior.graduates.to_string(),
@@ -198,17 +193,15 @@ fn quotas_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u8
                 &(q - a).to_string(),
                 &key_priority(k),
                 &key_score(k),
-            ])
-            .expect("in memory");
+            ]);
         }
     }
-    finish(w)
+    w.finish()
 }
 
 /// `seniors.csv`: per senior school, places in each stage and cut-offs.
 fn seniors_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record([
+    let mut w = Table::new([
         "senior_id",
         "name",
         "places",
@@ -226,14 +219,13 @@ fn seniors_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u
         "open_only_admitted",
         "open_only_cutoff_priority",
         "open_only_cutoff_score",
-    ])
-    .expect("in memory");
+    ]);
     for (s, senior) in sc.seniors.iter().enumerate() {
         let qp = senior.quota_places();
         let (qa, qk) = cut.quota[s];
         let (oa, ok) = cut.open[s];
         let (ba, bk) = cut.open_only[s];
-        w.write_record([
+        w.row([
             senior.id.as_str(),
             senior.name.as_str(),
             &senior.places.to_string(),
@@ -251,17 +243,15 @@ fn seniors_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u
             &ba.to_string(),
             &key_priority(bk),
             &key_score(bk),
-        ])
-        .expect("in memory");
+        ]);
     }
-    finish(w)
+    w.finish()
 }
 
 /// `fairness.csv`: per junior school, the share of graduates admitted to a
 /// quality senior high before (open-only) and after quota allocation.
 fn fairness_csv(sc: &SeniorScenario, rows: &[Fairness]) -> Vec<u8> {
-    let mut w = writer();
-    w.write_record([
+    let mut w = Table::new([
         "junior_id",
         "name",
         "graduates",
@@ -270,11 +260,10 @@ fn fairness_csv(sc: &SeniorScenario, rows: &[Fairness]) -> Vec<u8> {
         "admitted_after",
         "share_after",
         "change",
-    ])
-    .expect("in memory");
+    ]);
     for r in rows {
         let j = &sc.juniors[r.junior];
-        w.write_record([
+        w.row([
             j.id.as_str(),
             j.name.as_str(),
             &r.graduates.to_string(),
@@ -283,10 +272,9 @@ fn fairness_csv(sc: &SeniorScenario, rows: &[Fairness]) -> Vec<u8> {
             &r.after.to_string(),
             &share(r.share_after()),
             &format!("{:+.4}", r.share_after() - r.share_before()),
-        ])
-        .expect("in memory");
+        ]);
     }
-    finish(w)
+    w.finish()
 }
 
 fn count(out: &SeniorOutcome, stage: SeniorStage) -> usize {
@@ -356,9 +344,7 @@ fn summary_json(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs, rows: &
             "after": spread(&shares_after),
         },
     });
-    let mut bytes = serde_json::to_vec_pretty(&summary).expect("JSON values serialise");
-    bytes.push(b'\n');
-    bytes
+    crate::output::pretty_json(&summary)
 }
 
 /// Lowest and highest share across junior schools, and the gap.
@@ -503,8 +489,7 @@ pub fn render(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<OutputFile> {
         "inputs": inputs,
         "outputs": outputs,
     });
-    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("JSON values serialise");
-    bytes.push(b'\n');
+    let bytes = crate::output::pretty_json(&manifest);
     files.push(OutputFile {
         name: "manifest.json",
         bytes,
