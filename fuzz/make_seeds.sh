@@ -6,7 +6,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/corpus/load_scenario"
 mkdir -p "$out"
-for dir in "$here"/../tests/corpus/bad/*/ "$here"/../tests/bad_inputs/*/ "$here"/../fixtures/demo-district/; do
+for dir in "$here"/../tests/bad_inputs/*/ "$here"/../tests/bad_inputs/*/ "$here"/../fixtures/demo-district/; do
     [ -d "$dir" ] || continue
     name=$(basename "$dir")
     {
