@@ -9,6 +9,7 @@
 mod applicants;
 mod distances;
 pub mod geometry;
+mod lines;
 pub(crate) mod policy;
 mod schools;
 pub mod table;

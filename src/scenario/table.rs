@@ -6,9 +6,11 @@
 //! naming file, line and column instead of failing on the first problem.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
 
+use super::lines::{line_in, LineTracker};
 use crate::error::{Diagnostics, Location};
 
 /// A cell that could not be parsed (the problem is already recorded).
@@ -157,6 +159,10 @@ pub struct Source<'a> {
 /// nor `optional` are warned about. Returns `false` (with an error recorded)
 /// when the file is missing, empty, or its header is unusable, so the
 /// caller can skip checks that need the file.
+///
+/// A UTF-8 file is streamed: only the parser's buffer and the current row
+/// are in memory, whatever the file's size. A GBK file is decoded whole
+/// first; such files come from Excel, whose sheets stop at 1,048,576 rows.
 pub fn read(
     src: &Source,
     file: &str,
@@ -165,34 +171,84 @@ pub fn read(
     diags: &mut Diagnostics,
     mut each: impl FnMut(&Row, &mut Diagnostics),
 ) -> bool {
-    let Some(bytes) = read_input(src, file, "", diags) else {
-        return false;
+    if src.encoding == Encoding::Gbk {
+        let Some(bytes) = read_input(src, file, "", diags) else {
+            return false;
+        };
+        return read_bytes(&bytes, file, required, optional, diags, &mut each);
+    }
+    let mut handle = match std::fs::File::open(src.dir.join(file)) {
+        Ok(handle) => handle,
+        Err(e) => {
+            unreadable(file, &e, "", diags);
+            return false;
+        }
     };
-    read_bytes(&bytes, file, required, optional, diags, &mut each)
+    let mut head = [0u8; 3];
+    let n = match read_head(&mut handle, &mut head) {
+        Ok(n) => n,
+        Err(e) => {
+            unreadable(file, &e, "", diags);
+            return false;
+        }
+    };
+    let head = &head[..n];
+    if is_utf16(head) {
+        utf16_error(file, diags);
+        return false;
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    parse(head.chain(handle), file, required, optional, diags, &mut each)
 }
 
-/// Reads `dir/file`, or records why it cannot be read (`missing_hint` is
-/// added to the "file is missing" message). This is the one place a
-/// scenario's input files are read: a GBK file is decoded to UTF-8 here.
+/// Reads up to `head.len()` bytes (fewer only at the end of the file).
+fn read_head(handle: &mut impl Read, head: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < head.len() {
+        match handle.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF")
+}
+
+fn utf16_error(file: &str, diags: &mut Diagnostics) {
+    diags.error(
+        file,
+        Location::File,
+        "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 \
+         (in Excel: CSV UTF-8), or as GBK with --encoding gbk",
+    );
+}
+
+fn unreadable(file: &str, e: &std::io::Error, missing_hint: &str, diags: &mut Diagnostics) {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        diags.error(file, Location::File, format!("file is missing{missing_hint}"));
+    } else {
+        diags.error(file, Location::File, format!("cannot be read: {e}"));
+    }
+}
+
+/// Reads `dir/file` whole, or records why it cannot be read (`missing_hint`
+/// is added to the "file is missing" message), for files that are parsed
+/// whole (GeoJSON, TOML, GBK CSV). A GBK file is decoded to UTF-8 here.
 pub fn read_input(src: &Source, file: &str, missing_hint: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
     match std::fs::read(src.dir.join(file)) {
-        Ok(bytes) if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") => {
-            diags.error(
-                file,
-                Location::File,
-                "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 \
-                 (in Excel: CSV UTF-8), or as GBK with --encoding gbk",
-            );
+        Ok(bytes) if is_utf16(&bytes) => {
+            utf16_error(file, diags);
             None
         }
         Ok(bytes) if src.encoding == Encoding::Gbk => decode_gbk(&bytes, file, diags),
         Ok(bytes) => Some(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            diags.error(file, Location::File, format!("file is missing{missing_hint}"));
-            None
-        }
         Err(e) => {
-            diags.error(file, Location::File, format!("cannot be read: {e}"));
+            unreadable(file, &e, missing_hint, diags);
             None
         }
     }
@@ -212,7 +268,7 @@ pub fn decode_gbk(bytes: &[u8], file: &str, diags: &mut Diagnostics) -> Option<V
             encoding_rs::DecoderResult::InputEmpty => return Some(text.into_bytes()),
             encoding_rs::DecoderResult::OutputFull => continue,
             encoding_rs::DecoderResult::Malformed(..) => {
-                let line = LineIndex::new(bytes).line_at(read.saturating_sub(1) as u64);
+                let line = line_in(bytes, read.saturating_sub(1) as u64);
                 diags.error(
                     file,
                     Location::Line(line),
@@ -233,16 +289,24 @@ pub fn read_bytes(
     diags: &mut Diagnostics,
     each: &mut dyn FnMut(&Row, &mut Diagnostics),
 ) -> bool {
-    if bytes.is_empty() {
-        diags.error(file, Location::File, "file is empty; expected a header row");
-        return false;
-    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let lines = LineIndex::new(body);
+    parse(body, file, required, optional, diags, each)
+}
+
+/// Parses CSV text (after any byte-order mark) row by row.
+fn parse(
+    body: impl Read,
+    file: &str,
+    required: &[&str],
+    optional: &[&str],
+    diags: &mut Diagnostics,
+    each: &mut dyn FnMut(&Row, &mut Diagnostics),
+) -> bool {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(body);
+        .buffer_capacity(1 << 16)
+        .from_reader(LineTracker::new(body));
     let mut record = csv::StringRecord::new();
     let header = match reader.read_record(&mut record) {
         Ok(true) => record.clone(),
@@ -289,7 +353,7 @@ pub fn read_bytes(
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+                let line = record.position().map_or(0, |p| reader.get_mut().line_at(p.byte()));
                 if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
                     continue; // a blank line
                 }
@@ -315,7 +379,7 @@ pub fn read_bytes(
                 each(&row, diags);
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
+                let line = e.position().map_or(0, |p| reader.get_mut().line_at(p.byte()));
                 diags.error(file, Location::Line(line), csv_reason(&e));
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     break;
@@ -324,37 +388,6 @@ pub fn read_bytes(
         }
     }
     true
-}
-
-/// Physical line numbers of byte offsets. The `csv` crate's own line count
-/// is off after CRLF line ends and blank lines, so lines are counted from
-/// the bytes: a line ends at `\n`, or at a `\r` not followed by `\n`.
-struct LineIndex<'a> {
-    body: &'a [u8],
-    /// Byte offset where each line after the first starts.
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(body: &'a [u8]) -> Self {
-        let mut starts = Vec::new();
-        for (i, &b) in body.iter().enumerate() {
-            if b == b'\n' || (b == b'\r' && body.get(i + 1) != Some(&b'\n')) {
-                starts.push(i + 1);
-            }
-        }
-        LineIndex { body, starts }
-    }
-
-    /// The 1-based line of the first byte at or after `offset` that is not a
-    /// line end (a record's position can point at the end of the line before).
-    fn line_at(&self, offset: u64) -> u64 {
-        let mut at = offset as usize;
-        while at < self.body.len() && matches!(self.body[at], b'\n' | b'\r') {
-            at += 1;
-        }
-        self.starts.partition_point(|&s| s <= at) as u64 + 1
-    }
 }
 
 fn csv_reason(e: &csv::Error) -> String {
