@@ -269,8 +269,10 @@ pub fn prepare(scenario: &Scenario) -> Prepared {
     let units = phases.time("lottery tickets", || {
         stages::form_units(scenario, &scenario.policy.seed)
     });
-    check_groups(scenario, &units, &zone_of, &mut warnings);
-    warnings.extend(crate::planning::warnings(scenario, &zone_of));
+    phases.time("input checks", || {
+        check_groups(scenario, &units, &zone_of, &mut warnings);
+        warnings.extend(crate::planning::warnings(scenario, &zone_of));
+    });
     let lists_started = std::time::Instant::now();
     let zone_lists = if scenario.policy.rule == Rule::Zone {
         let ctx = Context {
