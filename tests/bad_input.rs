@@ -10,7 +10,9 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::catchment;
 
 /// (case folder, substring expected on the stderr of `check`). The substring
 /// is the location prefix exactly as printed plus the key part of the
@@ -376,17 +378,6 @@ fn corpus(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/bad_inputs")
         .join(case)
-}
-
-fn catchment<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(args)
-        .output()
-        .expect("the catchment binary runs")
 }
 
 fn check(dir: &Path) -> (Option<i32>, String) {

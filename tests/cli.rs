@@ -1,25 +1,13 @@
 //! The command line itself: --quiet, --verbose, --json, --version,
 //! completions and the manual page, on the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn catchment(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{catchment, demo, text};
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -44,13 +32,13 @@ fn demo_applicants() -> u64 {
 fn quiet_run_prints_nothing_on_stdout() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let o = catchment(&["--quiet", "run", path(&demo()), "--out", path(&out)]);
+    let o = catchment(["--quiet", "run", path(&demo()), "--out", path(&out)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
     assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
     assert!(out.join("manifest.json").is_file());
     // Without --quiet the same run prints its summary line.
-    let o = catchment(&["run", path(&demo()), "--out", path(&out)]);
+    let o = catchment(["run", path(&demo()), "--out", path(&out)]);
     assert!(text(&o.stdout).starts_with("wrote "), "{}", text(&o.stdout));
 }
 
@@ -58,7 +46,7 @@ fn quiet_run_prints_nothing_on_stdout() {
 fn verbose_run_shows_counts_phases_and_files_on_stderr() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let o = catchment(&["-v", "run", path(&demo()), "--out", path(&out)]);
+    let o = catchment(["-v", "run", path(&demo()), "--out", path(&out)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stderr = text(&o.stderr);
     assert!(
@@ -69,7 +57,7 @@ fn verbose_run_shows_counts_phases_and_files_on_stderr() {
     assert!(stderr.contains("assignments.csv"), "{stderr}");
     assert_eq!(text(&o.stdout).lines().count(), 1);
     // --quiet and --verbose together are a usage error.
-    assert_eq!(catchment(&["-q", "-v", "check", path(&demo())]).status.code(), Some(2));
+    assert_eq!(catchment(["-q", "-v", "check", path(&demo())]).status.code(), Some(2));
 }
 
 #[test]
@@ -78,7 +66,7 @@ fn json_run_check_and_verify() {
     let out = tmp.path().join("run");
     let n = demo_applicants();
 
-    let o = catchment(&["--json", "run", path(&demo()), "--out", path(&out)]);
+    let o = catchment(["--json", "run", path(&demo()), "--out", path(&out)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let run = json_line(&o);
     assert_eq!(run["command"], "run");
@@ -87,7 +75,7 @@ fn json_run_check_and_verify() {
     assert_eq!(run["placed"].as_u64().unwrap() + run["unplaced"].as_u64().unwrap(), n);
     assert_eq!(run["out"].as_str(), Some(path(&out)));
 
-    let o = catchment(&["check", path(&demo()), "--json"]);
+    let o = catchment(["check", path(&demo()), "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let check = json_line(&o);
     assert_eq!(check["command"], "check");
@@ -97,7 +85,7 @@ fn json_run_check_and_verify() {
     assert_eq!(Some(diagnostics.len() as u64), check["warnings"].as_u64());
     assert!(diagnostics.iter().all(|d| d["severity"] == "warning"));
 
-    let o = catchment(&["verify", path(&demo()), path(&out), "--json"]);
+    let o = catchment(["verify", path(&demo()), path(&out), "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let verify = json_line(&o);
     assert_eq!(verify["command"], "verify");
@@ -110,7 +98,7 @@ fn json_run_check_and_verify() {
     let mut bytes = std::fs::read(&summary).unwrap();
     bytes.push(b'\n');
     std::fs::write(&summary, bytes).unwrap();
-    let o = catchment(&["--json", "verify", path(&demo()), path(&out)]);
+    let o = catchment(["--json", "verify", path(&demo()), path(&out)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let failed = json_line(&o);
     assert_eq!(failed["ok"], false);
@@ -125,7 +113,7 @@ fn json_run_check_and_verify() {
 #[test]
 fn json_check_of_a_bad_scenario_lists_the_diagnostic() {
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs/ragged_row");
-    let o = catchment(&["--json", "check", path(&bad)]);
+    let o = catchment(["--json", "check", path(&bad)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     // Errors still go to stderr.
     assert!(
@@ -149,10 +137,10 @@ fn json_check_of_a_bad_scenario_lists_the_diagnostic() {
 #[test]
 fn json_usage_and_io_errors_keep_their_exit_codes() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = catchment(&["--json", "compare", path(&demo()), "--out", path(&tmp.path().join("c"))]);
+    let o = catchment(["--json", "compare", path(&demo()), "--out", path(&tmp.path().join("c"))]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(json_line(&o)["exit_code"], 2);
-    let o = catchment(&["--json", "balance", path(&tmp.path().join("missing"))]);
+    let o = catchment(["--json", "balance", path(&tmp.path().join("missing"))]);
     assert_eq!(o.status.code(), Some(3));
     assert!(!text(&o.stderr).is_empty());
 }
@@ -161,7 +149,7 @@ fn json_usage_and_io_errors_keep_their_exit_codes() {
 fn json_of_generate_and_seed_commit() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("gen");
-    let o = catchment(&[
+    let o = catchment([
         "--json",
         "generate",
         "--applicants",
@@ -176,11 +164,11 @@ fn json_of_generate_and_seed_commit() {
     assert_eq!(generate["applicants"], 300);
     assert_eq!(generate["schools"], 6);
 
-    let o = catchment(&["seed", "commit", "--seed", "x", "--json"]);
+    let o = catchment(["seed", "commit", "--seed", "x", "--json"]);
     let hash = json_line(&o)["seed_commitment"].as_str().unwrap().to_string();
     assert_eq!(hash.len(), 64);
     // --quiet keeps a command's result: the hash is what was asked for.
-    let o = catchment(&["-q", "seed", "commit", "--seed", "x"]);
+    let o = catchment(["-q", "seed", "commit", "--seed", "x"]);
     assert_eq!(text(&o.stdout).trim(), hash);
 }
 
@@ -188,7 +176,7 @@ fn json_of_generate_and_seed_commit() {
 fn explain_takes_the_global_json_flag() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    assert!(catchment(&["-q", "run", path(&demo()), "--out", path(&out)])
+    assert!(catchment(["-q", "run", path(&demo()), "--out", path(&out)])
         .status
         .success());
     for args in [
@@ -204,7 +192,7 @@ fn explain_takes_the_global_json_flag() {
 
 #[test]
 fn version_names_the_commit() {
-    let o = catchment(&["--version"]);
+    let o = catchment(["--version"]);
     assert!(o.status.success());
     let version = text(&o.stdout);
     assert!(
@@ -231,18 +219,18 @@ fn version_names_the_commit() {
 
 #[test]
 fn completions_and_man_page() {
-    let o = catchment(&["completions", "bash"]);
+    let o = catchment(["completions", "bash"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let script = text(&o.stdout);
     assert!(script.contains("catchment"), "{script}");
     assert!(script.contains("plan-classes"));
     for shell in ["zsh", "fish", "powershell", "elvish"] {
-        let o = catchment(&["completions", shell]);
+        let o = catchment(["completions", shell]);
         assert!(o.status.success() && !o.stdout.is_empty(), "{shell}");
     }
-    assert_eq!(catchment(&["completions", "tcsh"]).status.code(), Some(2));
+    assert_eq!(catchment(["completions", "tcsh"]).status.code(), Some(2));
 
-    let o = catchment(&["man"]);
+    let o = catchment(["man"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let page = text(&o.stdout);
     assert!(page.starts_with('.'), "{}", &page[..page.len().min(200)]);
@@ -252,7 +240,7 @@ fn completions_and_man_page() {
 
 #[test]
 fn help_explains_the_workflow_and_exit_codes() {
-    let o = catchment(&["--help"]);
+    let o = catchment(["--help"]);
     assert!(o.status.success());
     let help = text(&o.stdout);
     for word in [

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
+
+mod common;
+use common::catchment;
 
 /// A polygon's exterior ring, lon/lat, without the closing point.
 type Ring = Vec<(f64, f64)>;
@@ -55,13 +57,6 @@ fn zones(shift: f64) -> (Ring, Ring) {
     let mut east = vec![b(0.020, 0.0), b(0.020, 0.010)];
     east.extend(boundary.iter().rev());
     (a, east)
-}
-
-fn catchment(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn write_scenario(dir: &Path, schools: &str, applicants: &str, zones: &str, extra_policy: &str) {
@@ -120,7 +115,7 @@ fn moving_a_boundary_changes_exactly_the_homes_in_the_strip() {
     .unwrap();
 
     let out = tmp.path().join("cmp");
-    let o = catchment(&[
+    let o = catchment([
         "compare",
         scen.to_str().unwrap(),
         "--zones",
@@ -167,7 +162,7 @@ fn moving_a_boundary_changes_exactly_the_homes_in_the_strip() {
             "{f}"
         );
     }
-    let o = catchment(&["verify", scen.to_str().unwrap(), out.join("before").to_str().unwrap()]);
+    let o = catchment(["verify", scen.to_str().unwrap(), out.join("before").to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
     assert_eq!(html.matches("<svg class=\"cmap\"").count(), 2);
@@ -175,7 +170,7 @@ fn moving_a_boundary_changes_exactly_the_homes_in_the_strip() {
 
     // A second comparison replaces the first, byte for byte the same.
     let first = std::fs::read(out.join("compare.html")).unwrap();
-    let o = catchment(&[
+    let o = catchment([
         "compare",
         scen.to_str().unwrap(),
         "--zones",
@@ -239,7 +234,7 @@ fn hand_worked_summary() {
     let proposed = tmp.path().join("p.geojson");
     std::fs::write(&proposed, zones_at(-33.906)).unwrap();
     let out = tmp.path().join("cmp");
-    let o = catchment(&[
+    let o = catchment([
         "compare",
         scen.to_str().unwrap(),
         "--zones",

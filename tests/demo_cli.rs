@@ -1,22 +1,9 @@
 //! End-to-end: the real binary on the bundled demo district.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn catchment(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{catchment, demo, text};
 
 const OUTPUTS: [&str; 6] = [
     "assignments.csv",
@@ -31,7 +18,7 @@ const OUTPUTS: [&str; 6] = [
 fn demo_run_verify_and_tamper() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let o = catchment(&["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = catchment(["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     for f in OUTPUTS {
         assert!(out.join(f).is_file(), "{f} missing");
@@ -43,12 +30,12 @@ fn demo_run_verify_and_tamper() {
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 
-    let o = catchment(&["verify", demo().to_str().unwrap(), out.to_str().unwrap()]);
+    let o = catchment(["verify", demo().to_str().unwrap(), out.to_str().unwrap()]);
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
 
     // A second run over the same folder gives the same bytes.
     let first: Vec<Vec<u8>> = OUTPUTS.iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();
-    let o = catchment(&["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = catchment(["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success());
     let second: Vec<Vec<u8>> = OUTPUTS.iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();
     assert!(first == second, "outputs differ between two runs");
@@ -60,7 +47,7 @@ fn demo_run_verify_and_tamper() {
     let i = lines.iter().position(|l| l.contains(",zone,")).unwrap();
     lines[i] = lines[i].replacen(",zone,", ",fallback,", 1);
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let o = catchment(&["verify", demo().to_str().unwrap(), out.to_str().unwrap()]);
+    let o = catchment(["verify", demo().to_str().unwrap(), out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("assignments.csv: file on disk"),
@@ -73,7 +60,7 @@ fn demo_run_verify_and_tamper() {
 fn demo_outputs_are_sane() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let o = catchment(&["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = catchment(["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     for level in ["primary", "junior"] {
@@ -92,11 +79,11 @@ fn demo_outputs_are_sane() {
 #[test]
 fn every_command_has_help_with_an_example() {
     for cmd in ["run", "check", "verify", "generate", "explain"] {
-        let o = catchment(&[cmd, "--help"]);
+        let o = catchment([cmd, "--help"]);
         assert!(o.status.success());
         assert!(text(&o.stdout).contains("Example:"), "{cmd}");
     }
-    assert_eq!(catchment(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(catchment(["frobnicate"]).status.code(), Some(2));
 }
 
 #[test]

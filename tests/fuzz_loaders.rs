@@ -35,6 +35,9 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value as Json;
 
+mod common;
+use common::proptest_config as config;
+
 // ---------------------------------------------------------------------------
 // The valid scenarios the mutations start from
 // ---------------------------------------------------------------------------
@@ -1062,18 +1065,6 @@ fn mutated(files: &Files, name: &str, input: &Input) -> Files {
 // ---------------------------------------------------------------------------
 // The properties
 // ---------------------------------------------------------------------------
-
-/// `cases` per property, or `PROPTEST_CASES` when set.
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 proptest! {
     #![proptest_config(config(192))]

@@ -2,23 +2,11 @@
 //! lottery": commit to a seed, run, explain one applicant, and recompute its
 //! tickets with the system's `sha256sum`, as a parent would.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn catchment(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district")
-}
+mod common;
+use common::{catchment, demo, text};
 
 /// A copy of the demo with a new seed and its commitment.
 fn scenario_with_seed(dir: &Path, seed: &str, commitment: &str) {
@@ -47,7 +35,7 @@ fn scenario_with_seed(dir: &Path, seed: &str, commitment: &str) {
 fn commit_run_explain_and_recompute_with_sha256sum() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = "Bankstown 2027 round, drawn 2027-05-10 before the notary, it's public";
-    let o = catchment(&["seed", "commit", "--seed", seed]);
+    let o = catchment(["seed", "commit", "--seed", seed]);
     assert!(o.status.success());
     let commitment = text(&o.stdout).trim().to_string();
     assert_eq!(commitment.len(), 64);
@@ -55,7 +43,7 @@ fn commit_run_explain_and_recompute_with_sha256sum() {
     let scenario = tmp.path().join("scenario");
     scenario_with_seed(&scenario, seed, &commitment);
     let run = tmp.path().join("run");
-    let o = catchment(&["run", scenario.to_str().unwrap(), "--out", run.to_str().unwrap()]);
+    let o = catchment(["run", scenario.to_str().unwrap(), "--out", run.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 
     // A twin who applied to the private school: group tickets, two stages.
@@ -66,7 +54,7 @@ fn commit_run_explain_and_recompute_with_sha256sum() {
         .and_then(|l| l.split(',').nth(2))
         .expect("a group in the private lottery")
         .to_string();
-    let o = catchment(&["explain", run.to_str().unwrap(), "--applicant", &chosen, "--json"]);
+    let o = catchment(["explain", run.to_str().unwrap(), "--applicant", &chosen, "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let explanation: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(explanation["seed_commitment"], commitment.as_str());
@@ -75,7 +63,7 @@ fn commit_run_explain_and_recompute_with_sha256sum() {
     assert!(!steps.is_empty());
 
     // The plain-words version names the stages and the Chinese terms.
-    let o = catchment(&["explain", run.to_str().unwrap(), "--applicant", &chosen]);
+    let o = catchment(["explain", run.to_str().unwrap(), "--applicant", &chosen]);
     let words = text(&o.stdout);
     assert!(words.contains("公民同招") && words.contains("Outcome:"), "{words}");
 
@@ -100,13 +88,13 @@ fn commit_run_explain_and_recompute_with_sha256sum() {
 #[test]
 fn a_seed_that_does_not_match_the_commitment_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let committed = text(&catchment(&["seed", "commit", "--seed", "the published seed"]).stdout)
+    let committed = text(&catchment(["seed", "commit", "--seed", "the published seed"]).stdout)
         .trim()
         .to_string();
     let scenario = tmp.path().join("scenario");
     scenario_with_seed(&scenario, "a different seed", &committed);
     let run = tmp.path().join("run");
-    let o = catchment(&["run", scenario.to_str().unwrap(), "--out", run.to_str().unwrap()]);
+    let o = catchment(["run", scenario.to_str().unwrap(), "--out", run.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("seed does not match the published seed_commitment"),
@@ -121,11 +109,11 @@ fn explain_unknown_applicant_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     assert!(
-        catchment(&["run", demo().to_str().unwrap(), "--out", run.to_str().unwrap()])
+        catchment(["run", demo().to_str().unwrap(), "--out", run.to_str().unwrap()])
             .status
             .success()
     );
-    let o = catchment(&["explain", run.to_str().unwrap(), "--applicant", "nobody"]);
+    let o = catchment(["explain", run.to_str().unwrap(), "--applicant", "nobody"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("\"nobody\" is not in"), "{}", text(&o.stderr));
 }

@@ -44,6 +44,9 @@ use catchment::scenario::{self, LoadOptions, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+mod common;
+use common::proptest_config as config;
+
 // ---------------------------------------------------------------------------
 // The model of a scenario
 // ---------------------------------------------------------------------------
@@ -1684,20 +1687,6 @@ fn run_folder_verifies(model: &Model) -> Result<(), TestCaseError> {
 }
 
 // ---------------------------------------------------------------------------
-
-/// `cases` per property, or `PROPTEST_CASES` when set (for a long run).
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        // Only this file may be written under tests/; failures print the
-        // whole scenario folder instead.
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 const ALONE: Force = Force {
     rule_zone: None,

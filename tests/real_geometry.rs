@@ -4,17 +4,12 @@
 //! changed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::catchment;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/nsw-mid-coast")
-}
-
-fn catchment(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(args)
-        .output()
-        .expect("the catchment binary runs")
 }
 
 /// The invalid features listed in /work/shared/data/make_nsw.report.json.
@@ -45,7 +40,7 @@ const INVALID: &[(usize, &str, &str)] = &[
 #[test]
 fn invalid_real_geometry_is_an_error_naming_each_feature() {
     let dir = fixture();
-    let out = catchment(&["check".as_ref(), dir.as_os_str()]);
+    let out = catchment(["check".as_ref(), dir.as_os_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     for (feature, id, what) in INVALID {
@@ -59,7 +54,7 @@ fn invalid_real_geometry_is_an_error_naming_each_feature() {
 #[test]
 fn repair_makes_real_geometry_pass_check_and_run() {
     let dir = fixture();
-    let out = catchment(&["check".as_ref(), "--repair".as_ref(), dir.as_os_str()]);
+    let out = catchment(["check".as_ref(), "--repair".as_ref(), dir.as_os_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     for (feature, id, what) in INVALID {
@@ -77,7 +72,7 @@ fn repair_makes_real_geometry_pass_check_and_run() {
 
     let tmp = tempfile::tempdir().expect("temp dir");
     let out_dir = tmp.path().join("out");
-    let out = catchment(&[
+    let out = catchment([
         "run".as_ref(),
         "--repair".as_ref(),
         dir.as_os_str(),
@@ -88,7 +83,7 @@ fn repair_makes_real_geometry_pass_check_and_run() {
     assert!(out_dir.join("manifest.json").is_file());
     // No run folder without --repair.
     let out_dir2 = tmp.path().join("out2");
-    let out = catchment(&["run".as_ref(), dir.as_os_str(), "--out".as_ref(), out_dir2.as_os_str()]);
+    let out = catchment(["run".as_ref(), dir.as_os_str(), "--out".as_ref(), out_dir2.as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!out_dir2.exists());
 }

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests. Each test file is its own
+//! crate and uses only some of them.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the real binary with `args`.
+pub fn catchment<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_catchment"))
+        .args(args)
+        .output()
+        .expect("the catchment binary runs")
+}
+
+/// The bundled demo district.
+pub fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district")
+}
+
+/// A process's stdout or stderr as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `cases` per property, or `PROPTEST_CASES` when set (for a long run).
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases),
+        // Nothing is written under tests/; a failure prints its whole case
+        // instead.
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}
