@@ -161,6 +161,19 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
         + 1
 }
 
+/// Where a TOML syntax error is, and its message with the text it points
+/// at, for `policy.toml` of either round.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> (Location, String) {
+    let loc = e
+        .span()
+        .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
+    let mut message = e.message().trim().to_string();
+    if let Some(span) = e.span().filter(|s| s.end <= text.len() && s.start < s.end) {
+        message = format!("{message} ({:?})", text[span].trim());
+    }
+    (loc, message)
+}
+
 /// Reads and validates `policy.toml`; `None` when it cannot be used.
 pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
     let src = super::table::Source {
@@ -305,13 +318,7 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     let top: SpannedMap = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
-            let loc = e
-                .span()
-                .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
-            let mut message = e.message().trim().to_string();
-            if let Some(span) = e.span().filter(|s| s.end <= text.len() && s.start < s.end) {
-                message = format!("{message} ({:?})", text[span].trim());
-            }
+            let (loc, message) = toml_error(text, &e);
             diags.error(FILE, loc, message);
             return None;
         }
@@ -322,12 +329,9 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     let tables: Tables = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
-            let loc = e
-                .span()
-                .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
             r.diags.error(
                 FILE,
-                loc,
+                toml_error(text, &e).0,
                 format!(
                     "[distance], [fallback] and [levels.*] must be tables: {}",
                     e.message().trim()

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::error::{Diagnostics, Error, Location};
 use crate::lottery::sha256_hex;
-use crate::scenario::policy::{line_of, SpannedMap};
+use crate::scenario::policy::{line_of, toml_error, SpannedMap};
 use crate::scenario::table;
 use crate::scenario::InputFile;
 
@@ -282,10 +282,8 @@ fn parse_policy(text: &str, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
     let top: SpannedMap = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
-            let loc = e
-                .span()
-                .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
-            diags.error(POLICY, loc, e.message().trim().to_string());
+            let (loc, message) = toml_error(text, &e);
+            diags.error(POLICY, loc, message);
             return None;
         }
     };
