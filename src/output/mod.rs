@@ -72,15 +72,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
 /// `manifest.json`: tool version, seed, and the SHA-256 of every input and
 /// output file.
 pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
-    let inputs: serde_json::Map<String, serde_json::Value> = scenario
-        .inputs
-        .iter()
-        .map(|f| (f.name.clone(), f.sha256.clone().into()))
-        .collect();
-    let outputs: serde_json::Map<String, serde_json::Value> = outputs
-        .iter()
-        .map(|f| (f.name.to_string(), sha256_hex(&f.bytes).into()))
-        .collect();
+    let (inputs, outputs) = file_hashes(&scenario.inputs, outputs);
     let manifest = serde_json::json!({
         "tool": "catchment",
         "version": env!("CARGO_PKG_VERSION"),
@@ -91,6 +83,22 @@ pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
         "outputs": outputs,
     });
     pretty_json(&manifest)
+}
+
+/// The manifest's `inputs` and `outputs`: each file's name and SHA-256.
+pub(crate) fn file_hashes(
+    inputs: &[crate::scenario::InputFile],
+    outputs: &[OutputFile],
+) -> (serde_json::Value, serde_json::Value) {
+    let inputs: serde_json::Map<String, serde_json::Value> = inputs
+        .iter()
+        .map(|f| (f.name.clone(), f.sha256.clone().into()))
+        .collect();
+    let outputs: serde_json::Map<String, serde_json::Value> = outputs
+        .iter()
+        .map(|f| (f.name.to_string(), sha256_hex(&f.bytes).into()))
+        .collect();
+    (inputs.into(), outputs.into())
 }
 
 /// A JSON value, pretty-printed with two-space indents, and a final newline.

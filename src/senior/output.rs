@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::lottery::{sha256_hex, Key};
+use crate::lottery::Key;
 use crate::output::{esc, OutputFile, Table, STYLE};
 
 use super::round::{key, SeniorOutcome, SeniorStage};
@@ -471,15 +471,7 @@ pub fn render(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<OutputFile> {
             bytes: report_html(sc, out, &cut, &rows),
         },
     ];
-    let inputs: serde_json::Map<String, serde_json::Value> = sc
-        .inputs
-        .iter()
-        .map(|f| (f.name.clone(), f.sha256.clone().into()))
-        .collect();
-    let outputs: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|f| (f.name.to_string(), sha256_hex(&f.bytes).into()))
-        .collect();
+    let (inputs, outputs) = crate::output::file_hashes(&sc.inputs, &files);
     let manifest = serde_json::json!({
         "tool": "catchment",
         "command": "senior",
