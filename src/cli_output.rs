@@ -186,6 +186,18 @@ pub fn error_json(command: &str, e: &Error) -> Value {
     object(command, false, fields)
 }
 
+/// The JSON object of arguments the parser rejected (exit code 2): the
+/// first line of its message, without clap's `error: `.
+pub fn usage_error_json(message: &str) -> Value {
+    let first = message.lines().next().unwrap_or_default();
+    let error = first.strip_prefix("error: ").unwrap_or(first);
+    object(
+        "",
+        false,
+        json!({"exit_code": 2, "error": error, "usage": message.trim_end()}),
+    )
+}
+
 /// Diagnostics as a JSON array, in the order `check` lists them.
 pub fn diagnostics_json(diags: &Diagnostics) -> Value {
     Value::Array(diags.sorted().iter().map(diagnostic_json).collect())

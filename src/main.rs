@@ -371,10 +371,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
-                _ => ExitCode::from(2),
-            };
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) {
+                return ExitCode::SUCCESS;
+            }
+            // A script that asked for JSON gets its one object even when
+            // the arguments themselves are wrong.
+            if std::env::args_os().any(|a| a == "--json") {
+                let _ = cli_output::print_out(&format!("{}\n", cli_output::usage_error_json(&e.to_string())));
+            }
+            return ExitCode::from(2);
         }
     };
     let ui = Ui::new(cli.quiet, cli.verbose, cli.json, std::io::stderr().is_terminal());

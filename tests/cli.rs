@@ -140,6 +140,19 @@ fn json_usage_and_io_errors_keep_their_exit_codes() {
     let o = catchment(["--json", "compare", path(&demo()), "--out", path(&tmp.path().join("c"))]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(json_line(&o)["exit_code"], 2);
+    // Arguments the parser rejects still give one JSON object.
+    let o = catchment(["--json", "run", path(&demo()), "--seedd", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let usage = json_line(&o);
+    assert_eq!(
+        (usage["ok"].clone(), usage["exit_code"].clone()),
+        (Value::Bool(false), Value::from(2))
+    );
+    assert!(usage["error"].as_str().unwrap().contains("--seedd"), "{usage}");
+    let o = catchment(["--json", "--crs", "wgs99", "check", path(&demo())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(json_line(&o)["error"].as_str().unwrap().contains("wgs99"));
+    assert!(text(&o.stderr).contains("possible values"));
     let o = catchment(["--json", "balance", path(&tmp.path().join("missing"))]);
     assert_eq!(o.status.code(), Some(3));
     assert!(!text(&o.stderr).is_empty());
