@@ -82,6 +82,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// SHA-256 of a file as lowercase hex, read in 64 KiB blocks so a large
+/// input is not held in memory a second time.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return Ok(hex::encode(hasher.finalize())),
+            Ok(n) => hasher.update(&block[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The commitment to publish before the draw: SHA-256 of the seed's bytes.
 pub fn seed_commitment(seed: &str) -> String {
     sha256_hex(seed.as_bytes())
@@ -107,6 +124,21 @@ pub type Key = (u32, Ticket);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_hash_in_blocks_is_the_hash_of_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        // Three blocks and a part, so block edges are crossed.
+        let bytes: Vec<u8> = (0..200_003u32).map(|i| (i * 7 % 251) as u8).collect();
+        let path = dir.path().join("f");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(&bytes));
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 
     // Each expected value computed with:
     // printf '%s\n%s\n%s' "$SEED" "$LABEL" "$ID" | sha256sum

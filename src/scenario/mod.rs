@@ -212,6 +212,10 @@ pub struct Scenario {
     pub inputs: Vec<InputFile>,
     /// Warnings found while loading.
     pub warnings: Diagnostics,
+    /// The coordinate system the inputs were read in (converted to WGS84).
+    pub crs: crate::crs::Crs,
+    /// The text encoding the CSV and GeoJSON files were read in.
+    pub encoding: table::Encoding,
 }
 
 impl Scenario {
@@ -362,7 +366,8 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let Some(policy) = policy else {
         return Err(Error::Input(diags));
     };
-    convert_to_wgs84(options.crs(Some(&policy)), &mut schools, &mut applicants, &mut zones);
+    let crs = options.crs(Some(&policy));
+    convert_to_wgs84(crs, &mut schools, &mut applicants, &mut zones);
     let mut inputs = Vec::new();
     let mut names = vec!["schools.csv", "applicants.csv", "policy.toml", "zones.geojson"];
     if policy.metric == DistanceMetric::Matrix {
@@ -374,10 +379,9 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
             _ => dir.join(name),
         };
         if path.is_file() {
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             inputs.push(InputFile {
                 name: name.to_string(),
-                sha256: crate::lottery::sha256_hex(&bytes),
+                sha256: crate::lottery::sha256_file(&path).map_err(|e| Error::io(&path, e))?,
             });
         }
     }
@@ -391,6 +395,8 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         matrix,
         inputs,
         warnings: diags,
+        crs,
+        encoding: src.encoding,
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Diagnostics, Error, Location};
-use crate::lottery::sha256_hex;
+use crate::lottery::sha256_file;
 use crate::scenario::policy::{line_of, toml_error, SpannedMap};
 use crate::scenario::table;
 use crate::scenario::InputFile;
@@ -45,10 +45,10 @@ pub fn load(dir: &Path) -> Result<SeniorScenario, Error> {
     check_graduates(&juniors, &candidates, &mut diags);
     let mut inputs = Vec::new();
     for name in FILES {
-        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+        if let Ok(sha256) = sha256_file(&dir.join(name)) {
             inputs.push(InputFile {
                 name: name.to_string(),
-                sha256: sha256_hex(&bytes),
+                sha256,
             });
         }
     }
