@@ -27,6 +27,20 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
     let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| Error::Verify(vec![format!("manifest.json: not valid JSON: {e}")]))?;
     let mut problems = Vec::new();
+    let now = crate::output::read_as(&scenario);
+    // Manifests written before `read_as` existed have none to compare.
+    if let Some(then) = manifest.get("read_as").filter(|then| **then != now) {
+        for key in ["crs", "encoding"] {
+            if then[key] != now[key] {
+                problems.push(format!(
+                    "this run was made with --{key} {}, and the scenario is now read as {}; \
+                     give verify the same --{key} as run",
+                    then[key].as_str().unwrap_or("?"),
+                    now[key].as_str().unwrap_or("?"),
+                ));
+            }
+        }
+    }
     for input in &scenario.inputs {
         let recorded = manifest["inputs"][&input.name].as_str();
         if recorded != Some(input.sha256.as_str()) {

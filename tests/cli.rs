@@ -269,3 +269,24 @@ fn help_explains_the_workflow_and_exit_codes() {
         assert!(help.contains(word), "{word} missing from --help");
     }
 }
+
+#[test]
+fn verify_names_the_crs_a_run_was_made_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = catchment(["--crs", "gcj02", "run", path(&demo()), "--out", path(&out)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest: Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["read_as"]["crs"], "gcj02");
+    assert_eq!(manifest["read_as"]["encoding"], "utf-8");
+
+    let o = catchment(["verify", path(&demo()), path(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("this run was made with --crs gcj02, and the scenario is now read as wgs84"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = catchment(["verify", "--crs", "gcj02", path(&demo()), path(&out)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

@@ -79,10 +79,17 @@ pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
         "seed": scenario.policy.seed,
         "seed_commitment": crate::lottery::seed_commitment(&scenario.policy.seed),
         "published_seed_commitment": scenario.policy.seed_commitment,
+        "read_as": read_as(scenario),
         "inputs": inputs,
         "outputs": outputs,
     });
     pretty_json(&manifest)
+}
+
+/// How the inputs were read: their coordinate system and text encoding, so
+/// `verify` can say which flags a run was made with.
+pub fn read_as(scenario: &Scenario) -> serde_json::Value {
+    serde_json::json!({"crs": scenario.crs.as_str(), "encoding": scenario.encoding.as_str()})
 }
 
 /// The manifest's `inputs` and `outputs`: each file's name and SHA-256.

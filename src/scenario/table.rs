@@ -142,6 +142,14 @@ impl Encoding {
             _ => None,
         }
     }
+
+    /// The spelling used in flags and `policy.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Gbk => "gbk",
+        }
+    }
 }
 
 /// Where a scenario's files are read from, and how they are decoded.
