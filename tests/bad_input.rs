@@ -218,6 +218,10 @@ const CASES: &[(&str, &str)] = &[
         "applicants.csv: error: file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
     ),
     (
+        "gbk_zones_without_flag",
+        "zones.geojson:3: error: not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk",
+    ),
+    (
         "zone_null_geometry",
         "zones.geojson: feature 1 (id \"Z2\"): error: geometry missing; expected a Polygon or MultiPolygon",
     ),

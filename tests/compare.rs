@@ -274,3 +274,74 @@ fn hand_worked_summary() {
     assert_eq!(lines[1], "A,North,primary,public,3,3,2,3,0.667,1.000,false,true,2,3");
     assert_eq!(lines[2], "B,South,primary,public,3,3,3,2,1.000,0.667,false,false,3,2");
 }
+
+/// The demo district copied to `dir`, its zone names in Chinese, every CSV
+/// and GeoJSON file encoded as `gbk` (or left UTF-8).
+fn demo_copy(dir: &Path, gbk: bool) {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+    std::fs::create_dir_all(dir).unwrap();
+    for name in [
+        "schools.csv",
+        "applicants.csv",
+        "policy.toml",
+        "zones.geojson",
+        "proposed-zones.geojson",
+    ] {
+        let text = std::fs::read_to_string(demo.join(name))
+            .unwrap()
+            .replace("\"name\":\"", "\"name\":\"新区 ");
+        let bytes = if gbk && name != "policy.toml" {
+            encoding_rs::GBK.encode(&text).0.into_owned()
+        } else {
+            text.into_bytes()
+        };
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn the_proposed_map_is_read_in_the_scenario_encoding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scen = tmp.path().join("gbk");
+    demo_copy(&scen, true);
+    let proposed = scen.join("proposed-zones.geojson");
+    let out = tmp.path().join("cmp");
+    let args = |extra: &[&str]| {
+        let mut args = vec!["compare", scen.to_str().unwrap(), "--zones", proposed.to_str().unwrap()];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let o = catchment(args(&["--encoding", "gbk"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(out.join("after/summary.json")).unwrap();
+    assert!(summary.contains("\"applicants\""));
+
+    // Read as UTF-8, the same files are rejected with a hint, not misread.
+    let o = catchment(args(&[]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--encoding gbk"));
+
+    // A UTF-16 proposed map is named by its path.
+    let utf8 = tmp.path().join("utf8");
+    demo_copy(&utf8, false);
+    let utf16 = tmp.path().join("utf16.geojson");
+    let text = std::fs::read_to_string(utf8.join("proposed-zones.geojson")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&utf16, bytes).unwrap();
+    let o = catchment([
+        "compare",
+        utf8.to_str().unwrap(),
+        "--zones",
+        utf16.to_str().unwrap(),
+        "--out",
+        tmp.path().join("cmp16").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("utf16.geojson") && stderr.contains("file is UTF-16"),
+        "{stderr}"
+    );
+}

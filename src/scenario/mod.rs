@@ -332,7 +332,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         || options.zones.is_some();
     let errors_before_zones = diags.error_count();
     let mut zones = if let Some(path) = &options.zones {
-        zones::load_file(path, &schools, &school_ids, options.repair, &mut diags)
+        zones::load_file(path, src.encoding, &schools, &school_ids, options.repair, &mut diags)
     } else if needs_zones {
         zones::load(&src, &schools, &school_ids, options.repair, &mut diags)
     } else {

@@ -248,12 +248,24 @@ fn unreadable(file: &str, e: &std::io::Error, missing_hint: &str, diags: &mut Di
 /// is added to the "file is missing" message), for files that are parsed
 /// whole (GeoJSON, TOML, GBK CSV). A GBK file is decoded to UTF-8 here.
 pub fn read_input(src: &Source, file: &str, missing_hint: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    match std::fs::read(src.dir.join(file)) {
+    read_path(&src.dir.join(file), file, src.encoding, missing_hint, diags)
+}
+
+/// Like [`read_input`] for a file anywhere (a proposed zone map), named
+/// `file` in diagnostics.
+pub fn read_path(
+    path: &Path,
+    file: &str,
+    encoding: Encoding,
+    missing_hint: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
         Ok(bytes) if is_utf16(&bytes) => {
             utf16_error(file, diags);
             None
         }
-        Ok(bytes) if src.encoding == Encoding::Gbk => decode_gbk(&bytes, file, diags),
+        Ok(bytes) if encoding == Encoding::Gbk => decode_gbk(&bytes, file, diags),
         Ok(bytes) => Some(bytes),
         Err(e) => {
             unreadable(file, &e, missing_hint, diags);
@@ -398,11 +410,12 @@ fn parse(
     true
 }
 
+/// What is said of a line that is not UTF-8: most likely a GBK file.
+pub const NOT_UTF8: &str = "not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk or set encoding = \"gbk\" in policy.toml";
+
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => {
-            "row is not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk or set encoding = \"gbk\" in policy.toml".to_string()
-        }
+        csv::ErrorKind::Utf8 { .. } => format!("row is {NOT_UTF8}"),
         _ => format!("cannot be parsed as CSV: {e}"),
     }
 }

@@ -38,24 +38,20 @@ pub fn load(
 
 /// Reads zones from a file outside the scenario folder (a proposed map);
 /// a file that cannot be read is reported with its path. Problems inside
-/// it are reported as `zones.geojson`, like the scenario's own.
+/// it are reported as `zones.geojson`, like the scenario's own. It is
+/// decoded with the scenario's `encoding`.
 pub fn load_file(
     path: &std::path::Path,
+    encoding: super::table::Encoding,
     schools: &[School],
     school_ids: &SchoolIds,
     repair: bool,
     diags: &mut Diagnostics,
 ) -> Vec<Zone> {
-    match std::fs::read(path) {
-        Ok(bytes) => parse(&bytes, schools, school_ids, repair, diags),
-        Err(e) => {
-            diags.error(
-                &path.display().to_string(),
-                Location::File,
-                format!("cannot be read: {e}"),
-            );
-            Vec::new()
-        }
+    let name = path.display().to_string();
+    match super::table::read_path(path, &name, encoding, "", diags) {
+        Some(bytes) => parse(&bytes, schools, school_ids, repair, diags),
+        None => Vec::new(),
     }
 }
 
@@ -76,6 +72,11 @@ pub fn parse(
         return Vec::new();
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        diags.error(FILE, Location::Line(line), super::table::NOT_UTF8);
+        return Vec::new();
+    }
     let doc: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {

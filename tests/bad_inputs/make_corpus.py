@@ -214,6 +214,10 @@ CASES = {
     "zone_null_geometry": with_zone2(geometry=None),
     "geojson_deeply_nested": with_zone2(coordinates=json.loads("[" * 200 + "]" * 200)),
     "lon_infinite": edit("applicants.csv", "116.318,39.908", "inf,39.908"),
+    "gbk_zones_without_flag": chain(
+        with_zone2(name="NAME"),
+        lambda files: {**files, "zones.geojson": files["zones.geojson"].replace('"NAME"', '"新区"').encode("gbk")},
+    ),
     # --- known loader bugs (tests/bad_input.rs: KNOWN_BUGS) ---
     "crlf_line_endings": chain(
         edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
