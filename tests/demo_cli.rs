@@ -1,5 +1,6 @@
 //! End-to-end: the real binary on the bundled demo district.
 
+use std::path::Path;
 use std::process::Command;
 
 mod common;
@@ -101,4 +102,21 @@ fn outputs_do_not_depend_on_the_thread_count() {
         runs.push(OUTPUTS.map(|f| std::fs::read(out.join(f)).unwrap()));
     }
     assert!(runs[0] == runs[1], "outputs differ between 1 and 2 threads");
+}
+
+/// The line the README promises for its first command is what the demo
+/// prints.
+#[test]
+fn readme_shows_the_demo_line_as_printed() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let promised = readme
+        .lines()
+        .find(|l| l.starts_with("wrote runs/demo: "))
+        .expect("README shows the demo's line");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let o = catchment(["run", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let printed = text(&o.stdout).replace(out.to_str().unwrap(), "runs/demo");
+    assert_eq!(printed.trim_end(), promised);
 }
