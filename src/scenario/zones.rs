@@ -72,19 +72,21 @@ pub fn parse(
         return Vec::new();
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        diags.error(FILE, Location::Line(line), super::table::NOT_UTF8);
-        return Vec::new();
-    }
     let doc: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
-            diags.error(
-                FILE,
-                Location::Line(e.line() as u64),
-                format!("not valid JSON at column {}: {e}", e.column()),
-            );
+            match std::str::from_utf8(bytes) {
+                // Most likely a GBK file read without --encoding gbk.
+                Err(bad) => {
+                    let line = bytes[..bad.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                    diags.error(FILE, Location::Line(line), super::table::NOT_UTF8);
+                }
+                Ok(_) => diags.error(
+                    FILE,
+                    Location::Line(e.line() as u64),
+                    format!("not valid JSON at column {}: {e}", e.column()),
+                ),
+            }
             return Vec::new();
         }
     };
