@@ -78,7 +78,7 @@ pub fn parse(
             match std::str::from_utf8(bytes) {
                 // Most likely a GBK file read without --encoding gbk.
                 Err(bad) => {
-                    let line = bytes[..bad.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                    let line = super::lines::line_in(bytes, bad.valid_up_to() as u64);
                     diags.error(FILE, Location::Line(line), super::table::NOT_UTF8);
                 }
                 Ok(_) => diags.error(
