@@ -1,0 +1,443 @@
+//! The min-cost flow solver behind [`super::assign`]: its state, the
+//! starting placement and the arc heaps. The warm-start auction, the
+//! shortest-path routing and the pricing rounds of the certificate are its
+//! submodules.
+
+mod auction;
+mod pricing;
+mod routing;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rayon::prelude::*;
+
+use super::*;
+
+/// Marks "no applicant" in a predecessor: the arc is a seat arc between a
+/// school and `Z`.
+const SEAT_ARC: u32 = u32::MAX;
+
+/// Marks a cached heap top that must be recomputed (its applicant left).
+const DIRTY: u32 = u32::MAX;
+/// Marks a heap with no applicant still at the node.
+const NONE: u32 = u32::MAX - 1;
+
+/// Outgoing applicant arcs of one node: for each target node, a heap of
+/// (cost difference, applicant) over the applicants sitting at the node,
+/// and a copy of its least valid entry. Searches read only the copies,
+/// which lie side by side in memory; entries of applicants who have left
+/// are dropped from a heap when its copy is recomputed.
+#[derive(Default)]
+struct Arcs {
+    to: Vec<u32>,
+    top: Vec<(i64, u32)>,
+    heaps: Vec<BinaryHeap<Reverse<(i64, u32)>>>,
+}
+
+impl Arcs {
+    /// Arcs from sorted (target, key, applicant) entries.
+    fn from_sorted(entries: &[(u32, i64, u32)]) -> Self {
+        let mut arcs = Arcs::default();
+        for group in entries.chunk_by(|a, b| a.0 == b.0) {
+            arcs.to.push(group[0].0);
+            arcs.top.push((group[0].1, group[0].2));
+            arcs.heaps.push(group.iter().map(|e| Reverse((e.1, e.2))).collect());
+        }
+        arcs
+    }
+
+    fn slot(&mut self, to: u32) -> usize {
+        match self.to.binary_search(&to) {
+            Ok(k) => k,
+            Err(k) => {
+                self.to.insert(k, to);
+                self.top.insert(k, (0, NONE));
+                self.heaps.insert(k, BinaryHeap::new());
+                k
+            }
+        }
+    }
+
+    fn push(&mut self, to: u32, key: i64, applicant: u32) {
+        let s = self.slot(to);
+        self.heaps[s].push(Reverse((key, applicant)));
+        let top = &mut self.top[s];
+        if top.1 == NONE || (top.1 != DIRTY && (key, applicant) < *top) {
+            *top = (key, applicant);
+        }
+    }
+
+    /// An applicant left the node: its cached entries must be recomputed.
+    fn leave(&mut self, to: u32, applicant: u32) {
+        if let Ok(s) = self.to.binary_search(&to) {
+            if self.top[s].1 == applicant {
+                self.top[s].1 = DIRTY;
+            }
+        }
+    }
+}
+
+/// One candidate school of an applicant, with its cost.
+#[derive(Clone, Copy)]
+struct Pair {
+    mm: i64,
+    school: u32,
+}
+
+/// Candidate pairs in flat arrays, per applicant sorted by (mm, school).
+#[derive(Default)]
+struct Candidates {
+    start: Vec<usize>,
+    pair: Vec<Pair>,
+    metres: Vec<f64>,
+    /// All allowed schools with a cost below this (mm) are candidates.
+    bound: Vec<i64>,
+}
+
+impl Candidates {
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.start[i]..self.start[i + 1]
+    }
+
+    fn find(&self, i: usize, school: u32) -> Option<usize> {
+        self.range(i).find(|&k| self.pair[k].school == school)
+    }
+}
+
+/// A pair as (school, cost in mm, cost in metres).
+type NewPair = (u32, i64, f64);
+
+/// Pairs added to one applicant by pricing.
+type Additions = (u32, Vec<NewPair>);
+
+/// One applicant's candidates before flattening.
+#[derive(Default)]
+struct Row {
+    pairs: Vec<NewPair>,
+    bound: i64,
+}
+
+pub(super) struct Solver<'a> {
+    model: &'a dyn CostModel,
+    /// Internal applicant index → the model's index.
+    perm: Vec<u32>,
+    n: usize,
+    m: usize,
+    /// Index of the unseated sink `Z`.
+    z: u32,
+    k: usize,
+    cap: Vec<u32>,
+    big_m: i128,
+    cand: Candidates,
+    /// Node of each applicant (a school, or `z`).
+    at: Vec<u32>,
+    /// Cost (mm) of each applicant's current pair; 0 at `z`.
+    at_mm: Vec<i64>,
+    /// Prices of schools and of `Z` (index `z`).
+    price: Vec<i128>,
+    /// Flow from each school into `Z`: seats counted as filled.
+    filled: Vec<u32>,
+    /// Inflow minus outflow of each node, `Z` included.
+    excess: Vec<i64>,
+    arcs: Vec<Arcs>,
+    // Search scratch.
+    dist: Vec<i128>,
+    pred: Vec<(u32, u32)>,
+    seen: Vec<u32>,
+    done: Vec<u32>,
+    stamp: u32,
+    settled: Vec<u32>,
+    queue: BinaryHeap<Reverse<(i128, u32)>>,
+    stats: FlowStats,
+}
+
+impl<'a> Solver<'a> {
+    pub(super) fn new(model: &'a dyn CostModel, k: usize) -> Self {
+        let n = model.applicants();
+        let m = model.schools();
+        let cap: Vec<u32> = (0..m).map(|j| model.capacity(j)).collect();
+        let big_m = (n.min(m) as i128 + 1) * COST_CAP_MM as i128;
+        Solver {
+            model,
+            perm: Vec::new(),
+            n,
+            m,
+            z: m as u32,
+            k,
+            cap,
+            big_m,
+            cand: Candidates::default(),
+            at: vec![m as u32; n],
+            at_mm: vec![0; n],
+            price: vec![0; m + 1],
+            filled: vec![0; m],
+            excess: vec![0; m + 1],
+            arcs: Vec::new(),
+            dist: vec![0; m + 1],
+            pred: vec![(0, 0); m + 1],
+            seen: vec![0; m + 1],
+            done: vec![0; m + 1],
+            stamp: 0,
+            settled: Vec::new(),
+            queue: BinaryHeap::new(),
+            stats: FlowStats::default(),
+        }
+    }
+
+    /// Whether a school index from the model can take anyone.
+    fn usable(&self, school: usize) -> bool {
+        school < self.m && self.cap[school] > 0
+    }
+
+    /// The first `k` usable schools of an applicant.
+    fn first_candidates(&self, i: usize) -> Row {
+        let mut pairs: Vec<NewPair> = Vec::with_capacity(self.k);
+        let mut bound = i64::MAX;
+        for (j, metres) in self.model.nearest(i) {
+            let Some(mm) = to_mm(metres) else { continue };
+            if !self.usable(j) || pairs.iter().any(|p| p.0 == j as u32) {
+                continue;
+            }
+            pairs.push((j as u32, mm, metres));
+            if pairs.len() == self.k {
+                bound = mm;
+                break;
+            }
+        }
+        Row { pairs, bound }
+    }
+
+    fn set_candidates(&mut self, mut rows: Vec<Row>) {
+        let total: usize = rows.iter().map(|r| r.pairs.len()).sum();
+        let mut c = Candidates {
+            start: Vec::with_capacity(self.n + 1),
+            pair: Vec::with_capacity(total),
+            metres: Vec::with_capacity(total),
+            bound: Vec::with_capacity(self.n),
+        };
+        c.start.push(0);
+        for row in rows.iter_mut() {
+            row.pairs.sort_by_key(|p| (p.1, p.0));
+            for &(j, mm, metres) in &row.pairs {
+                c.pair.push(Pair { mm, school: j });
+                c.metres.push(metres);
+            }
+            c.start.push(c.pair.len());
+            c.bound.push(row.bound);
+        }
+        self.cand = c;
+    }
+
+    pub(super) fn solve(&mut self) {
+        if self.n == 0 {
+            return;
+        }
+        let mut rows: Vec<Row> = (0..self.n).into_par_iter().map(|i| self.first_candidates(i)).collect();
+        // Applicants sharing a nearest school sit side by side in memory.
+        let mut perm: Vec<u32> = (0..self.n as u32).collect();
+        perm.sort_by_key(|&i| (rows[i as usize].pairs.first().map_or(u32::MAX, |p| p.0), i));
+        let rows: Vec<Row> = perm.iter().map(|&i| std::mem::take(&mut rows[i as usize])).collect();
+        self.perm = perm;
+        self.set_candidates(rows);
+        self.stats.candidate_edges = self.cand.pair.len();
+        self.auction();
+        let all: Vec<u32> = (0..self.n as u32).collect();
+        self.place(&all);
+        self.stats.initial_excess = self.excess[..self.m].iter().map(|&e| e.max(0) as usize).sum();
+        loop {
+            self.route();
+            self.normalise_prices();
+            self.stats.pricing_rounds += 1;
+            let added = self.price_out();
+            if added.is_empty() {
+                break;
+            }
+            self.stats.edges_added += added.iter().map(|(_, v)| v.len()).sum::<usize>();
+            self.add_candidates(&added);
+            let movers: Vec<u32> = added.iter().map(|(i, _)| *i).collect();
+            self.place(&movers);
+        }
+    }
+
+    // The warm-start auction is in `auction.rs`.
+
+    /// Value of the candidate pair `k` (or of `Z` when `None`): cost plus price.
+    fn value(&self, k: Option<usize>) -> i128 {
+        match k {
+            Some(k) => self.cand.pair[k].mm as i128 + self.price[self.cand.pair[k].school as usize],
+            None => self.big_m + self.price[self.z as usize],
+        }
+    }
+
+    /// Moves each listed applicant to its best node under the current
+    /// prices (staying put on a tie), then recomputes seats, excesses and
+    /// the arc heaps.
+    fn place(&mut self, who: &[u32]) {
+        for &i in who {
+            let i = i as usize;
+            let here = if self.at[i] == self.z {
+                None
+            } else {
+                self.cand.find(i, self.at[i])
+            };
+            let mut best = (self.value(here), here);
+            for k in self.cand.range(i) {
+                let v = self.value(Some(k));
+                if v < best.0 {
+                    best = (v, Some(k));
+                }
+            }
+            if self.big_m + self.price[self.z as usize] < best.0 {
+                best = (self.big_m + self.price[self.z as usize], None);
+            }
+            match best.1 {
+                Some(k) => {
+                    self.at[i] = self.cand.pair[k].school;
+                    self.at_mm[i] = self.cand.pair[k].mm;
+                }
+                None => {
+                    self.at[i] = self.z;
+                    self.at_mm[i] = 0;
+                }
+            }
+        }
+        self.rebuild();
+    }
+
+    /// Seats, excesses and arc heaps from `at` and the prices.
+    fn rebuild(&mut self) {
+        let (m, z) = (self.m, self.z as usize);
+        let mut load = vec![0i64; m + 1];
+        for &a in &self.at {
+            load[a as usize] += 1;
+        }
+        let mut filled_total = 0i64;
+        for (j, &here) in load.iter().enumerate().take(m) {
+            // A school priced above `Z` must be full; otherwise its seats
+            // hold whoever is there.
+            let f = if self.price[j] > self.price[z] {
+                self.cap[j] as i64
+            } else {
+                here.min(self.cap[j] as i64)
+            };
+            self.filled[j] = f as u32;
+            self.excess[j] = here - f;
+            filled_total += f;
+        }
+        self.excess[z] = filled_total + load[z] - self.n as i64;
+        // Applicants by node, then each node's arcs on its own (in parallel).
+        let mut start = vec![0usize; m + 2];
+        for &a in &self.at {
+            start[a as usize + 1] += 1;
+        }
+        for v in 0..=m {
+            start[v + 1] += start[v];
+        }
+        let mut members = vec![0u32; self.n];
+        let mut next = start.clone();
+        for (i, &a) in self.at.iter().enumerate() {
+            members[next[a as usize]] = i as u32;
+            next[a as usize] += 1;
+        }
+        self.arcs = (0..=m)
+            .into_par_iter()
+            .map(|v| {
+                let mut entries: Vec<(u32, i64, u32)> = Vec::new();
+                for &i in &members[start[v]..start[v + 1]] {
+                    self.arc_entries(i as usize, |to, key| entries.push((to, key, i)));
+                }
+                entries.sort_unstable();
+                Arcs::from_sorted(&entries)
+            })
+            .collect();
+    }
+
+    /// The arcs of applicant `i` out of its current node, as (target, key).
+    fn arc_entries(&self, i: usize, mut emit: impl FnMut(u32, i64)) {
+        let v = self.at[i];
+        let range = self.cand.range(i);
+        if v == self.z {
+            for k in range {
+                emit(self.cand.pair[k].school, self.cand.pair[k].mm);
+            }
+        } else {
+            let here = self.at_mm[i];
+            for k in range {
+                if self.cand.pair[k].school != v {
+                    emit(self.cand.pair[k].school, self.cand.pair[k].mm - here);
+                }
+            }
+            emit(self.z, -here);
+        }
+    }
+
+    /// Pushes applicant `i`'s arcs out of its current node.
+    fn enter(&mut self, i: usize) {
+        let v = self.at[i] as usize;
+        let mut arcs = std::mem::take(&mut self.arcs[v]);
+        self.arc_entries(i, |to, key| arcs.push(to, key, i as u32));
+        self.arcs[v] = arcs;
+    }
+
+    /// Applicant `i` is about to leave its node: invalidate cached tops.
+    fn leave(&mut self, i: usize) {
+        let v = self.at[i] as usize;
+        let mut arcs = std::mem::take(&mut self.arcs[v]);
+        self.arc_entries(i, |to, _| arcs.leave(to, i as u32));
+        self.arcs[v] = arcs;
+    }
+
+    /// The least valid entry of a heap, recomputed if needed.
+    fn clean_top(&mut self, v: usize, slot: usize) -> (i64, u32) {
+        let arcs = &mut self.arcs[v];
+        if arcs.top[slot].1 == DIRTY {
+            let heap = &mut arcs.heaps[slot];
+            arcs.top[slot] = loop {
+                match heap.peek() {
+                    None => break (0, NONE),
+                    Some(&Reverse((key, i))) if self.at[i as usize] as usize == v => break (key, i),
+                    Some(_) => {
+                        heap.pop();
+                    }
+                }
+            };
+        }
+        arcs.top[slot]
+    }
+
+    // Routing is in `routing.rs`, pricing in `pricing.rs`.
+
+    pub(super) fn into_assignment(self) -> Assignment {
+        let mut school = vec![None; self.n];
+        let mut metres = vec![0.0; self.n];
+        let mut total_mm = 0i128;
+        for i in 0..self.n {
+            if self.at[i] == self.z {
+                continue;
+            }
+            let Some(k) = self.cand.find(i, self.at[i]) else {
+                continue;
+            };
+            let original = self.perm[i] as usize;
+            school[original] = Some(self.at[i] as usize);
+            metres[original] = self.cand.metres[k];
+            total_mm += self.cand.pair[k].mm as i128;
+        }
+        // Summed in the model's applicant order, so the float total does not
+        // depend on the solver's internal order.
+        let total_m = school
+            .iter()
+            .zip(&metres)
+            .filter(|(s, _)| s.is_some())
+            .map(|(_, m)| m)
+            .sum();
+        Assignment {
+            seated: school.iter().flatten().count(),
+            school,
+            total_m,
+            total_mm,
+            stats: self.stats,
+        }
+    }
+}

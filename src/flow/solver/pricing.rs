@@ -1,0 +1,224 @@
+//! Pricing rounds: the certificate that the candidate optimum is optimal
+//! over every allowed pair, and the pairs it adds when it is not.
+
+use super::*;
+
+impl<'a> Solver<'a> {
+    /// One pricing round: pairs outside the candidates with negative
+    /// reduced cost, per applicant, in applicant order.
+    ///
+    /// For applicant `i` with value `v`, a non-candidate school `j` violates
+    /// iff `c_ij + p_j < v`. All allowed schools with `c_ij < bound_i` are
+    /// candidates, so only schools priced below `v − bound_i` can violate;
+    /// most applicants are certified by that alone. For the others:
+    /// 1. if the model gives distances between schools (a metric), the
+    ///    triangle inequality bounds `c_ij ≥ d(a, j) − c_ia` from the
+    ///    applicant's nearest candidate `a`; each school keeps its
+    ///    [`METRIC_LIST`] smallest `d(a, j) + p_j`, and once these bounds
+    ///    reach `v` the applicant is certified, after checking with
+    ///    [`CostModel::cost`] only the few schools below;
+    /// 2. otherwise two sorted accesses (Fagin's threshold algorithm):
+    ///    schools in increasing price, checked with `cost`, and schools in
+    ///    increasing distance from [`CostModel::nearest`]. After the
+    ///    cheapest `s` schools by price, every other school has
+    ///    `p_j ≥ p_(s)`, so the distance walk stops at the first school with
+    ///    `c_ij + p_(s) ≥ v`. The price walk alone suffices when at most
+    ///    [`PRICE_WALK`] schools are priced below `v − bound_i`.
+    pub(super) fn price_out(&mut self) -> Vec<Additions> {
+        let mut order: Vec<u32> = (0..self.m as u32).filter(|&j| self.cap[j as usize] > 0).collect();
+        if order.is_empty() {
+            return Vec::new();
+        }
+        order.sort_by_key(|&j| (self.price[j as usize], j));
+        let sorted: Vec<i128> = order.iter().map(|&j| self.price[j as usize]).collect();
+        // Price-walk steps worth taking when the price walk alone is not
+        // enough: only if they raise the threshold.
+        let head = PRICE_WALK.min(sorted.len() - 1);
+        let head = if sorted[head] > sorted[0] { head } else { 0 };
+        // The metric lists cost `schools²` distances: only if someone needs them.
+        let needed = (0..self.n).into_par_iter().any(|i| {
+            let bound = self.cand.bound[i];
+            bound != i64::MAX && sorted[0] < self.value_of(i) - bound as i128
+        });
+        let lists = if needed { self.metric_lists(&order) } else { None };
+        let walked: Vec<(u32, usize, Vec<NewPair>)> = (0..self.n)
+            .into_par_iter()
+            .filter_map(|i| {
+                let bound = self.cand.bound[i];
+                if bound == i64::MAX {
+                    return None;
+                }
+                let v = self.value_of(i);
+                let below = sorted.partition_point(|&p| p < v - bound as i128);
+                if below == 0 {
+                    return None;
+                }
+                let original = self.perm[i] as usize;
+                let mut found: Vec<NewPair> = Vec::new();
+                let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
+                    let Some(mm) = to_mm(metres) else { return };
+                    if self.usable(j)
+                        && (mm as i128) + self.price[j] < v
+                        && self.cand.find(i, j as u32).is_none()
+                        && !found.iter().any(|f| f.0 == j as u32)
+                    {
+                        found.push((j as u32, mm, metres));
+                    }
+                };
+                let mut read = 0;
+                if let Some(lists) = &lists {
+                    let first = self.cand.pair[self.cand.start[i]];
+                    let list = &lists[first.school as usize];
+                    let mut certified = list.len() == order.len();
+                    for &(key, j) in list {
+                        if key - first.mm as i128 >= v {
+                            certified = true;
+                            break;
+                        }
+                        if self.price[j as usize] + bound as i128 >= v || self.cand.find(i, j).is_some() {
+                            continue;
+                        }
+                        read += 1;
+                        if let Some(metres) = self.model.cost(original, j as usize) {
+                            check(j as usize, metres, &mut found);
+                        }
+                    }
+                    if certified {
+                        return Some((i as u32, read, found));
+                    }
+                }
+                let steps = if below <= PRICE_WALK { below } else { head };
+                for &j in &order[..steps] {
+                    if let Some(metres) = self.model.cost(original, j as usize) {
+                        check(j as usize, metres, &mut found);
+                    }
+                }
+                read += steps;
+                if steps < below {
+                    let floor = sorted[steps];
+                    for (j, metres) in self.model.nearest(original) {
+                        let Some(mm) = to_mm(metres) else { continue };
+                        if mm as i128 + floor >= v {
+                            break;
+                        }
+                        read += 1;
+                        check(j, metres, &mut found);
+                    }
+                }
+                Some((i as u32, read, found))
+            })
+            .collect();
+        self.stats.applicants_walked += walked.len();
+        self.stats.pairs_walked += walked.iter().map(|w| w.1).sum::<usize>();
+        self.limit_per_school(
+            walked
+                .into_iter()
+                .filter(|w| !w.2.is_empty())
+                .map(|w| (w.0, w.2))
+                .collect(),
+        )
+    }
+
+    /// For each usable school `a`, the [`METRIC_LIST`] smallest lower bounds
+    /// `d(a, j) + p_j` over usable schools `j` (sorted), where `d` is the
+    /// model's school distance in mm less a margin for rounding (2 mm) and
+    /// floating-point error (10⁻⁶). `None` when the model gives no school
+    /// distances or there are more than [`METRIC_MAX_SCHOOLS`] schools
+    /// (the lists take `schools²` distances).
+    fn metric_lists(&self, usable: &[u32]) -> Option<Vec<Vec<(i128, u32)>>> {
+        let first = *usable.first()? as usize;
+        if usable.len() > METRIC_MAX_SCHOOLS || self.model.school_distance(first, first).is_none() {
+            return None;
+        }
+        let lists = (0..self.m)
+            .into_par_iter()
+            .map(|a| {
+                if !self.usable(a) {
+                    return Vec::new();
+                }
+                let mut all: Vec<(i128, u32)> = usable
+                    .iter()
+                    .map(|&j| {
+                        let d = self.model.school_distance(a, j as usize).and_then(to_mm).unwrap_or(0);
+                        let d = (d - 2 - d / 1_000_000).max(0);
+                        (d as i128 + self.price[j as usize], j)
+                    })
+                    .collect();
+                if all.len() > METRIC_LIST {
+                    all.select_nth_unstable(METRIC_LIST - 1);
+                    all.truncate(METRIC_LIST);
+                }
+                all.sort_unstable();
+                all
+            })
+            .collect();
+        Some(lists)
+    }
+
+    /// Keeps, for each school, only its most negative violations (ties by
+    /// applicant): at most twice its capacity plus [`PRICE_WALK`]. That is
+    /// enough for progress (each round adds at least one), and spares the
+    /// solver thousands of pairs into one school that cannot use them.
+    fn limit_per_school(&self, found: Vec<Additions>) -> Vec<Additions> {
+        let mut by_school: Vec<Vec<(i128, u32)>> = vec![Vec::new(); self.m];
+        for (i, pairs) in &found {
+            let v = self.value_of(*i as usize);
+            for &(j, mm, _) in pairs {
+                by_school[j as usize].push((mm as i128 + self.price[j as usize] - v, *i));
+            }
+        }
+        // The last violation kept per school; tuples are unique per school.
+        let cut: Vec<Option<(i128, u32)>> = by_school
+            .iter_mut()
+            .enumerate()
+            .map(|(j, list)| {
+                let limit = 2 * self.cap[j] as usize + PRICE_WALK;
+                (list.len() > limit).then(|| *list.select_nth_unstable(limit - 1).1)
+            })
+            .collect();
+        found
+            .into_iter()
+            .filter_map(|(i, pairs)| {
+                let v = self.value_of(i as usize);
+                let pairs: Vec<NewPair> = pairs
+                    .into_iter()
+                    .filter(|&(j, mm, _)| {
+                        cut[j as usize].is_none_or(|c| (mm as i128 + self.price[j as usize] - v, i) <= c)
+                    })
+                    .collect();
+                (!pairs.is_empty()).then_some((i, pairs))
+            })
+            .collect()
+    }
+
+    /// Current value of an applicant: cost plus price of its school, or `M`
+    /// when unseated (prices normalised so that `p_Z = 0`).
+    fn value_of(&self, i: usize) -> i128 {
+        if self.at[i] == self.z {
+            self.big_m + self.price[self.z as usize]
+        } else {
+            self.at_mm[i] as i128 + self.price[self.at[i] as usize]
+        }
+    }
+
+    pub(super) fn add_candidates(&mut self, added: &[Additions]) {
+        let mut extra = added.iter().peekable();
+        let rows: Vec<Row> = (0..self.n)
+            .map(|i| {
+                let mut pairs: Vec<NewPair> = self
+                    .cand
+                    .range(i)
+                    .map(|k| (self.cand.pair[k].school, self.cand.pair[k].mm, self.cand.metres[k]))
+                    .collect();
+                if let Some((_, more)) = extra.next_if(|e| e.0 as usize == i) {
+                    pairs.extend_from_slice(more);
+                }
+                Row {
+                    pairs,
+                    bound: self.cand.bound[i],
+                }
+            })
+            .collect();
+        self.set_candidates(rows);
+    }
+}

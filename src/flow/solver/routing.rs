@@ -1,0 +1,141 @@
+//! Exact routing: successive shortest paths over the school graph.
+
+use super::*;
+
+impl<'a> Solver<'a> {
+    /// Routes all excess to deficits along shortest paths.
+    pub(super) fn route(&mut self) {
+        for s in 0..=self.m {
+            while self.excess[s] > 0 {
+                self.augment_from(s as u32);
+            }
+        }
+    }
+
+    /// Dijkstra from `s` to the nearest node with a deficit, price update,
+    /// and one unit moved along the path.
+    fn augment_from(&mut self, s: u32) {
+        self.stats.augmentations += 1;
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.seen.fill(0);
+            self.done.fill(0);
+            self.stamp = 1;
+        }
+        let stamp = self.stamp;
+        self.settled.clear();
+        self.queue.clear();
+        self.dist[s as usize] = 0;
+        self.seen[s as usize] = stamp;
+        self.queue.push(Reverse((0, s)));
+        let z = self.z;
+        let mut sink = None;
+        while let Some(Reverse((d, v))) = self.queue.pop() {
+            let vu = v as usize;
+            if self.done[vu] == stamp || d > self.dist[vu] {
+                continue;
+            }
+            self.done[vu] = stamp;
+            self.settled.push(v);
+            if self.excess[vu] < 0 {
+                sink = Some((v, d));
+                break;
+            }
+            let pv = self.price[vu];
+            // Applicant arcs.
+            for slot in 0..self.arcs[vu].to.len() {
+                let b = self.arcs[vu].to[slot];
+                if self.done[b as usize] == stamp {
+                    continue;
+                }
+                let (key, i) = self.clean_top(vu, slot);
+                if i == NONE {
+                    continue;
+                }
+                let offset = if b == z {
+                    self.big_m
+                } else if v == z {
+                    -self.big_m
+                } else {
+                    0
+                };
+                let nd = d + key as i128 + offset + self.price[b as usize] - pv;
+                self.relax(b, nd, v, i);
+            }
+            // Seat arcs between schools and `Z`.
+            if v != z {
+                if self.filled[vu] < self.cap[vu] {
+                    let nd = d + self.price[z as usize] - pv;
+                    self.relax(z, nd, v, SEAT_ARC);
+                }
+            } else {
+                for j in 0..self.m {
+                    if self.filled[j] > 0 && self.done[j] != stamp {
+                        let nd = d + self.price[j] - pv;
+                        self.relax(j as u32, nd, v, SEAT_ARC);
+                    }
+                }
+            }
+        }
+        self.stats.nodes_settled += self.settled.len();
+        // A deficit is always reachable (see `route`); if the invariant were
+        // ever broken, stop rather than loop forever.
+        let Some((t, big_d)) = sink else {
+            self.excess[s as usize] = 0;
+            debug_assert!(false, "no sink reachable from {s}");
+            return;
+        };
+        for &v in &self.settled {
+            self.price[v as usize] += big_d - self.dist[v as usize];
+        }
+        let mut v = t;
+        while v != s {
+            let (u, i) = self.pred[v as usize];
+            if i == SEAT_ARC {
+                if v == z {
+                    self.filled[u as usize] += 1;
+                } else {
+                    self.filled[v as usize] -= 1;
+                }
+            } else {
+                self.move_applicant(i as usize, v);
+            }
+            v = u;
+        }
+        self.excess[s as usize] -= 1;
+        self.excess[t as usize] += 1;
+    }
+
+    fn relax(&mut self, b: u32, nd: i128, from: u32, applicant: u32) {
+        let bu = b as usize;
+        debug_assert!(nd >= self.dist[from as usize], "negative reduced cost");
+        if self.seen[bu] != self.stamp || nd < self.dist[bu] {
+            self.seen[bu] = self.stamp;
+            self.dist[bu] = nd;
+            self.pred[bu] = (from, applicant);
+            self.queue.push(Reverse((nd, b)));
+        }
+    }
+
+    fn move_applicant(&mut self, i: usize, to: u32) {
+        self.stats.moves += 1;
+        self.leave(i);
+        self.at[i] = to;
+        self.at_mm[i] = if to == self.z {
+            0
+        } else {
+            self.cand.find(i, to).map_or(0, |k| self.cand.pair[k].mm)
+        };
+        self.enter(i);
+    }
+
+    /// Shifts prices so that `p_Z = 0`, and lifts empty schools priced below
+    /// it to 0 (valid: nothing leaves an empty school). Then every price is
+    /// ≥ 0 and exactly the full schools may be priced above 0.
+    pub(super) fn normalise_prices(&mut self) {
+        let pz = self.price[self.z as usize];
+        for p in self.price.iter_mut() {
+            *p = (*p - pz).max(0);
+        }
+    }
+}
