@@ -21,6 +21,7 @@
 //! - [`geo_index`], [`distance`]: zone lookup, nearest schools, metres;
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
 //! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
+//! - [`audit`]: an independent check of a run folder from spec §4 alone;
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
 //! - [`compare`]: one round under two catchment maps, side by side;
@@ -39,6 +40,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod balance;
 pub mod bench;
 pub mod classes;
