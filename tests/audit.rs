@@ -88,6 +88,9 @@ fn generated_cities_pass() {
     }
 }
 
+/// An edit of one row's cells.
+type Edit = Box<dyn Fn(Vec<String>) -> Vec<String>>;
+
 /// Rewrites one applicant's row of `assignments.csv` with `edit`.
 fn tamper(run: &Path, id: &str, edit: impl Fn(Vec<String>) -> Vec<String>) {
     let path = run.join("assignments.csv");
@@ -128,7 +131,7 @@ fn tampering_is_found_and_names_the_applicant() {
         .collect();
     let (zid, uid) = (zone_row[0].to_string(), unplaced[0].to_string());
 
-    let cases: Vec<(&str, String, Box<dyn Fn(Vec<String>) -> Vec<String>>)> = vec![
+    let cases: Vec<(&str, String, Edit)> = vec![
         (
             "changed ticket",
             zid.clone(),
