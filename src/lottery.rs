@@ -118,8 +118,24 @@ pub fn public_label(school_id: Option<&str>) -> String {
     }
 }
 
-/// Order of an applicant or group at a school: lower is served first.
-pub type Key = (u32, Ticket);
+/// Order of an applicant or group at a school: lower is served first, by
+/// priority and then by ticket (the derived order compares the fields in
+/// this order).
+///
+/// ```
+/// use catchment::lottery::{Key, Ticket};
+/// let early = Key { priority: 1, ticket: Ticket([9; 32]) };
+/// let late = Key { priority: 2, ticket: Ticket([0; 32]) };
+/// assert!(early < late); // priority before ticket
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    /// The priority tier (1 is served first). The senior round packs its
+    /// tier and score into this number.
+    pub priority: u32,
+    /// The lottery ticket, which orders applicants of equal priority.
+    pub ticket: Ticket,
+}
 
 #[cfg(test)]
 mod tests {
