@@ -194,6 +194,22 @@ mod tests {
     }
 
     #[test]
+    fn key_order_is_priority_then_ticket() {
+        let keys: Vec<Key> = (0..60)
+            .map(|i| Key {
+                priority: i % 3 + 1,
+                ticket: ticket("s", "public", &format!("a{i}")),
+            })
+            .collect();
+        for a in &keys {
+            for b in &keys {
+                let by_fields = a.priority.cmp(&b.priority).then(a.ticket.cmp(&b.ticket));
+                assert_eq!(a.cmp(b), by_fields, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn byte_order_is_hex_order() {
         for i in 0..200 {
             let a = ticket("s", "public", &format!("a{i}"));

@@ -494,3 +494,42 @@ fn form_classes(scenario: &Scenario, outcome: &mut Outcome) {
         result.largest_class = sizes.values().copied().max().unwrap_or(0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{self, LoadOptions};
+
+    /// Remembers the names of the phases it is told about.
+    #[derive(Default)]
+    struct Names(Vec<String>);
+
+    impl PhaseObserver for Names {
+        fn phase(&mut self, name: &str, _elapsed: Duration) {
+            self.0.push(name.to_string());
+        }
+    }
+
+    #[test]
+    fn a_timed_round_reports_each_phase_once_in_order_and_changes_nothing() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+        let scenario = scenario::load(&dir, &LoadOptions::default()).unwrap();
+        let mut names = Names::default();
+        let timed = run_timed(&scenario, &mut names);
+        let expected = [
+            "zone index",
+            "zone lookup",
+            "lottery tickets",
+            "input checks",
+            "preference lists",
+            "private lottery",
+            "matching",
+            "fallback",
+            "classes",
+        ];
+        assert_eq!(names.0, expected);
+        let plain = run(&scenario);
+        assert_eq!(timed.placements, plain.placements);
+        assert_eq!(timed.schools, plain.schools);
+    }
+}

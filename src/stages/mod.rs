@@ -398,3 +398,26 @@ pub fn take_seats(ctx: &Context, placed: &[Placed], seats: &mut [u32]) {
         seats[p.school as usize] -= p.who.members(ctx.units).len() as u32;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_is_every_member_of_a_unit_or_the_one_named() {
+        let unit = Unit {
+            members: vec![4, 7],
+            priority: 1,
+            draw_id: "group:g".to_string(),
+            level: Level::Primary,
+            public_ticket: lottery::ticket("s", "public", "group:g"),
+        };
+        let units = [unit];
+        assert_eq!(Who::unit(0).members(&units), [4, 7]);
+        let one = Who {
+            unit: 0,
+            member: Some(7),
+        };
+        assert_eq!(one.members(&units), [7]);
+    }
+}
