@@ -4,7 +4,7 @@
 //! formation.
 
 use catchment::geo_index::{school_tree, NearestSchools, ZoneIndex};
-use catchment::lottery::Ticket;
+use catchment::lottery::{Key, Ticket};
 use catchment::matching::deferred_acceptance;
 use catchment::scenario::{self, LoadOptions, Scenario, Sector};
 use catchment::synth::{write_scenario, SynthParams};
@@ -76,7 +76,10 @@ fn matching(c: &mut Criterion, s: &Scenario) {
                     pos[u as usize] += 1;
                     next
                 },
-                |u, _| (1, tickets[u as usize]),
+                |u, _| Key {
+                    priority: 1,
+                    ticket: tickets[u as usize],
+                },
             )
         })
     });

@@ -4,12 +4,16 @@
 //!
 //! Peak memory is the process's resident high-water mark (`VmHWM` in
 //! `/proc/self/status`, Linux) read after each phase, so each figure is the
-//! peak so far; it is blank where the platform does not report it.
+//! peak so far; it is blank where the platform does not report it. The
+//! round only reports phase times ([`round::PhaseObserver`]); the memory
+//! probe runs here, once per phase of a measured round, never in the
+//! rounds of `odds`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::round::PhaseObserver;
 use crate::scenario::{self, LoadOptions};
 use crate::synth::{write_scenario, SynthParams};
 use crate::{output, round};
@@ -37,7 +41,8 @@ pub struct Report {
 }
 
 /// Wall time and peak memory after each phase of a round, for `catchment
-/// bench`; never written to a run folder (times differ from run to run).
+/// bench` and `run --verbose`; never written to a run folder (times differ
+/// from run to run). Pass it to [`round::run_timed`] to measure a round.
 #[derive(Debug, Clone, Default)]
 pub struct Phases(pub Vec<Phase>);
 
@@ -46,15 +51,17 @@ impl Phases {
     pub fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
         let started = Instant::now();
         let value = f();
-        self.record(name, started.elapsed());
+        self.phase(name, started.elapsed());
         value
     }
+}
 
-    /// Records a phase measured by the caller.
-    pub fn record(&mut self, name: &str, time: Duration) {
+impl PhaseObserver for Phases {
+    /// Records the phase with the peak memory so far.
+    fn phase(&mut self, name: &str, elapsed: Duration) {
         self.0.push(Phase {
             name: name.to_string(),
-            time,
+            time: elapsed,
             peak_bytes: peak_memory(),
         });
     }
@@ -73,8 +80,7 @@ pub fn run(dir: &Path, out: &Path, title: &str) -> Result<Report, Error> {
     let started = Instant::now();
     let mut phases = Phases::default();
     let scenario = phases.time("load", || scenario::load(dir, &LoadOptions::default()))?;
-    let outcome = round::run(&scenario);
-    phases.0.extend(outcome.phases.0.iter().cloned());
+    let outcome = round::run_timed(&scenario, &mut phases);
     let files = phases.time("render", || output::render(&scenario, &outcome));
     phases.time("write", || output::write_atomically(out, &files))?;
     Ok(Report {

@@ -2,7 +2,7 @@
 
 use geo::{Distance, Haversine, Point};
 
-use crate::scenario::{AppIdx, DistanceMetric, Scenario, SchoolIdx};
+use crate::scenario::{AppIdx, DistanceMatrix, DistanceMetric, Scenario, SchoolIdx};
 
 /// Earth radius of the haversine metric, metres (the mean radius, as in `geo`).
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -18,30 +18,56 @@ pub fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
     Haversine.distance(Point::new(a.0, a.1), Point::new(b.0, b.1))
 }
 
-/// Distances under the scenario's metric.
+/// Distances under the scenario's metric: haversine, or the road matrix
+/// under `distance.metric = "matrix"`. The metric is resolved here once;
+/// everything else asks [`Distances::between`], [`Distances::matrix`] or
+/// [`Distances::between_schools`].
 #[derive(Clone, Copy)]
 pub struct Distances<'a> {
     scenario: &'a Scenario,
+    /// The road matrix when the metric is `matrix`; `None` for haversine.
+    matrix: Option<&'a DistanceMatrix>,
 }
 
 impl<'a> Distances<'a> {
     /// The metric of a scenario.
     pub fn new(scenario: &'a Scenario) -> Self {
-        Distances { scenario }
+        let matrix = match (scenario.policy.metric, &scenario.matrix) {
+            (DistanceMetric::Matrix, Some(m)) => Some(m),
+            _ => None,
+        };
+        Distances { scenario, matrix }
+    }
+
+    /// The road matrix, when distances come from one (its rows list each
+    /// home's reachable schools); `None` under haversine.
+    pub fn matrix(&self) -> Option<&'a DistanceMatrix> {
+        self.matrix
     }
 
     /// Metres from applicant `a`'s home to school `s`; `None` when the
     /// matrix has no such pair ("not reachable").
     pub fn between(&self, a: AppIdx, s: SchoolIdx) -> Option<f64> {
-        let sc = self.scenario;
-        match (sc.policy.metric, &sc.matrix) {
-            (DistanceMetric::Matrix, Some(m)) => m.get(a, s),
-            _ => {
-                let app = sc.applicant(a);
-                let school = sc.school(s);
+        match self.matrix {
+            Some(m) => m.get(a, s),
+            None => {
+                let app = self.scenario.applicant(a);
+                let school = self.scenario.school(s);
                 Some(haversine((app.lon, app.lat), (school.lon, school.lat)))
             }
         }
+    }
+
+    /// Metres between two schools under haversine, which forms a metric
+    /// space (so the flow solver may certify optimality from them); `None`
+    /// under a road matrix, which lists only home–school pairs and claims
+    /// no triangle inequality.
+    pub fn between_schools(&self, a: SchoolIdx, b: SchoolIdx) -> Option<f64> {
+        if self.matrix.is_some() {
+            return None;
+        }
+        let (a, b) = (self.scenario.school(a), self.scenario.school(b));
+        Some(haversine((a.lon, a.lat), (b.lon, b.lat)))
     }
 }
 

@@ -141,11 +141,6 @@ impl Diagnostics {
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }
-
-    /// The warnings only.
-    pub fn warnings(&self) -> Vec<Diagnostic> {
-        self.sorted().into_iter().filter(|d| !d.is_error()).collect()
-    }
 }
 
 /// A failed command, with the exit code it maps to (spec §7).

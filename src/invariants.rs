@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::distance::Distances;
-use crate::lottery::{self, Key};
+use crate::lottery::Key;
 use crate::matching::UnitIdx;
 use crate::round::{Outcome, Stage};
 use crate::scenario::{Scenario, SchoolIdx, Sector};
@@ -35,27 +35,14 @@ pub fn check(scenario: &Scenario, outcome: &Outcome) -> Vec<String> {
     }
     check_seats_and_classes(scenario, outcome, &mut problems);
     check_placements(scenario, outcome, &mut problems);
-    let ctx = Context {
-        scenario,
-        units: &outcome.units,
-        zone_of: &outcome.zone_of,
-        distances: Distances::new(scenario),
-        seed: &scenario.policy.seed,
-        tie_breaking: scenario.policy.tie_breaking,
-        // The lists are recomputed here, not taken from the round.
-        zone_lists: &[],
-    };
-    let seed = &scenario.policy.seed;
+    // The zone lists are recomputed here, not taken from the round.
+    let ctx = Context::new(scenario, &outcome.units, &outcome.zone_of);
     check_stable(
         &ctx,
         outcome,
         Stage::PrivateLottery,
         |u| stages::private::preferences(&ctx, u),
-        |u, s| {
-            let unit = &ctx.units[u as usize];
-            let label = lottery::private_label(&scenario.school(s).id);
-            (unit.priority, lottery::ticket(seed, &label, &unit.draw_id))
-        },
+        |u, s| stages::private::key(&ctx, u, s),
         &mut problems,
     );
     if scenario.policy.rule == crate::scenario::Rule::Zone {

@@ -118,8 +118,24 @@ pub fn public_label(school_id: Option<&str>) -> String {
     }
 }
 
-/// Order of an applicant or group at a school: lower is served first.
-pub type Key = (u32, Ticket);
+/// Order of an applicant or group at a school: lower is served first, by
+/// priority and then by ticket (the derived order compares the fields in
+/// this order).
+///
+/// ```
+/// use catchment::lottery::{Key, Ticket};
+/// let early = Key { priority: 1, ticket: Ticket([9; 32]) };
+/// let late = Key { priority: 2, ticket: Ticket([0; 32]) };
+/// assert!(early < late); // priority before ticket
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    /// The priority tier (1 is served first). The senior round packs its
+    /// tier and score into this number.
+    pub priority: u32,
+    /// The lottery ticket, which orders applicants of equal priority.
+    pub ticket: Ticket,
+}
 
 #[cfg(test)]
 mod tests {
@@ -174,6 +190,22 @@ mod tests {
         for (seed, label, id, expected) in cases {
             assert_eq!(ticket(seed, label, id).to_hex(), expected, "{label} {id}");
             assert_eq!(Ticket::from_hex(expected), Some(ticket(seed, label, id)));
+        }
+    }
+
+    #[test]
+    fn key_order_is_priority_then_ticket() {
+        let keys: Vec<Key> = (0..60)
+            .map(|i| Key {
+                priority: i % 3 + 1,
+                ticket: ticket("s", "public", &format!("a{i}")),
+            })
+            .collect();
+        for a in &keys {
+            for b in &keys {
+                let by_fields = a.priority.cmp(&b.priority).then(a.ticket.cmp(&b.ticket));
+                assert_eq!(a.cmp(b), by_fields, "{a:?} {b:?}");
+            }
         }
     }
 

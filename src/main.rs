@@ -655,8 +655,9 @@ fn run(command: Command, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
 fn run_round(dir: &Path, out: &Path, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
     let scenario = load(dir, options, ui)?;
     ui.step("running the round: zone lookup, lottery, matching, classes");
-    let outcome = round::run(&scenario);
-    ui.detail(&cli_output::phase_lines("round", &outcome.phases));
+    let mut phases = catchment::bench::Phases::default();
+    let outcome = round::run_timed(&scenario, &mut phases);
+    ui.detail(&cli_output::phase_lines("round", &phases));
     ui.step("rendering the run folder");
     let started = Instant::now();
     let files = output::render(&scenario, &outcome);
@@ -716,11 +717,13 @@ fn compare(
         after.policy.seed = before.policy.seed.clone();
     }
     ui.step("running the before round");
-    let before_outcome = round::run(&before);
-    ui.detail(&cli_output::phase_lines("before round", &before_outcome.phases));
+    let mut phases = catchment::bench::Phases::default();
+    let before_outcome = round::run_timed(&before, &mut phases);
+    ui.detail(&cli_output::phase_lines("before round", &phases));
     ui.step("running the after round");
-    let after_outcome = round::run(&after);
-    ui.detail(&cli_output::phase_lines("after round", &after_outcome.phases));
+    let mut phases = catchment::bench::Phases::default();
+    let after_outcome = round::run_timed(&after, &mut phases);
+    ui.detail(&cli_output::phase_lines("after round", &phases));
     ui.step("comparing and rendering");
     let b = catchment::compare::Side {
         scenario: &before,

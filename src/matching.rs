@@ -57,7 +57,7 @@ struct Held {
 /// * `key(u, s)`: `u`'s (priority, ticket) at `s`.
 ///
 /// ```
-/// use catchment::lottery::Ticket;
+/// use catchment::lottery::{Key, Ticket};
 /// use catchment::matching::deferred_acceptance;
 /// // Two applicants, one school with one seat; unit 1 has the better ticket.
 /// let prefs = vec![vec![0u32], vec![0u32]];
@@ -66,7 +66,7 @@ struct Held {
 ///     let s = prefs[u as usize].get(pos[u as usize]).copied();
 ///     pos[u as usize] += 1;
 ///     s
-/// }, |u, _| (1, Ticket([if u == 1 { 0 } else { 9 }; 32])));
+/// }, |u, _| Key { priority: 1, ticket: Ticket([if u == 1 { 0 } else { 9 }; 32]) });
 /// assert_eq!(m.assigned, vec![None, Some(0)]);
 /// ```
 pub fn deferred_acceptance(
@@ -173,7 +173,10 @@ mod tests {
                 pos[u as usize] += 1;
                 s
             },
-            |u, _| (1, Ticket([keys[u as usize]; 32])),
+            |u, _| Key {
+                priority: 1,
+                ticket: Ticket([keys[u as usize]; 32]),
+            },
         )
     }
 

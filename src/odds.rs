@@ -71,7 +71,7 @@ pub struct Odds {
 
 /// Runs `trials` rounds. `progress(done)` is called after each batch.
 pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(dyn Fn(u64) + Sync)) -> Odds {
-    let prepared = round::prepare(scenario);
+    let prepared = round::prepare(scenario, &mut ());
     let n_apps = scenario.applicants.len();
     let n_schools = scenario.schools.len();
     let mut odds = Odds {
@@ -100,26 +100,26 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
 
 fn run_trial(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Trial {
     let policy_tb = scenario.policy.tie_breaking;
-    let outcome = round::run_prepared(scenario, prepared, seed, policy_tb);
+    let outcome = round::run_prepared(scenario, prepared, seed, policy_tb, &mut ());
     let other_tb = match policy_tb {
         TieBreaking::Single => TieBreaking::Multiple,
         TieBreaking::Multiple => TieBreaking::Single,
     };
-    let other = round::run_prepared(scenario, prepared, seed, other_tb);
+    let other = round::run_prepared(scenario, prepared, seed, other_tb, &mut ());
     let (single, multiple) = match policy_tb {
         TieBreaking::Single => (&outcome, &other),
         TieBreaking::Multiple => (&other, &outcome),
     };
-    let comparison = compare(scenario, prepared, seed, single, multiple);
+    let comparison = compare(scenario, prepared, single, multiple);
     let placements = outcome.placements.iter().map(|p| (p.school, p.stage)).collect();
     let schools = outcome
         .schools
         .iter()
         .enumerate()
         .map(|(s, r)| {
-            let cutoff = r.cutoff.map(|(tier, _)| {
-                let (admitted, applied) = tier_share(&outcome, s as SchoolIdx, tier);
-                (tier, admitted, applied)
+            let cutoff = r.cutoff.map(|key| {
+                let (admitted, applied) = tier_share(&outcome, s as SchoolIdx, key.priority);
+                (key.priority, admitted, applied)
             });
             (r.admitted, cutoff)
         })
@@ -137,7 +137,7 @@ fn tier_share(outcome: &Outcome, s: SchoolIdx, tier: u32) -> (u32, u32) {
     let mut admitted = 0;
     let mut applied = 0;
     for d in outcome.draws.iter().filter(|d| d.draw.school == Some(s)) {
-        for e in d.draw.entries.iter().filter(|e| e.key.0 == tier) {
+        for e in d.draw.entries.iter().filter(|e| e.key.priority == tier) {
             let size = outcome.units[e.unit as usize].members.len() as u32;
             applied += size;
             if e.admitted {
@@ -152,16 +152,8 @@ fn tier_share(outcome: &Outcome, s: SchoolIdx, tier: u32) -> (u32, u32) {
 /// tie-breaking. An applicant's rank is the position of its stage-2 school
 /// on its list, or one past the end when stage 2 did not seat it; only
 /// applicants with a list who were not placed by the private lottery count.
-fn compare(scenario: &Scenario, prepared: &Prepared, seed: &str, single: &Outcome, multiple: &Outcome) -> [u64; 5] {
-    let ctx = Context {
-        scenario,
-        units: &single.units,
-        zone_of: &prepared.zone_of,
-        distances: crate::distance::Distances::new(scenario),
-        seed,
-        tie_breaking: scenario.policy.tie_breaking,
-        zone_lists: &prepared.zone_lists,
-    };
+fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple: &Outcome) -> [u64; 5] {
+    let ctx = Context::new(scenario, &single.units, &prepared.zone_of);
     let stage2 = match scenario.policy.rule {
         Rule::Zone => Stage::Zone,
         Rule::Nearest => Stage::Nearest,

@@ -3,21 +3,46 @@
 //! [`run`] reads as the spec does: find each applicant's zone, form the
 //! units drawn together, then the private lottery, the public allocation by
 //! the policy's rule, the district fallback, and class formation. Each
-//! stage is a function of plain data in [`crate::stages`]; this module only
-//! passes seats and units from one to the next and gathers the result.
+//! stage is a function of plain data in [`crate::stages`], all of one
+//! shape; this module only passes seats and units from one to the next and
+//! gathers the results with one routine.
+//!
+//! The round does no I/O and keeps no clock of its own: a caller that wants
+//! the wall time of each phase (`catchment bench`, `run --verbose`) passes
+//! a [`PhaseObserver`] to [`run_timed`].
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
-use crate::bench::Phases;
 use crate::classes;
-use crate::distance::Distances;
 use crate::error::{Diagnostics, Location};
 use crate::geo_index::{Located, ZoneIndex};
 use crate::lottery::{Key, Ticket};
 use crate::matching::UnitIdx;
 use crate::scenario::{AppIdx, Rule, Scenario, SchoolIdx, TieBreaking, ZoneIdx};
-use crate::stages::{self, fallback::Reason, Context, Draw, StageResult, Unit};
+use crate::stages::{self, Context, Draw, Reason, StageResult, Unit};
 use rayon::prelude::*;
+
+/// Told the wall time of each phase of a round as it ends ("zone lookup",
+/// "matching", "classes", …), in order. The round itself measures nothing
+/// else: memory and reporting are the observer's business.
+pub trait PhaseObserver {
+    /// Phase `name` has just ended after `elapsed`.
+    fn phase(&mut self, name: &str, elapsed: Duration);
+}
+
+/// The observer of callers that do not time the round: ignores every phase.
+impl PhaseObserver for () {
+    fn phase(&mut self, _name: &str, _elapsed: Duration) {}
+}
+
+/// Runs `f` as phase `name`, telling `observer` how long it took.
+fn timed<T>(observer: &mut dyn PhaseObserver, name: &str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let value = f();
+    observer.phase(name, started.elapsed());
+    value
+}
 
 /// The stage that placed an applicant, or `Unplaced`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,19 +152,12 @@ pub struct Outcome {
     pub schools: Vec<SchoolResult>,
     /// Warnings about the input found while preparing the round.
     pub warnings: Diagnostics,
-    /// Wall time of each phase (classes and preparation included by [`run`]).
-    pub phases: Phases,
 }
 
 /// Each applicant's zone under rule `zone` — its `zone` column, else the
-/// zone covering its home — with warnings about overlaps, homes in no zone,
-/// choices outside the zone, and groups whose members differ.
-pub fn locate_zones(scenario: &Scenario) -> (Vec<Option<ZoneIdx>>, Diagnostics) {
-    locate_zones_with(scenario, &ZoneIndex::new(&scenario.zones))
-}
-
-/// [`locate_zones`] with an index already built.
-fn locate_zones_with(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>, Diagnostics) {
+/// zone of `index` covering its home — with warnings about overlaps, homes
+/// in no zone, and choices outside the zone.
+fn locate_zones(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>, Diagnostics) {
     let mut warnings = Diagnostics::default();
     if scenario.policy.rule != Rule::Zone {
         return (vec![None; scenario.applicants.len()], warnings);
@@ -256,48 +274,35 @@ pub struct Prepared {
     pub units: Vec<Unit>,
     /// Each unit's list of zone schools (rule `zone`; empty otherwise).
     pub zone_lists: Vec<Vec<SchoolIdx>>,
-    /// Wall time of each preparation phase.
-    pub phases: Phases,
 }
 
 /// Locates zones, forms units, checks groups, and lists each unit's zone
-/// schools.
-pub fn prepare(scenario: &Scenario) -> Prepared {
-    let mut phases = Phases::default();
-    let index = phases.time("zone index", || ZoneIndex::new(&scenario.zones));
-    let (zone_of, mut warnings) = phases.time("zone lookup", || locate_zones_with(scenario, &index));
-    let units = phases.time("lottery tickets", || {
+/// schools, telling `observer` the time of each phase.
+pub fn prepare(scenario: &Scenario, observer: &mut dyn PhaseObserver) -> Prepared {
+    let index = timed(observer, "zone index", || ZoneIndex::new(&scenario.zones));
+    let (zone_of, mut warnings) = timed(observer, "zone lookup", || locate_zones(scenario, &index));
+    let units = timed(observer, "lottery tickets", || {
         stages::form_units(scenario, &scenario.policy.seed)
     });
-    phases.time("input checks", || {
+    timed(observer, "input checks", || {
         check_groups(scenario, &units, &zone_of, &mut warnings);
         warnings.extend(crate::planning::warnings(scenario, &zone_of));
     });
-    let lists_started = std::time::Instant::now();
-    let zone_lists = if scenario.policy.rule == Rule::Zone {
-        let ctx = Context {
-            scenario,
-            units: &units,
-            zone_of: &zone_of,
-            distances: Distances::new(scenario),
-            seed: &scenario.policy.seed,
-            tie_breaking: scenario.policy.tie_breaking,
-            zone_lists: &[],
-        };
+    let zone_lists = timed(observer, "preference lists", || {
+        if scenario.policy.rule != Rule::Zone {
+            return vec![Vec::new(); units.len()];
+        }
+        let ctx = Context::new(scenario, &units, &zone_of);
         (0..units.len() as UnitIdx)
             .into_par_iter()
             .map(|u| stages::zone::preferences(&ctx, u))
             .collect()
-    } else {
-        vec![Vec::new(); units.len()]
-    };
-    phases.record("preference lists", lists_started.elapsed());
+    });
     Prepared {
         zone_of,
         warnings,
         units,
         zone_lists,
-        phases,
     }
 }
 
@@ -305,100 +310,76 @@ pub fn prepare(scenario: &Scenario) -> Prepared {
 /// overlaps, homes in no zone, choices outside the zone, groups whose
 /// members differ.
 pub fn prepare_warnings(scenario: &Scenario) -> Diagnostics {
-    prepare(scenario).warnings
+    prepare(scenario, &mut ()).warnings
 }
 
 /// Runs the round with the scenario's seed and policy, classes included.
 pub fn run(scenario: &Scenario) -> Outcome {
-    let prepared = prepare(scenario);
-    let mut outcome = run_prepared(scenario, &prepared, &scenario.policy.seed, scenario.policy.tie_breaking);
-    let mut phases = prepared.phases.clone();
-    phases.0.append(&mut outcome.phases.0);
-    phases.time("classes", || form_classes(scenario, &mut outcome));
-    outcome.phases = phases;
+    run_timed(scenario, &mut ())
+}
+
+/// [`run`], telling `observer` the wall time of each phase.
+pub fn run_timed(scenario: &Scenario, observer: &mut dyn PhaseObserver) -> Outcome {
+    let prepared = prepare(scenario, observer);
+    let policy = &scenario.policy;
+    let mut outcome = run_prepared(scenario, &prepared, &policy.seed, policy.tie_breaking, observer);
+    timed(observer, "classes", || form_classes(scenario, &mut outcome));
     outcome
 }
 
 /// Runs the stages of the round on prepared data with a given seed and
 /// tie-breaking (the policy's, or another for `odds` and its comparison).
 /// Classes are not formed (`class_no` is `None`): [`run`] does that.
-pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_breaking: TieBreaking) -> Outcome {
+pub fn run_prepared(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    seed: &str,
+    tie_breaking: TieBreaking,
+    observer: &mut dyn PhaseObserver,
+) -> Outcome {
     let units = if seed == scenario.policy.seed {
         prepared.units.clone()
     } else {
         stages::reticket(&prepared.units, seed)
     };
-    let zone_of = &prepared.zone_of;
-    let ctx = Context {
-        scenario,
-        units: &units,
-        zone_of,
-        distances: Distances::new(scenario),
-        seed,
-        tie_breaking,
-        zone_lists: &prepared.zone_lists,
-    };
+    let ctx = Context::new(scenario, &units, &prepared.zone_of)
+        .drawn_with(seed, tie_breaking)
+        .with_zone_lists(&prepared.zone_lists);
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
     let everyone: Vec<UnitIdx> = (0..units.len() as UnitIdx).collect();
 
-    let mut phases = Phases::default();
-    let private = phases.time("private lottery", || stages::private::run(&ctx, &everyone, &mut seats));
-    // Under rule `optimal` the public stage is the min-cost flow.
-    let phase = if scenario.policy.rule == Rule::Optimal {
-        "flow"
-    } else {
-        "matching"
-    };
-    let (public_stage, public, optimal) = phases.time(phase, || match scenario.policy.rule {
-        Rule::Zone => (Stage::Zone, stages::zone::run(&ctx, &private.rest, &mut seats), None),
-        Rule::Nearest => (
-            Stage::Nearest,
-            stages::nearest::run(&ctx, &private.rest, &mut seats),
-            None,
-        ),
-        Rule::Optimal => {
-            // Everyone the optimal assignment cannot seat is final: the
-            // fallback could not seat more within the same limit.
-            let result = stages::optimal::run(&ctx, &private.rest, &mut seats);
-            (Stage::Optimal, StageResult::default(), Some(result))
-        }
+    let private = timed(observer, "private lottery", || {
+        stages::private::run(&ctx, &everyone, &mut seats)
     });
-    let fallback = phases.time("fallback", || stages::fallback::run(&ctx, &public.rest, &mut seats));
+    // Under rule `optimal` the public stage is the min-cost flow, and
+    // everyone it cannot seat is final: the fallback could not seat more
+    // within the same limit.
+    let (public_stage, phase, public_run): (Stage, &str, stages::Run) = match scenario.policy.rule {
+        Rule::Zone => (Stage::Zone, "matching", stages::zone::run),
+        Rule::Nearest => (Stage::Nearest, "matching", stages::nearest::run),
+        Rule::Optimal => (Stage::Optimal, "flow", stages::optimal::run),
+    };
+    let public = timed(observer, phase, || public_run(&ctx, &private.rest, &mut seats));
+    let fallback = timed(observer, "fallback", || {
+        stages::fallback::run(&ctx, &public.rest, &mut seats)
+    });
+
     let mut outcome = Outcome {
         unit_of: vec![0; scenario.applicants.len()],
-        zone_of: zone_of.clone(),
+        zone_of: prepared.zone_of.clone(),
         placements: Vec::with_capacity(scenario.applicants.len()),
         draws: Vec::new(),
         schools: vec![SchoolResult::default(); scenario.schools.len()],
         warnings: prepared.warnings.clone(),
         units: Vec::new(),
-        phases,
     };
     let mut by_applicant: Vec<Option<Placement>> = vec![None; scenario.applicants.len()];
     for (stage, result) in [
         (Stage::PrivateLottery, &private),
         (public_stage, &public),
-        (Stage::Fallback, &fallback.stage),
+        (Stage::Fallback, &fallback),
     ] {
         record(&ctx, stage, result, &mut by_applicant, &mut outcome);
-    }
-    for (stage, result) in [(Stage::Optimal, &optimal), (Stage::Fallback, &fallback.optimal)] {
-        if let Some(result) = result {
-            record_seats(&ctx, stage, result, &mut by_applicant, &mut outcome);
-        }
-    }
-    for &(u, reason) in &fallback.unplaced {
-        let unit = &units[u as usize];
-        for &m in &unit.members {
-            by_applicant[m as usize] = Some(Placement {
-                school: None,
-                stage: Stage::Unplaced,
-                ticket: unit.public_ticket,
-                reason: Some(reason),
-                distance_m: None,
-                class_no: None,
-            });
-        }
     }
     for (u, unit) in units.iter().enumerate() {
         for &m in &unit.members {
@@ -407,8 +388,8 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
     }
     // Every applicant is a member of exactly one unit, every unit starts in
     // `everyone`, each stage passes on as `rest` exactly the units it did
-    // not seat, and the fallback seats or lists as unplaced every unit it is
-    // given: so every applicant has a placement here.
+    // not seat or leave unplaced, and the fallback passes on nobody: so
+    // every applicant has a placement here.
     #[allow(clippy::expect_used)]
     let placements = by_applicant
         .into_iter()
@@ -419,43 +400,8 @@ pub fn run_prepared(scenario: &Scenario, prepared: &Prepared, seed: &str, tie_br
     outcome
 }
 
-/// Writes the seats of an optimal assignment (members placed one by one)
-/// and its unplaced into the outcome.
-fn record_seats(
-    ctx: &Context,
-    stage: Stage,
-    result: &stages::optimal::OptimalResult,
-    by_applicant: &mut [Option<Placement>],
-    outcome: &mut Outcome,
-) {
-    for seat in &result.seated {
-        by_applicant[seat.applicant as usize] = Some(Placement {
-            school: Some(seat.school),
-            stage,
-            ticket: ctx.units[seat.unit as usize].public_ticket,
-            reason: None,
-            distance_m: ctx.distances.between(seat.applicant, seat.school),
-            class_no: None,
-        });
-        let school = &mut outcome.schools[seat.school as usize];
-        school.admitted += 1;
-        if stage == Stage::Fallback {
-            school.admitted_fallback += 1;
-        }
-    }
-    for &(applicant, unit, reason) in &result.unplaced {
-        by_applicant[applicant as usize] = Some(Placement {
-            school: None,
-            stage: Stage::Unplaced,
-            ticket: ctx.units[unit as usize].public_ticket,
-            reason: Some(reason),
-            distance_m: None,
-            class_no: None,
-        });
-    }
-}
-
-/// Writes the placements of one stage and its draws into the outcome.
+/// Writes the placements, the unplaced and the draws of one stage into the
+/// outcome.
 fn record(
     ctx: &Context,
     stage: Stage,
@@ -464,15 +410,19 @@ fn record(
     outcome: &mut Outcome,
 ) {
     for p in &result.placed {
-        let unit = &ctx.units[p.unit as usize];
-        let rep_distance = ctx.distance(p.unit, p.school);
-        for &m in &unit.members {
+        for &m in p.who.members(ctx.units) {
+            // A group's member without a matrix pair of its own is placed
+            // at its representative's distance.
+            let distance_m = ctx
+                .distances
+                .between(m, p.school)
+                .or_else(|| ctx.distance(p.who.unit, p.school));
             by_applicant[m as usize] = Some(Placement {
                 school: Some(p.school),
                 stage,
-                ticket: p.key.1,
+                ticket: p.key.ticket,
                 reason: None,
-                distance_m: ctx.distances.between(m, p.school).or(rep_distance),
+                distance_m,
                 class_no: None,
             });
             let school = &mut outcome.schools[p.school as usize];
@@ -480,6 +430,18 @@ fn record(
             if stage == Stage::Fallback {
                 school.admitted_fallback += 1;
             }
+        }
+    }
+    for left in &result.unplaced {
+        for &m in left.who.members(ctx.units) {
+            by_applicant[m as usize] = Some(Placement {
+                school: None,
+                stage: Stage::Unplaced,
+                ticket: ctx.units[left.who.unit as usize].public_ticket,
+                reason: Some(left.reason),
+                distance_m: None,
+                class_no: None,
+            });
         }
     }
     for draw in &result.draws {
@@ -530,5 +492,44 @@ fn form_classes(scenario: &Scenario, outcome: &mut Outcome) {
         let result = &mut outcome.schools[s];
         result.classes_opened = sizes.len() as u32;
         result.largest_class = sizes.values().copied().max().unwrap_or(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{self, LoadOptions};
+
+    /// Remembers the names of the phases it is told about.
+    #[derive(Default)]
+    struct Names(Vec<String>);
+
+    impl PhaseObserver for Names {
+        fn phase(&mut self, name: &str, _elapsed: Duration) {
+            self.0.push(name.to_string());
+        }
+    }
+
+    #[test]
+    fn a_timed_round_reports_each_phase_once_in_order_and_changes_nothing() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+        let scenario = scenario::load(&dir, &LoadOptions::default()).unwrap();
+        let mut names = Names::default();
+        let timed = run_timed(&scenario, &mut names);
+        let expected = [
+            "zone index",
+            "zone lookup",
+            "lottery tickets",
+            "input checks",
+            "preference lists",
+            "private lottery",
+            "matching",
+            "fallback",
+            "classes",
+        ];
+        assert_eq!(names.0, expected);
+        let plain = run(&scenario);
+        assert_eq!(timed.placements, plain.placements);
+        assert_eq!(timed.schools, plain.schools);
     }
 }

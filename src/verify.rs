@@ -13,7 +13,7 @@ use crate::lottery::{sha256_hex, Ticket};
 use crate::output::{render, ASSIGNMENTS_HEADER};
 use crate::round::{self, Outcome, Placement, Stage};
 use crate::scenario::{self, LoadOptions, Scenario};
-use crate::stages::fallback::Reason;
+use crate::stages::Reason;
 
 /// At most this many differences are reported.
 const MAX_REPORTED: usize = 20;

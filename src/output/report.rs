@@ -26,7 +26,7 @@ use geo::{Area, BoundingRect, InteriorPoint, Intersects};
 use super::summary::distance_stats;
 use crate::round::{Outcome, Stage};
 use crate::scenario::{FallbackRule, GroupPolicy, Level, Rule, Scenario, Sector, TieBreaking};
-use crate::stages::fallback::Reason;
+use crate::stages::Reason;
 
 /// Homes drawn per level at most; above it every k-th applicant (in id
 /// order) is drawn and the legend says so.
@@ -1010,8 +1010,8 @@ fn schools_section(out: &mut String, scenario: &Scenario, outcome: &Outcome) {
         } else {
             format!("<td class=\"num\">{}</td>", r.largest_class)
         };
-        let cutoff = r.cutoff.map_or(String::from("<td data-v=\"\"></td>"), |(p, t)| {
-            let hex = t.to_hex();
+        let cutoff = r.cutoff.map_or(String::from("<td data-v=\"\"></td>"), |k| {
+            let (p, hex) = (k.priority, k.ticket.to_hex());
             format!(
                 "<td class=\"nowrap\" data-v=\"{p:010}{hex}\"><span class=\"mono\">{p} · {}</span></td>",
                 &hex[..8]

@@ -126,8 +126,8 @@ pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             &r.largest_class.to_string(),
             &s.capacity.saturating_sub(r.admitted).to_string(),
             if r.oversubscribed { "true" } else { "false" },
-            &r.cutoff.map_or(String::new(), |k| k.0.to_string()),
-            &r.cutoff.map_or(String::new(), |k| k.1.to_hex()),
+            &r.cutoff.map_or(String::new(), |k| k.priority.to_string()),
+            &r.cutoff.map_or(String::new(), |k| k.ticket.to_hex()),
         ]);
     }
     w.finish()
@@ -184,7 +184,7 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         let mut rank = 0u32;
         for e in &d.draw.entries {
             let unit = &outcome.units[e.unit as usize];
-            e.key.1.hex_into(&mut hex);
+            e.key.ticket.hex_into(&mut hex);
             for &m in &unit.members {
                 rank += 1;
                 let [priority, rank_text, seats, choice] = &mut numbers;
@@ -192,7 +192,7 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
                     d.draw.label.as_bytes(),
                     school.as_bytes(),
                     scenario.applicant(m).id.as_bytes(),
-                    priority.format(e.key.0).as_bytes(),
+                    priority.format(e.key.priority).as_bytes(),
                     &hex,
                     rank_text.format(rank).as_bytes(),
                     if e.admitted { b"true" } else { b"false" },

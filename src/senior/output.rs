@@ -91,7 +91,7 @@ fn cutoffs(sc: &SeniorScenario, out: &SeniorOutcome) -> Cutoffs {
         // Ticket-free key: cut-offs are reported as scores.
         let k = key(cand.priority, cand.score, ticket0);
         if let (Some(s), Some(t)) = (p.senior, p.ticket) {
-            let full = (k.0, t);
+            let full = Key { ticket: t, ..k };
             match p.stage {
                 SeniorStage::Quota => {
                     bump(&mut c.quota[s as usize], full);
@@ -111,12 +111,12 @@ fn cutoffs(sc: &SeniorScenario, out: &SeniorOutcome) -> Cutoffs {
 
 /// The score part of a key, as written.
 fn key_score(k: Option<Key>) -> String {
-    k.map(|k| Score((1 << 20) - 1 - (k.0 & ((1 << 20) - 1))).to_string())
+    k.map(|k| Score((1 << 20) - 1 - (k.priority & ((1 << 20) - 1))).to_string())
         .unwrap_or_default()
 }
 
 fn key_priority(k: Option<Key>) -> String {
-    k.map(|k| (k.0 >> 20).to_string()).unwrap_or_default()
+    k.map(|k| (k.priority >> 20).to_string()).unwrap_or_default()
 }
 
 /// The last admitted's (priority, score) as read: `588` in tier 1, else
@@ -124,8 +124,8 @@ fn key_priority(k: Option<Key>) -> String {
 fn cutoff_text(k: Option<Key>) -> String {
     match k {
         None => String::new(),
-        Some(k) if k.0 >> 20 == 1 => key_score(Some(k)),
-        Some(k) => format!("{} (tier {})", key_score(Some(k)), k.0 >> 20),
+        Some(k) if k.priority >> 20 == 1 => key_score(Some(k)),
+        Some(k) => format!("{} (tier {})", key_score(Some(k)), k.priority >> 20),
     }
 }
 

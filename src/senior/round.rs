@@ -84,7 +84,10 @@ pub fn open_label(senior: &str) -> String {
 /// assert!(key(1, Score(0), t) < key(2, Score(75000), t)); // tier before score
 /// ```
 pub fn key(priority: u32, score: super::Score, ticket: Ticket) -> Key {
-    ((priority << 20) | ((1 << 20) - 1 - score.0), ticket)
+    Key {
+        priority: (priority << 20) | ((1 << 20) - 1 - score.0),
+        ticket,
+    }
 }
 
 /// Runs the round: apportionment, quota stage, open stage, and the

@@ -1,8 +1,10 @@
 //! The stages of a round (spec §4), each a function from plain data to
-//! plain data: [`private`] lottery, public allocation by [`zone`] or
-//! [`nearest`], and district [`fallback`]. [`crate::round::run`] calls them
-//! in order; they share only the read-only [`Context`] and the seat counts
-//! passed in and out.
+//! plain data: [`private`] lottery, public allocation by [`zone`],
+//! [`nearest`] or [`optimal`], and district [`fallback`]. Every stage has
+//! the same shape, `run(&Context, units, &mut seats) -> StageResult`, so
+//! [`crate::round::run`] calls them in order and gathers their results with
+//! one routine; they share only the read-only [`Context`] and the seat
+//! counts passed in and out.
 
 pub mod fallback;
 pub mod nearest;
@@ -42,6 +44,15 @@ impl Unit {
     /// Seats the unit needs.
     pub fn size(&self) -> u32 {
         self.members.len() as u32
+    }
+
+    /// Its (priority, `public` ticket): its place in the fallback order,
+    /// and at every public school under single tie-breaking.
+    pub fn key(&self) -> Key {
+        Key {
+            priority: self.priority,
+            ticket: self.public_ticket,
+        }
     }
 }
 
@@ -101,7 +112,9 @@ pub fn reticket(units: &[Unit], seed: &str) -> Vec<Unit> {
         .collect()
 }
 
-/// Read-only data every stage uses.
+/// Read-only data every stage uses. Built with [`Context::new`], then
+/// [`Context::drawn_with`] and [`Context::with_zone_lists`] where a round
+/// needs them.
 pub struct Context<'a> {
     /// The scenario.
     pub scenario: &'a Scenario,
@@ -120,7 +133,39 @@ pub struct Context<'a> {
     pub zone_lists: &'a [Vec<SchoolIdx>],
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The context of a round over `units`, drawn with the policy's seed and
+    /// tie-breaking, with no precomputed zone lists (a stage that needs them
+    /// gets them from [`Context::with_zone_lists`]; checks recompute them
+    /// with [`zone::preferences`]).
+    pub fn new(scenario: &'a Scenario, units: &'a [Unit], zone_of: &'a [Option<ZoneIdx>]) -> Self {
+        Context {
+            scenario,
+            units,
+            zone_of,
+            distances: Distances::new(scenario),
+            seed: &scenario.policy.seed,
+            tie_breaking: scenario.policy.tie_breaking,
+            zone_lists: &[],
+        }
+    }
+
+    /// The same context drawn with another seed and tie-breaking (the
+    /// trials of `odds`).
+    pub fn drawn_with(self, seed: &'a str, tie_breaking: TieBreaking) -> Self {
+        Context {
+            seed,
+            tie_breaking,
+            ..self
+        }
+    }
+
+    /// The same context with each unit's zone schools listed in advance
+    /// (rule `zone`; see [`crate::round::prepare`]).
+    pub fn with_zone_lists(self, zone_lists: &'a [Vec<SchoolIdx>]) -> Self {
+        Context { zone_lists, ..self }
+    }
+
     /// Metres from a unit's representative home to a school, if reachable.
     pub fn distance(&self, unit: UnitIdx, school: SchoolIdx) -> Option<f64> {
         self.distances.between(self.units[unit as usize].rep(), school)
@@ -130,15 +175,13 @@ impl Context<'_> {
     /// tie-breaking policy.
     pub fn public_key(&self, unit: UnitIdx, school: SchoolIdx) -> Key {
         let u = &self.units[unit as usize];
-        let ticket = match self.tie_breaking {
-            TieBreaking::Single => u.public_ticket,
-            TieBreaking::Multiple => lottery::ticket(
-                self.seed,
-                &lottery::public_label(Some(&self.scenario.school(school).id)),
-                &u.draw_id,
-            ),
-        };
-        (u.priority, ticket)
+        match self.tie_breaking {
+            TieBreaking::Single => u.key(),
+            TieBreaking::Multiple => Key {
+                priority: u.priority,
+                ticket: lottery::ticket(self.seed, &self.public_label(school), &u.draw_id),
+            },
+        }
     }
 
     /// The draw label of a public school in stage 2.
@@ -150,15 +193,73 @@ impl Context<'_> {
     }
 }
 
-/// A unit placed by a stage, with the key it was admitted with.
+/// Why an applicant ends the round without a seat (spec §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reason {
+    /// No public school of its level had a free seat at that point.
+    NoCapacity,
+    /// Seats were free, but none (for the whole group) within reach.
+    NoSeatWithinLimit,
+    /// `fallback.rule = "none"`.
+    FallbackNone,
+}
+
+impl Reason {
+    /// The spelling used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoCapacity => "no_capacity",
+            Reason::NoSeatWithinLimit => "no_seat_within_limit",
+            Reason::FallbackNone => "fallback_none",
+        }
+    }
+}
+
+/// Whom a stage's decision concerns: a whole unit (its members are placed
+/// together), or one member of it, where a stage places members one by one
+/// (the optimal assignment, spec §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Placed {
+pub struct Who {
     /// The unit (index into [`Context::units`]).
     pub unit: UnitIdx,
+    /// The one member concerned, or `None` for every member.
+    pub member: Option<AppIdx>,
+}
+
+impl Who {
+    /// Every member of `unit`.
+    pub fn unit(unit: UnitIdx) -> Who {
+        Who { unit, member: None }
+    }
+
+    /// The applicants concerned, among the round's `units`.
+    pub fn members<'u>(&'u self, units: &'u [Unit]) -> &'u [AppIdx] {
+        match &self.member {
+            Some(m) => std::slice::from_ref(m),
+            None => &units[self.unit as usize].members,
+        }
+    }
+}
+
+/// Applicants placed by a stage, with the key they were admitted with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// The unit, or the one member, placed.
+    pub who: Who,
     /// Its school.
     pub school: SchoolIdx,
-    /// Its (priority, ticket) at that school.
+    /// Its (priority, ticket) at that school; the unit's `public` ticket
+    /// where no lottery decided (the optimal assignment).
     pub key: Key,
+}
+
+/// Applicants a stage leaves without a seat for good, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unplaced {
+    /// The unit, or the one member, left without a seat.
+    pub who: Who,
+    /// Why.
+    pub reason: Reason,
 }
 
 /// One school's draw in a stage, for the lottery transcript.
@@ -188,16 +289,24 @@ pub struct DrawEntry {
     pub choice: Option<u32>,
 }
 
-/// What a stage returns.
+/// What every stage returns: who was placed where, who goes on to the next
+/// stage, who is left without a seat and why, and the draws.
 #[derive(Debug, Clone, Default)]
 pub struct StageResult {
-    /// Units placed in this stage.
+    /// Applicants placed in this stage.
     pub placed: Vec<Placed>,
     /// Units that go on to the next stage, in the order received.
     pub rest: Vec<UnitIdx>,
+    /// Applicants left without a seat for good (the last stage of a
+    /// round: the fallback, or the optimal assignment).
+    pub unplaced: Vec<Unplaced>,
     /// The draws of the stage.
     pub draws: Vec<Draw>,
 }
+
+/// The shape of every stage: the round's context, the units it is given,
+/// and the seats left (reduced by the stage), to its result.
+pub type Run = fn(&Context, &[UnitIdx], &mut [u32]) -> StageResult;
 
 /// Turns a deferred-acceptance matching over `participants` into a stage
 /// result: placements, the rest, and one draw per school proposed to.
@@ -227,7 +336,11 @@ pub fn from_matching(
     }
     for (local, &unit) in participants.iter().enumerate() {
         match (matching.assigned[local], keys[local]) {
-            (Some(school), Some(key)) => result.placed.push(Placed { unit, school, key }),
+            (Some(school), Some(key)) => result.placed.push(Placed {
+                who: Who::unit(unit),
+                school,
+                key,
+            }),
             _ => result.rest.push(unit),
         }
     }
@@ -279,9 +392,32 @@ pub fn free_public_seats(ctx: &Context, seats: &[u32]) -> [u64; 2] {
     free
 }
 
-/// Takes the seats of placed units out of `seats`.
+/// Takes the seats of the placed out of `seats`.
 pub fn take_seats(ctx: &Context, placed: &[Placed], seats: &mut [u32]) {
     for p in placed {
-        seats[p.school as usize] -= ctx.units[p.unit as usize].size();
+        seats[p.school as usize] -= p.who.members(ctx.units).len() as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_is_every_member_of_a_unit_or_the_one_named() {
+        let unit = Unit {
+            members: vec![4, 7],
+            priority: 1,
+            draw_id: "group:g".to_string(),
+            level: Level::Primary,
+            public_ticket: lottery::ticket("s", "public", "group:g"),
+        };
+        let units = [unit];
+        assert_eq!(Who::unit(0).members(&units), [4, 7]);
+        let one = Who {
+            unit: 0,
+            member: Some(7),
+        };
+        assert_eq!(one.members(&units), [7]);
     }
 }

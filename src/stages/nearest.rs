@@ -3,13 +3,14 @@
 //!
 //! Lists are produced lazily through the spatial index ([`Walk`]), so a
 //! unit only ever looks at as many schools as it proposes to; no distance
-//! matrix is built.
+//! matrix is built. The same walk serves the fallback and the optimal
+//! assignment, under either metric.
 
 use rstar::RTree;
 
 use crate::geo_index::{school_tree, NearestSchools, SchoolPoint};
 use crate::matching::{deferred_acceptance, UnitIdx};
-use crate::scenario::{DistanceMetric, Level, SchoolIdx, Sector};
+use crate::scenario::{AppIdx, Level, SchoolIdx, Sector};
 
 use super::{from_matching, Context, StageResult};
 
@@ -61,36 +62,36 @@ impl Iterator for Walk<'_> {
     }
 }
 
-/// Starts a walk over the public schools of a unit's level in `index`
-/// from its representative's home. With a matrix, `keep` filters the row
-/// (the tree was already filtered when built).
-pub fn walk<'a>(
-    ctx: &Context<'a>,
-    index: &'a PublicSchools,
-    unit: UnitIdx,
+/// Starts a walk over the public schools of an applicant's level in
+/// `index` from its home: lazily through the tree under haversine, along
+/// its (sorted) row under a distance matrix. With a matrix, `keep` filters
+/// the row (the tree was already filtered when built).
+pub fn walk<'t>(
+    ctx: &Context<'t>,
+    index: &'t PublicSchools,
+    applicant: AppIdx,
     keep: impl Fn(SchoolIdx) -> bool,
-) -> Walk<'a> {
-    let u = &ctx.units[unit as usize];
-    let rep = ctx.scenario.applicant(u.rep());
-    match (ctx.scenario.policy.metric, &ctx.scenario.matrix) {
-        (DistanceMetric::Matrix, Some(m)) => {
+) -> Walk<'t> {
+    let app = ctx.scenario.applicant(applicant);
+    match ctx.distances.matrix() {
+        Some(m) => {
             let mut row: Vec<(SchoolIdx, f64)> = m
-                .row(u.rep())
+                .row(applicant)
                 .iter()
                 .copied()
                 .filter(|&(s, _)| {
                     let school = ctx.scenario.school(s);
-                    school.sector == Sector::Public && school.level == u.level && keep(s)
+                    school.sector == Sector::Public && school.level == app.level && keep(s)
                 })
                 .collect();
             row.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             Walk::List(row.into_iter())
         }
-        _ => Walk::Tree(NearestSchools::new(
-            index.tree(u.level),
+        None => Walk::Tree(NearestSchools::new(
+            index.tree(app.level),
             &ctx.scenario.schools,
-            rep.lon,
-            rep.lat,
+            app.lon,
+            app.lat,
         )),
     }
 }
@@ -98,7 +99,10 @@ pub fn walk<'a>(
 /// Runs the nearest stage over `units`, reducing `seats`.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let index = PublicSchools::new(ctx, |_| true);
-    let mut walks: Vec<Walk> = units.iter().map(|&u| walk(ctx, &index, u, |_| true)).collect();
+    let mut walks: Vec<Walk> = units
+        .iter()
+        .map(|&u| walk(ctx, &index, ctx.units[u as usize].rep(), |_| true))
+        .collect();
     let sizes: Vec<u32> = units.iter().map(|&u| ctx.units[u as usize].size()).collect();
     let matching = deferred_acceptance(
         &sizes,

@@ -10,40 +10,12 @@
 //! the one [`crate::flow::assign`] reaches in its fixed processing order, so
 //! it is deterministic.
 
-use rstar::RTree;
-
-use crate::distance::haversine;
 use crate::flow::{self, CostModel};
-use crate::geo_index::{school_tree, NearestSchools, SchoolPoint};
 use crate::matching::UnitIdx;
-use crate::scenario::{AppIdx, DistanceMetric, Level, SchoolIdx, Sector};
+use crate::scenario::{AppIdx, Level, SchoolIdx, Sector};
 
-use super::fallback::Reason;
-use super::Context;
-
-/// One applicant seated by the optimal assignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seat {
-    /// The applicant.
-    pub applicant: AppIdx,
-    /// Its unit.
-    pub unit: UnitIdx,
-    /// Its school.
-    pub school: SchoolIdx,
-}
-
-/// The optimal assignment of some units' members.
-#[derive(Debug, Clone, Default)]
-pub struct OptimalResult {
-    /// Members seated.
-    pub seated: Vec<Seat>,
-    /// Members without a seat, with the reason.
-    pub unplaced: Vec<(AppIdx, UnitIdx, Reason)>,
-    /// Total metres of the seated.
-    pub total_m: f64,
-    /// Solver statistics.
-    pub stats: flow::FlowStats,
-}
+use super::nearest::{walk, PublicSchools};
+use super::{Context, Placed, Reason, StageResult, Unplaced, Who};
 
 /// The costs the solver sees: the members of the given units, and every
 /// school (only public schools of a member's level with seats are ever
@@ -55,7 +27,8 @@ struct RoundCosts<'a> {
     level: Level,
     members: Vec<(AppIdx, UnitIdx)>,
     seats: &'a [u32],
-    trees: [RTree<SchoolPoint>; 2],
+    /// The public schools with seats.
+    index: PublicSchools,
     limit: f64,
 }
 
@@ -87,31 +60,13 @@ impl CostModel for RoundCosts<'_> {
     }
 
     fn nearest(&self, i: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_> {
-        let a = self.members[i].0;
-        let app = self.ctx.scenario.applicant(a);
         let limit = self.limit;
-        match (self.ctx.scenario.policy.metric, &self.ctx.scenario.matrix) {
-            (DistanceMetric::Matrix, Some(m)) => {
-                let mut row: Vec<(usize, f64)> = m
-                    .row(a)
-                    .iter()
-                    .filter(|&&(s, d)| d <= limit && self.allowed(a, s))
-                    .map(|&(s, d)| (s as usize, d))
-                    .collect();
-                row.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
-                Box::new(row.into_iter())
-            }
-            _ => Box::new(
-                NearestSchools::new(
-                    &self.trees[app.level.index()],
-                    &self.ctx.scenario.schools,
-                    app.lon,
-                    app.lat,
-                )
+        let seats = self.seats;
+        Box::new(
+            walk(self.ctx, &self.index, self.members[i].0, move |s| seats[s as usize] > 0)
                 .take_while(move |&(_, d)| d <= limit)
                 .map(|(s, d)| (s as usize, d)),
-            ),
-        }
+        )
     }
 
     fn cost(&self, i: usize, school: usize) -> Option<f64> {
@@ -129,21 +84,14 @@ impl CostModel for RoundCosts<'_> {
     /// certify optimality from school-to-school distances (see
     /// [`CostModel::school_distance`]); a road matrix claims nothing.
     fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
-        if self.ctx.scenario.policy.metric == DistanceMetric::Matrix {
-            return None;
-        }
-        let (a, b) = (
-            self.ctx.scenario.school(a as SchoolIdx),
-            self.ctx.scenario.school(b as SchoolIdx),
-        );
-        Some(haversine((a.lon, a.lat), (b.lon, b.lat)))
+        self.ctx.distances.between_schools(a as SchoolIdx, b as SchoolIdx)
     }
 }
 
 /// Seats the members of `units` optimally in `seats` (reduced by the
-/// result).
-pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> OptimalResult {
-    let mut result = OptimalResult::default();
+/// result), one by one: each placement and each unplaced is one member.
+pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
+    let mut result = StageResult::default();
     // Levels are allocated independently: one model per level.
     for level in Level::ALL {
         let members: Vec<(AppIdx, UnitIdx)> = units
@@ -154,44 +102,44 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> OptimalResult
         if members.is_empty() {
             continue;
         }
-        let tree = |level: Level| {
-            school_tree(&ctx.scenario.schools, |i, s| {
-                s.level == level && s.sector == Sector::Public && seats[i as usize] > 0
-            })
-        };
         let assignment = {
             let costs = RoundCosts {
                 ctx,
                 level,
-                trees: [tree(Level::Primary), tree(Level::Junior)],
+                index: PublicSchools::new(ctx, |s| seats[s as usize] > 0),
                 members: members.clone(),
                 seats,
                 limit: ctx.scenario.policy.max_distance_m.unwrap_or(f64::INFINITY),
             };
             flow::assign(&costs)
         };
-        result.total_m += assignment.total_m;
-        result.stats = assignment.stats.clone();
         for (&(applicant, unit), school) in members.iter().zip(&assignment.school) {
+            let who = Who {
+                unit,
+                member: Some(applicant),
+            };
             match *school {
                 Some(s) => {
                     seats[s] -= 1;
-                    result.seated.push(Seat {
-                        applicant,
-                        unit,
+                    result.placed.push(Placed {
+                        who,
                         school: s as SchoolIdx,
+                        key: ctx.units[unit as usize].key(),
                     });
                 }
-                None => result.unplaced.push((applicant, unit, Reason::NoCapacity)),
+                None => result.unplaced.push(Unplaced {
+                    who,
+                    reason: Reason::NoCapacity,
+                }),
             }
         }
     }
     let free_by_level = super::free_public_seats(ctx, seats);
     // The reason, now that every level's seats are known.
     for entry in &mut result.unplaced {
-        let level = ctx.scenario.applicant(entry.0).level;
+        let level = ctx.units[entry.who.unit as usize].level;
         if free_by_level[level.index()] > 0 {
-            entry.2 = Reason::NoSeatWithinLimit;
+            entry.reason = Reason::NoSeatWithinLimit;
         }
     }
     result

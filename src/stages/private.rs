@@ -6,7 +6,7 @@
 //! Whoever is not admitted goes on to the public stages as if they had not
 //! applied.
 
-use crate::lottery;
+use crate::lottery::{self, Key};
 use crate::matching::UnitIdx;
 use crate::scenario::SchoolIdx;
 
@@ -18,19 +18,28 @@ pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
     rep.private_choices.clone()
 }
 
+/// A unit's (priority, ticket `private:<school>`) at a private school.
+pub fn key(ctx: &Context, unit: UnitIdx, school: SchoolIdx) -> Key {
+    let u = &ctx.units[unit as usize];
+    Key {
+        priority: u.priority,
+        ticket: lottery::ticket(ctx.seed, &label(ctx, school), &u.draw_id),
+    }
+}
+
+/// The draw label of a private school.
+fn label(ctx: &Context, school: SchoolIdx) -> String {
+    lottery::private_label(&ctx.scenario.school(school).id)
+}
+
 /// Runs the private lottery over `units`; `seats` are the private schools'
 /// seats and are reduced by the admissions.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
-    let seed = ctx.seed;
     let (participants, others): (Vec<UnitIdx>, Vec<UnitIdx>) =
         units.iter().partition(|&&u| !preferences(ctx, u).is_empty());
     let prefs: Vec<Vec<SchoolIdx>> = participants.iter().map(|&u| preferences(ctx, u)).collect();
-    let label = |s: SchoolIdx| lottery::private_label(&ctx.scenario.school(s).id);
-    let matching = run_da(ctx, &participants, &prefs, seats, |u, s| {
-        let unit = &ctx.units[u as usize];
-        (unit.priority, lottery::ticket(seed, &label(s), &unit.draw_id))
-    });
-    let mut result = from_matching(&participants, &matching, seats, label);
+    let matching = run_da(ctx, &participants, &prefs, seats, |u, s| key(ctx, u, s));
+    let mut result = from_matching(&participants, &matching, seats, |s| label(ctx, s));
     super::take_seats(ctx, &result.placed, seats);
     result.rest.extend(others);
     result.rest.sort_unstable();
