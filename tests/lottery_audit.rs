@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{catchment, demo, text};
+use common::{catchment, demo, text, tool_available};
 
 /// A copy of the demo with a new seed and its commitment.
 fn scenario_with_seed(dir: &Path, seed: &str, commitment: &str) {
@@ -72,8 +72,11 @@ fn commit_run_explain_and_recompute_with_sha256sum() {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    if !have_sha256sum {
-        eprintln!("skipping the sha256sum recomputation: sha256sum is not installed");
+    if !tool_available(
+        "lottery_audit",
+        have_sha256sum,
+        "install sha256sum (Debian package coreutils)",
+    ) {
         return;
     }
     for step in steps {

@@ -41,3 +41,18 @@ pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         ..proptest::test_runner::Config::default()
     }
 }
+
+/// Whether an external tool a test needs is there. Missing: under CI (the
+/// `CI` variable set, as `.ci/run` does) the test fails with how to install
+/// it, so that a green CI always ran it; elsewhere the skip is said on
+/// stderr, which `cargo test` shows.
+pub fn tool_available(test: &str, found: bool, install: &str) -> bool {
+    if found {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: needed tool missing under CI: {install}");
+    }
+    eprintln!("SKIPPED {test}: {install}");
+    false
+}
