@@ -16,7 +16,8 @@
 //! whose values the spec fixes.
 //!
 //! Properties (each checked to fail when the library is broken on purpose):
-//! 1. `invariants::check` finds nothing;
+//! 1. the independent checker `audit` (from the files) and
+//!    `invariants::check` find nothing;
 //! 2. the private stage and stage 2 have no blocking pair (brute force);
 //! 3. both equal a textbook deferred acceptance (also with one-member
 //!    groups drawn together);
@@ -27,7 +28,10 @@
 //! 7. the fallback equals a step-by-step simulation (groups, limits, none);
 //! 8. each applicant's zone, ticket, distance, class and assignments row;
 //! 9. `lottery.csv`, `schools.csv` and `summary.json` counts;
-//! 10. a written run folder passes `verify`.
+//! 10. a written run folder passes `verify`;
+//! 11. under rule `optimal`, `fallback.rule = "optimal"` and a distance
+//!     matrix with missing pairs, the independent checker finds nothing
+//!     (its optimality certificate, stability and fallback replay).
 //!
 //! `PROPTEST_CASES=20000 cargo test --test properties` runs a long search.
 
@@ -36,11 +40,11 @@ use std::fmt;
 use std::path::Path;
 
 use catchment::distance::haversine;
-use catchment::invariants;
 use catchment::lottery::{ticket, Ticket};
 use catchment::output;
 use catchment::round::{self, Outcome, Stage};
 use catchment::scenario::{self, LoadOptions, Scenario};
+use catchment::{audit, invariants};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -1038,11 +1042,92 @@ fn fail_on(problems: Vec<String>) -> Result<(), TestCaseError> {
 // Properties
 // ---------------------------------------------------------------------------
 
-/// Property 1: The library's own invariants hold on every generated round.
+/// The independent checker (`catchment::audit`, written from spec §4 and
+/// reading the run folder's files) and the library's own invariants, on
+/// one round.
+fn audit_round(scenario: &Scenario) -> Result<(), TestCaseError> {
+    let outcome = round::run(scenario);
+    let run = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    for file in output::render(scenario, &outcome) {
+        if file.name.ends_with(".csv") {
+            std::fs::write(run.path().join(file.name), &file.bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
+    }
+    let audit = audit::check_run_folder(scenario, run.path()).map_err(TestCaseError::fail)?;
+    let mut problems: Vec<String> = audit.findings.iter().map(|f| f.to_string()).collect();
+    problems.extend(audit.not_checked.iter().map(|n| format!("not checked: {n}")));
+    problems.extend(invariants::check(scenario, &outcome));
+    fail_on(problems)
+}
+
+/// Property 1: the independent checker and the invariants find nothing.
 fn invariants_hold(model: &Model) -> Result<(), TestCaseError> {
-    let scenario = model.load(&Variant::plain())?;
-    let outcome = round::run(&scenario);
-    fail_on(invariants::check(&scenario, &outcome))
+    audit_round(&model.load(&Variant::plain())?)
+}
+
+/// A rule the model's policy does not draw, applied to its files.
+#[derive(Debug, Clone, Copy)]
+enum Twist {
+    /// `rule = "optimal"`.
+    RuleOptimal,
+    /// `fallback.rule = "optimal"` (after stage 2 by zone or nearest).
+    FallbackOptimal,
+    /// `distance.metric = "matrix"`: road metres 1.0–1.5 × the great-circle
+    /// distance, rounded to whole metres (so ties happen), with about one
+    /// pair in five missing ("not reachable").
+    Matrix(u64),
+}
+
+fn twist() -> impl Strategy<Value = Twist> {
+    prop_oneof![
+        Just(Twist::RuleOptimal),
+        Just(Twist::FallbackOptimal),
+        any::<u64>().prop_map(Twist::Matrix),
+    ]
+}
+
+/// Property 11: under rule `optimal`, `fallback.rule = "optimal"` and a
+/// distance matrix with missing pairs, the independent checker finds
+/// nothing: its optimality certificate (no negative cycle, recomputed from
+/// the files) for the optimal stages, its stability check and fallback
+/// replay over the matrix's pairs, and `distance_m` from the matrix.
+fn twisted_rounds_pass_the_audit(model: &Model, twist: Twist) -> Result<(), TestCaseError> {
+    let dir = model.write(&Variant::plain())?;
+    let fail = |e: std::io::Error| TestCaseError::fail(e.to_string());
+    let path = dir.path().join("policy.toml");
+    let policy = std::fs::read_to_string(&path).map_err(fail)?;
+    let policy = match twist {
+        Twist::RuleOptimal => policy.replacen("rule = \"zone\"", "rule = \"optimal\"", 1).replacen(
+            "rule = \"nearest\"",
+            "rule = \"optimal\"",
+            1,
+        ),
+        Twist::FallbackOptimal => policy
+            .replacen("rule = \"nearest_vacancy\"", "rule = \"optimal\"", 1)
+            .replacen("rule = \"none\"", "rule = \"optimal\"", 1),
+        Twist::Matrix(seed) => {
+            let mut mix = Mix(seed);
+            let mut rows = String::from("applicant_id,school_id,metres\n");
+            for (a, app) in model.applicants.iter().enumerate() {
+                for (s, school) in model.schools.iter().enumerate() {
+                    let r = mix.next();
+                    if r % 5 == 0 {
+                        continue;
+                    }
+                    let factor = 1.0 + ((r >> 8) % 51) as f64 / 100.0;
+                    rows += &format!("{},{},{}\n", app.id, school.id, (model.distance(a, s) * factor).round());
+                }
+            }
+            std::fs::write(dir.path().join("distances.csv"), rows).map_err(fail)?;
+            policy.replacen(
+                "[fallback]",
+                "[distance]\nmetric = \"matrix\"\nmatrix = \"distances.csv\"\n[fallback]",
+                1,
+            )
+        }
+    };
+    std::fs::write(&path, policy).map_err(fail)?;
+    audit_round(&load_dir(dir.path())?)
 }
 
 /// Properties 2 and 6: Stability by brute force: the private stage, and stage 2 (zone
@@ -1768,6 +1853,11 @@ proptest! {
         shuffle in any::<u64>(),
     ) {
         outputs_ignore_row_order(&model, shuffle)?;
+    }
+
+    #[test]
+    fn p11_optimal_rules_and_a_distance_matrix_pass_the_audit(model in arb_model(Force::default()), twist in twist()) {
+        twisted_rounds_pass_the_audit(&model, twist)?;
     }
 
     #[test]

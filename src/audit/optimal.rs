@@ -104,6 +104,32 @@ fn check_level(facts: &Facts, audit: &mut Audit, members: &[usize], avail: &[i64
             ),
         }
     }
+    // Whoever the stage does not seat is final (rule `optimal`: the
+    // fallback could not seat more within the same limit), with the reason
+    // of spec §8 given the seats left after the stage.
+    let free: i64 = schools
+        .iter()
+        .enumerate()
+        .map(|(node, &s)| (avail[s] - used[node]).max(0))
+        .sum();
+    let reason = if free > 0 {
+        "no_seat_within_limit"
+    } else {
+        "no_capacity"
+    };
+    for (k, &a) in members.iter().enumerate() {
+        let row = facts.rows[a];
+        if at[k] == z && (row.stage != "unplaced" || row.reason.as_deref() != Some(reason)) {
+            audit.add(
+                Some(&row.applicant_id),
+                row.school_id.as_deref(),
+                format!(
+                    "not seated by stage {stage}, so unplaced ({reason}); the row says stage {} reason {:?}",
+                    row.stage, row.reason
+                ),
+            );
+        }
+    }
     for (node, &s) in schools.iter().enumerate() {
         if used[node] > avail[s] {
             audit.add(

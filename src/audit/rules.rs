@@ -271,7 +271,17 @@ pub(super) fn check_tickets_and_zones(facts: &Facts, audit: &mut Audit) {
                     }
                 }
             }
-            (Some(s), None) => audit.add(id, Some(&sc.schools[s].id), "placed without a distance_m"),
+            // A distance matrix may hold no pair for a private school's
+            // admission: the distance is unknown, and the cell empty.
+            (Some(s), None) => {
+                if facts
+                    .distance(a, s)
+                    .or_else(|| facts.unit_distance(facts.unit_of[a], s))
+                    .is_some()
+                {
+                    audit.add(id, Some(&sc.schools[s].id), "placed without a distance_m")
+                }
+            }
             (None, Some(_)) => audit.add(id, None, "unplaced with a distance_m"),
             (None, None) => {}
         }

@@ -187,6 +187,7 @@ pub(super) fn check_public_da(facts: &Facts, audit: &mut Audit) {
 /// seats for all members within `max_distance_m`; `no_capacity` when the
 /// level has no free seat left, else `no_seat_within_limit`. Under `none`
 /// everyone left is `fallback_none`; under `optimal`, the certificate.
+/// Under rule `optimal` there is no fallback: stage 2 is final.
 pub(super) fn check_fallback(facts: &Facts, audit: &mut Audit) {
     let sc = facts.scenario;
     let mut left: Vec<i64> = (0..sc.schools.len())
@@ -213,6 +214,10 @@ pub(super) fn check_fallback(facts: &Facts, audit: &mut Audit) {
                 .all(|&m| !BEFORE_FALLBACK.contains(&facts.stage(m)))
         })
         .collect();
+    if sc.policy.rule == Rule::Optimal {
+        // Stage 2 left no one for the fallback (checked with its optimum).
+        return;
+    }
     if sc.policy.fallback == FallbackRule::Optimal {
         let members: Vec<usize> = pool
             .iter()
