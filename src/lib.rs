@@ -21,6 +21,7 @@
 //! - [`geo_index`], [`distance`]: zone lookup, nearest schools, metres;
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
 //! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
+//! - [`html`]: the one rendering layer (maud templates) for every page;
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
 //! - [`compare`]: one round under two catchment maps, side by side;
@@ -50,6 +51,7 @@ pub mod explain;
 pub mod flow;
 pub mod forecast;
 pub mod geo_index;
+pub mod html;
 pub mod invariants;
 pub mod lottery;
 pub mod matching;
