@@ -106,17 +106,29 @@ pub(crate) struct ZoneSeries<'a> {
     pub rows: Vec<&'a ForecastRow>,
 }
 
-/// The forecast chart: one row per zone (its id on the left, never
+/// The text of a zone's label in the forecast chart: its id, and the most
+/// classes short in any year.
+fn zone_label(z: &ZoneSeries) -> String {
+    match z.rows.iter().map(|r| r.classes_short).max().unwrap_or(0) {
+        0 => z.label.to_string(),
+        short => format!("{} ⚠ {short} cl.", z.label),
+    }
+}
+
+/// The forecast chart: one row per zone (its label on the left, never
 /// clipped: the margin fits the longest), one column per school year
-/// (ticked and labelled on top and bottom), and in each cell a bar up for
-/// spare seats (green) or down for a shortage (red), scaled to the largest
-/// surplus or shortage of the level. 1,000 units wide, drawn at 100 %.
+/// (labelled on top and bottom), and in each cell a bar up for spare seats
+/// (green) or down for a shortage (red), scaled to the largest surplus or
+/// shortage of the level, with its number beside it. 1,000 units wide,
+/// drawn at 100 % of the page.
 pub(crate) fn forecast_chart(zones: &[ZoneSeries], years: &[i32]) -> Markup {
     const W: f64 = 1000.0;
-    const ROW: f64 = 30.0;
-    const AXIS: f64 = 26.0;
-    let longest = zones.iter().map(|z| z.label.chars().count()).max().unwrap_or(1) as f64;
-    let left = (longest * 7.5 + 70.0).clamp(90.0, 320.0);
+    const ROW: f64 = 44.0;
+    const AXIS: f64 = 28.0;
+    // 13-unit labels: about 7.5 units a character, CJK twice that.
+    let width = |t: &str| t.chars().map(|c| if u32::from(c) >= 0x2e80 { 14.0 } else { 7.5 }).sum::<f64>();
+    let labels: Vec<String> = zones.iter().map(zone_label).collect();
+    let left = (labels.iter().map(|l| width(l)).fold(0.0, f64::max) + 20.0).clamp(80.0, 480.0);
     let col = (W - left - 10.0) / years.len().max(1) as f64;
     let height = AXIS * 2.0 + ROW * zones.len() as f64;
     let max_abs = zones
@@ -126,32 +138,33 @@ pub(crate) fn forecast_chart(zones: &[ZoneSeries], years: &[i32]) -> Markup {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let half = ROW / 2.0 - 3.0;
+    let half = ROW / 2.0 - 4.0;
+    let bw = (col * 0.3).min(36.0);
     html! {
         svg.fchart viewBox={"0 0 " (W) " " (height)} role="img" aria-label="spare seats or shortage per zone and school year" {
             @for (i, year) in years.iter().enumerate() {
                 @let cx = left + col * (i as f64 + 0.5);
-                line.grid x1=(f1(cx)) x2=(f1(cx)) y1=(AXIS - 6.0) y2=(f1(height - AXIS + 6.0)) {}
+                line.grid x1=(f1(cx)) x2=(f1(cx)) y1=(AXIS - 4.0) y2=(f1(height - AXIS + 4.0)) {}
                 text.xtick x=(f1(cx)) y=(AXIS - 10.0) { (year) }
-                text.xtick x=(f1(cx)) y=(f1(height - 6.0)) { (year) }
+                text.xtick x=(f1(cx)) y=(f1(height - 8.0)) { (year) }
             }
-            @for (k, z) in zones.iter().enumerate() {
+            @for ((k, z), label) in zones.iter().enumerate().zip(&labels) {
                 @let mid = AXIS + ROW * (k as f64 + 0.5);
-                @let short = z.rows.iter().map(|r| r.classes_short).max().unwrap_or(0);
-                text.zlabel.short[short > 0] x=(left - 8.0) y=(f1(mid + 4.0)) {
-                    (z.label) @if short > 0 { " ⚠ " (short) " cl." }
-                }
-                line.axis x1=(left) x2=(W - 10.0) y1=(f1(mid)) y2=(f1(mid)) {}
+                text.zlabel.short[label.len() > z.label.len()] x=(f1(left - 10.0)) y=(f1(mid + 4.5)) { (label) }
+                line.axis x1=(f1(left)) x2=(W - 10.0) y1=(f1(mid)) y2=(f1(mid)) {}
                 @for (i, year) in years.iter().enumerate() {
                     @if let Some(r) = z.rows.iter().find(|r| r.year == *year) {
                         @let bh = (r.surplus as f64 / max_abs * half).abs().max(0.5);
                         @let y = if r.surplus >= 0 { mid - bh } else { mid };
-                        @let bw = (col * 0.6).min(40.0);
-                        rect.fbar.short[r.surplus < 0] x=(f1(left + col * (i as f64 + 0.5) - bw / 2.0)) y=(f1(y)) width=(f1(bw)) height=(f1(bh)) {
+                        @let cx = left + col * (i as f64 + 0.5);
+                        rect.fbar.short[r.surplus < 0] x=(f1(cx - bw)) y=(f1(y)) width=(f1(bw)) height=(f1(bh)) {
                             title {
                                 (z.label) " " (year) ": " (r.entrants) " entrants, " (r.seats) " seats; "
                                 @if r.surplus < 0 { "short " (-r.surplus) " seats, " (r.classes_short) " class(es)" } @else { (r.surplus) " spare seats" }
                             }
+                        }
+                        text.fval.short[r.surplus < 0] x=(f1(cx + 5.0)) y=(f1(if r.surplus >= 0 { mid - 5.0 } else { mid + 14.0 })) {
+                            @if r.surplus > 0 { "+" } (r.surplus)
                         }
                     }
                 }

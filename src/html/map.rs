@@ -374,19 +374,24 @@ pub(crate) fn zone_labels(scenario: &Scenario, level: Level, proj: &Projection, 
                 @let z = &scenario.zones[i];
                 @let candidates = label_candidates(&z.area, proj);
                 @if let Some(&(x0, y0)) = candidates.first() {
-                    @let w = text_ems(&z.id) * font;
-                    @let boxes: Vec<[f64; 4]> = candidates.iter().map(|&(x, y)| {
-                        let (x, y) = (x as f64, y as f64);
-                        [x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0]
-                    }).collect();
                     @let inside = |b: &[f64; 4]| [(b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])].iter().all(|&(x, y)| {
                         let (lon, lat) = proj.lonlat(x, y);
                         z.area.intersects(&geo::Point::new(lon, lat))
                     });
-                    @let placed = placer.place(&boxes, inside);
-                    @let (x, y) = placed.map_or((x0, y0), |k| candidates[k]);
+                    // Full size first, then 10/12 the size.
+                    @let boxes = |scale: f64| -> Vec<[f64; 4]> {
+                        let (w, h) = (text_ems(&z.id) * font * scale, h * scale);
+                        candidates.iter().map(|&(x, y)| {
+                            let (x, y) = (x as f64, y as f64);
+                            [x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0]
+                        }).collect()
+                    };
+                    @let full = placer.place(&boxes(1.0), inside);
+                    @let small = if full.is_none() { placer.place(&boxes(10.0 / 12.0), inside) } else { None };
+                    @let (x, y) = full.or(small).map_or((x0, y0), |k| candidates[k]);
                     @let list: Vec<String> = candidates.iter().map(|(x, y)| format!("{x} {y}")).collect();
-                    text x=(x) y=(y) data-z={"z" (i)} data-c=(list.join(" ")) style=[placed.is_none().then_some("display:none")] { (z.id) }
+                    text.small[small.is_some()] x=(x) y=(y) data-z={"z" (i)} data-c=(list.join(" "))
+                        style=[(full.is_none() && small.is_none()).then_some("display:none")] { (z.id) }
                 }
             }
         }
@@ -460,15 +465,15 @@ pub(crate) fn utilisation(admitted: u32, capacity: u32) -> Option<f64> {
     (capacity > 0).then(|| f64::from(admitted) / f64::from(capacity))
 }
 
-/// The demand colour scale, a diverging blue–yellow–red over 0…2
+/// The demand colour scale, a diverging blue–yellow–red from 0.5 to 1.5
 /// applicants per seat: blue has room, pale yellow is just full, red is
-/// oversubscribed.
+/// oversubscribed by half or more.
 const DEMAND_STOPS: [(f64, [u8; 3]); 5] = [
-    (0.0, [0x2c, 0x7b, 0xb6]),
-    (0.5, [0xab, 0xd9, 0xe9]),
+    (0.5, [0x2c, 0x7b, 0xb6]),
+    (0.75, [0xab, 0xd9, 0xe9]),
     (1.0, [0xff, 0xff, 0xbf]),
-    (1.5, [0xfd, 0xae, 0x61]),
-    (2.0, [0xd7, 0x19, 0x1c]),
+    (1.25, [0xfd, 0xae, 0x61]),
+    (1.5, [0xd7, 0x19, 0x1c]),
 ];
 
 /// The colour of a demand ratio (grey without seats).
@@ -476,7 +481,7 @@ pub(crate) fn demand_colour(ratio: Option<f64>) -> String {
     let Some(r) = ratio else {
         return "#bdbdbd".to_string();
     };
-    let r = r.clamp(0.0, 2.0);
+    let r = r.clamp(DEMAND_STOPS[0].0, DEMAND_STOPS[DEMAND_STOPS.len() - 1].0);
     for pair in DEMAND_STOPS.windows(2) {
         let ((a, ca), (b, cb)) = (pair[0], pair[1]);
         if r <= b {
@@ -702,7 +707,7 @@ pub(crate) fn demand_key() -> Markup {
     html! {
         p.scale-label { "Applicants per seat (applied to the school in its lottery stage ÷ seats); over 1 = oversubscribed" }
         div.ramp aria-hidden="true" {}
-        div.ramp-ticks { span { "0" } span { "0.5" } span { "1" } span { "1.5" } span { "2+" } }
+        div.ramp-ticks { span { "≤ 0.5" } span { "0.75" } span { "1" } span { "1.25" } span { "≥ 1.5" } }
     }
 }
 
@@ -713,8 +718,9 @@ mod tests {
     #[test]
     fn demand_colours() {
         assert_eq!(demand_colour(Some(0.0)), "#2c7bb6");
+        assert_eq!(demand_colour(Some(0.5)), "#2c7bb6");
         assert_eq!(demand_colour(Some(1.0)), "#ffffbf");
-        assert_eq!(demand_colour(Some(2.0)), "#d7191c");
+        assert_eq!(demand_colour(Some(1.5)), "#d7191c");
         assert_eq!(demand_colour(Some(9.0)), "#d7191c");
         assert_eq!(demand_colour(None), "#bdbdbd");
         assert_eq!(demand(30, 20), Some(1.5));

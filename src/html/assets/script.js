@@ -17,7 +17,8 @@
     var svg = document.getElementById("map");
     var info = document.getElementById("mapinfo");
     var data = JSON.parse(document.getElementById("report-data").textContent);
-    var NS = "http://www.w3.org/2000/svg";
+    // The SVG namespace, read from the map (no URL written in the page).
+    var NS = svg ? svg.namespaceURI : null;
     var pinned = -1;
     var level = sec.getAttribute("data-level");
     var fit = null, vb = null;
@@ -191,7 +192,7 @@
       var texts = labels.querySelectorAll("text"), later = [];
       function place(t, needInside, small) {
         t.style.display = "";
-        t.style.fontSize = small ? (10 * k) + "px" : "";
+        t.style.fontSize = (small ? 10 : 12) * k + "px";
         var c = t.getAttribute("data-c").split(" ").map(Number);
         t.setAttribute("x", c[0]);
         t.setAttribute("y", c[1]);
