@@ -508,13 +508,7 @@ pub fn changed_area(before: &Scenario, after: &Scenario, level: Level) -> MultiP
         };
         changed = changed.union(&part);
     }
-    MultiPolygon::new(
-        changed
-            .0
-            .into_iter()
-            .filter(|p| p.unsigned_area() > 1e-9)
-            .collect(),
-    )
+    MultiPolygon::new(changed.0.into_iter().filter(|p| p.unsigned_area() > 1e-9).collect())
 }
 
 /// True when a level's figures, zones and every applicant's outcome are

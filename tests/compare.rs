@@ -170,9 +170,19 @@ fn moving_a_boundary_changes_exactly_the_homes_in_the_strip() {
     // The page names the proposed map, outlines the strip on both maps,
     // names the schools in the changes table, and counts each zone's
     // applicants before and after as the ray casting does.
-    assert!(html.contains("<code>proposed.geojson</code>"), "the proposed file is not named");
-    assert_eq!(html.matches("class=\"outline\"").count(), 2, "the moved strip is not outlined");
-    assert!(html.contains("<td>B East</td><td>A West</td>"), "school names missing from the changes");
+    assert!(
+        html.contains("<code>proposed.geojson</code>"),
+        "the proposed file is not named"
+    );
+    assert_eq!(
+        html.matches("class=\"outline\"").count(),
+        2,
+        "the moved strip is not outlined"
+    );
+    assert!(
+        html.contains("<td>B East</td><td>A West</td>"),
+        "school names missing from the changes"
+    );
     let count = |ring: &Ring| homes.iter().filter(|(_, x, y)| inside(ring, *x, *y)).count();
     for (zone, before, after) in [("ZA", &a0, &a1), ("ZB", &b0, &b1)] {
         let row = format!(
@@ -197,7 +207,10 @@ fn moving_a_boundary_changes_exactly_the_homes_in_the_strip() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(same.join("compare.html")).unwrap();
     assert_eq!(html.matches("<svg class=\"cmap\"").count(), 0);
-    assert!(html.contains("<strong>primary: no change.</strong>"), "the unchanged level is not collapsed");
+    assert!(
+        html.contains("<strong>primary: no change.</strong>"),
+        "the unchanged level is not collapsed"
+    );
 
     // A second comparison replaces the first, byte for byte the same.
     let first = std::fs::read(out.join("compare.html")).unwrap();

@@ -126,7 +126,11 @@ pub(crate) fn forecast_chart(zones: &[ZoneSeries], years: &[i32]) -> Markup {
     const ROW: f64 = 44.0;
     const AXIS: f64 = 28.0;
     // 13-unit labels: about 7.5 units a character, CJK twice that.
-    let width = |t: &str| t.chars().map(|c| if u32::from(c) >= 0x2e80 { 14.0 } else { 7.5 }).sum::<f64>();
+    let width = |t: &str| {
+        t.chars()
+            .map(|c| if u32::from(c) >= 0x2e80 { 14.0 } else { 7.5 })
+            .sum::<f64>()
+    };
     let labels: Vec<String> = zones.iter().map(zone_label).collect();
     let left = (labels.iter().map(|l| width(l)).fold(0.0, f64::max) + 20.0).clamp(80.0, 480.0);
     let col = (W - left - 10.0) / years.len().max(1) as f64;

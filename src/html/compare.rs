@@ -15,8 +15,8 @@ use super::map::{self, Bounds, Placer, Projection, Sample, HOME_SAMPLE_CAP};
 use super::table::{delta_cell, head, num};
 use super::{stage_index, stage_name, thousands};
 use crate::compare::{
-    change_counts, changed, changed_area, changes_school, figures, id_level, level_unchanged, outcome_of,
-    school_cells, school_pairs, zone_rows, Figures, Pair, Side, ZoneFigures,
+    change_counts, changed, changed_area, changes_school, figures, id_level, level_unchanged, outcome_of, school_cells,
+    school_pairs, zone_rows, Figures, Pair, Side, ZoneFigures,
 };
 use crate::round::Stage;
 use crate::scenario::{Level, Scenario};
@@ -84,7 +84,8 @@ fn summary_section(before: Side, after: Side, pairs: &[Pair]) -> Markup {
     let blocks: Vec<(&str, Figures, Figures)> = [None, Some(Level::Primary), Some(Level::Junior)]
         .into_iter()
         .map(|l| (l.map_or("all", Level::as_str), figures(before, l), figures(after, l)))
-        .filter(|(name, b, a)| *name == "all" || b.applicants > 0 || a.applicants > 0)
+        // A level whose figures do not change is left out (its line below says so).
+        .filter(|(name, b, a)| *name == "all" || ((b.applicants > 0 || a.applicants > 0) && b != a))
         .collect();
     let dist = |f: &Figures, k: &str| f.distance.get(k).and_then(Value::as_f64);
     let show = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
@@ -168,7 +169,12 @@ fn level_section(before: Side, after: Side, pairs: &[Pair], level: Level, defs: 
 /// by seats and coloured by applicants per seat, labels, the changed area
 /// outlined, a scale bar and a north arrow. The hatch pattern is defined
 /// when `defs` (once per page: ids are unique in a page).
-fn level_maps(rounds: &[(Side, &[bool]); 2], level: Level, outline: &geo::MultiPolygon<f64>, defs: bool) -> Vec<Markup> {
+fn level_maps(
+    rounds: &[(Side, &[bool]); 2],
+    level: Level,
+    outline: &geo::MultiPolygon<f64>,
+    defs: bool,
+) -> Vec<Markup> {
     let samples: Vec<Sample> = rounds
         .iter()
         .map(|(side, _)| Sample::of(side.scenario, level, HOME_SAMPLE_CAP))
@@ -204,8 +210,9 @@ fn level_maps(rounds: &[(Side, &[bool]); 2], level: Level, outline: &geo::MultiP
                 })
                 .collect();
             let mut placer = Placer::new(frame);
-            let schools = map::schools_layer(sc, out, level, &proj, frame, &mut placer);
-            let labels = map::zone_labels(sc, level, &proj, &mut placer);
+            let schools = map::Schools::of(sc, level, &proj, frame, &mut placer);
+            let zone_labels = map::zone_labels(sc, level, &proj, &mut placer);
+            let school_labels = schools.labels(sc, &mut placer);
             let aria = format!("{} map {}", level.as_str(), if i == 0 { "before" } else { "after" });
             html! {
                 svg.cmap viewBox=(map::frame_attr(frame)) role="img" aria-label=(aria) style={"--u:" (format!("{u:.3}"))} {
@@ -219,8 +226,9 @@ fn level_maps(rounds: &[(Side, &[bool]); 2], level: Level, outline: &geo::MultiP
                         }
                     }
                     @if !outline_d.is_empty() { path.outline d=(PreEscaped(&outline_d)) {} }
-                    (schools)
-                    (labels)
+                    (schools.layer(sc, out))
+                    (school_labels)
+                    (zone_labels)
                     (map::scale_and_north(frame, u))
                 }
             }
@@ -234,11 +242,7 @@ fn zone_table(before: Side, after: Side, level: Level) -> Markup {
     let rows = zone_rows(before, after, level);
     let cells = |f: Option<ZoneFigures>| {
         f.map_or(["—".to_string(), "—".to_string(), "—".to_string()], |f| {
-            [
-                thousands(f.applicants),
-                thousands(f.seats),
-                thousands(f.placed_in_zone),
-            ]
+            [thousands(f.applicants), thousands(f.seats), thousands(f.placed_in_zone)]
         })
     };
     html! {

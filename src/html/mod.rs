@@ -16,12 +16,13 @@
 //!   one script, the footer) and the formatting helpers every page uses;
 //! - `assets/style.css`, `assets/script.js`: the stylesheet and script,
 //!   real files included at compile time with `include_str!`;
-//! - `map`: projection, zone and school layers, legend, scale bar, north
-//!   arrow and label placement; `chart`: the distance histogram and the
-//!   forecast chart; `table`: table helpers;
+//! - `map`: projection, zone, home and school layers, legend keys, scale
+//!   bar and north arrow, with label placement in `map/labels.rs`;
+//!   `chart`: the distance histogram and the forecast chart; `table`:
+//!   table helpers;
 //! - one small file per page, which only arranges data: [`report`],
 //!   [`compare`], [`forecast`], [`balance`] (a section of the report),
-//!   [`senior`].
+//!   [`senior`] (the report's tests are in `report_tests.rs`).
 //!
 //! Every page is self-contained: no network, no external scripts, styles
 //! or fonts.
@@ -155,7 +156,10 @@ mod tests {
         assert_eq!(metres(1_620.0), "1.62 km");
         assert_eq!(metres(6_000.0), "6 km");
         assert_eq!(pct(0.125), "12.5%");
-        assert_eq!(script_json("{\"a\":\"</script>&\"}").0, "{\"a\":\"\\u003c/script\\u003e\\u0026\"}");
+        assert_eq!(
+            script_json("{\"a\":\"</script>&\"}").0,
+            "{\"a\":\"\\u003c/script\\u003e\\u0026\"}"
+        );
     }
 
     #[test]

@@ -55,9 +55,18 @@ mod tests {
 
     #[test]
     fn deltas() {
-        assert_eq!(delta_cell(5.0, 5.2, Some(true)).into_string(), "<td class=\"num\">0</td>");
-        assert_eq!(delta_cell(5.0, 3.0, Some(true)).into_string(), "<td class=\"num down\">−2</td>");
-        assert_eq!(delta_cell(5.0, 8.0, Some(true)).into_string(), "<td class=\"num up\">+3</td>");
+        assert_eq!(
+            delta_cell(5.0, 5.2, Some(true)).into_string(),
+            "<td class=\"num\">0</td>"
+        );
+        assert_eq!(
+            delta_cell(5.0, 3.0, Some(true)).into_string(),
+            "<td class=\"num down\">−2</td>"
+        );
+        assert_eq!(
+            delta_cell(5.0, 8.0, Some(true)).into_string(),
+            "<td class=\"num up\">+3</td>"
+        );
         assert_eq!(delta_cell(5.0, 8.0, None).into_string(), "<td class=\"num\">+3</td>");
     }
 

@@ -13,15 +13,20 @@
 //! school's under `nearest`, the private school's choosers) per seat, so an
 //! oversubscribed school shows red even when every school ends up full.
 //!
-//! **Labels** are placed greedily without overlap: school names (or ids
-//! when the name is long) in order of seats, then zone ids smallest zone
-//! first; a label with no free place is dropped rather than drawn over
-//! another.
+//! **Labels** are placed greedily without overlap, clear of the school
+//! symbols: zone ids smallest zone first (the map is a map of zones), then
+//! school names (or ids when the name is long) in order of seats; a label
+//! with no free place is dropped rather than drawn over another.
 
 use std::fmt::Write as _;
 
-use geo::{Area, BoundingRect, InteriorPoint, Intersects};
+use geo::BoundingRect;
 use maud::{html, Markup, PreEscaped};
+
+mod labels;
+
+use labels::school_label;
+pub(crate) use labels::{zone_labels, Placer};
 
 use super::{stage_index, thousands, STAGES};
 use crate::round::Outcome;
@@ -33,17 +38,8 @@ pub(crate) const HOME_SAMPLE_CAP: usize = 3_000;
 /// Nominal width of the map on a laptop, in CSS pixels: symbol sizes and
 /// the simplification tolerance are set for it.
 const MAP_PX: f64 = 800.0;
-/// Zone labels are drawn when a level has at most this many zones (each
-/// zone always has a tooltip).
-const ZONE_LABEL_LIMIT: usize = 300;
 /// Metres per degree of latitude on the sphere of spec §2.
 const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
-/// Zone labels' font size, nominal pixels.
-const ZONE_FONT: f64 = 12.0;
-/// School labels' font size, nominal pixels.
-const SCHOOL_FONT: f64 = 11.0;
-/// A school name longer than this (in Latin-letter widths) is labelled by id.
-const LONG_NAME: f64 = 22.0;
 
 /// A lon/lat box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -227,60 +223,6 @@ pub(crate) fn hatch(u: f64) -> Markup {
     }
 }
 
-// ------------------------------------------------------------ placement
-
-/// Boxes already taken on a map, `[x0, y0, x1, y1]` in map metres: labels
-/// are placed greedily where they overlap none.
-#[derive(Default)]
-pub(crate) struct Placer {
-    taken: Vec<[f64; 4]>,
-    /// The frame a label must stay inside.
-    frame: Option<Frame>,
-}
-
-impl Placer {
-    /// An empty map of the frame.
-    pub(crate) fn new(frame: Frame) -> Placer {
-        Placer {
-            taken: Vec::new(),
-            frame: Some(frame),
-        }
-    }
-
-    /// Marks a box taken.
-    pub(crate) fn take(&mut self, b: [f64; 4]) {
-        self.taken.push(b);
-    }
-
-    /// True when the box is inside the frame and overlaps nothing taken.
-    fn free(&self, b: [f64; 4]) -> bool {
-        let inside = self
-            .frame
-            .is_none_or(|[x, y, w, h]| b[0] >= x && b[1] >= y && b[2] <= x + w && b[3] <= y + h);
-        inside
-            && self
-                .taken
-                .iter()
-                .all(|t| b[0] >= t[2] || b[2] <= t[0] || b[1] >= t[3] || b[3] <= t[1])
-    }
-
-    /// Takes the first free box of the candidates; its index, or `None`
-    /// when every candidate is taken (the label is dropped).
-    pub(crate) fn place(&mut self, candidates: &[[f64; 4]], ok: impl Fn(&[f64; 4]) -> bool) -> Option<usize> {
-        let i = candidates.iter().position(|b| self.free(*b) && ok(b))?;
-        self.take(candidates[i]);
-        Some(i)
-    }
-}
-
-/// The width of a text in ems, estimated: CJK and other wide characters
-/// 1 em, the rest 0.6 em.
-fn text_ems(text: &str) -> f64 {
-    text.chars()
-        .map(|c| if u32::from(c) >= 0x2e80 { 1.0 } else { 0.6 })
-        .sum()
-}
-
 // ---------------------------------------------------------------- zones
 
 /// One ring as path data, dropping points closer than `tolerance` metres
@@ -347,91 +289,6 @@ pub(crate) fn zones_layer(scenario: &Scenario, level: Level, proj: &Projection) 
             }
         }
     }
-}
-
-/// Zone labels, smallest zone first, at the first of their candidate
-/// positions (inside the zone, nearest its interior point first) that is
-/// free; a label with no free place is drawn hidden. Every label keeps its
-/// candidates in `data-c`, so the report's script can place it again at
-/// another zoom.
-pub(crate) fn zone_labels(scenario: &Scenario, level: Level, proj: &Projection, placer: &mut Placer) -> Markup {
-    let mut zones: Vec<(usize, f64)> = scenario
-        .zones
-        .iter()
-        .enumerate()
-        .filter(|(_, z)| z.level == level)
-        .map(|(i, z)| (i, z.area.unsigned_area()))
-        .collect();
-    if zones.is_empty() || zones.len() > ZONE_LABEL_LIMIT {
-        return html! {};
-    }
-    zones.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    let u = proj.unit();
-    let (font, h) = (ZONE_FONT * u, ZONE_FONT * u * 1.2);
-    html! {
-        g.zlabels aria-hidden="true" {
-            @for (i, _) in zones {
-                @let z = &scenario.zones[i];
-                @let candidates = label_candidates(&z.area, proj);
-                @if let Some(&(x0, y0)) = candidates.first() {
-                    @let inside = |b: &[f64; 4]| [(b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])].iter().all(|&(x, y)| {
-                        let (lon, lat) = proj.lonlat(x, y);
-                        z.area.intersects(&geo::Point::new(lon, lat))
-                    });
-                    // Full size first, then 10/12 the size.
-                    @let boxes = |scale: f64| -> Vec<[f64; 4]> {
-                        let (w, h) = (text_ems(&z.id) * font * scale, h * scale);
-                        candidates.iter().map(|&(x, y)| {
-                            let (x, y) = (x as f64, y as f64);
-                            [x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0]
-                        }).collect()
-                    };
-                    @let full = placer.place(&boxes(1.0), inside);
-                    @let small = if full.is_none() { placer.place(&boxes(10.0 / 12.0), inside) } else { None };
-                    @let (x, y) = full.or(small).map_or((x0, y0), |k| candidates[k]);
-                    @let list: Vec<String> = candidates.iter().map(|(x, y)| format!("{x} {y}")).collect();
-                    text.small[small.is_some()] x=(x) y=(y) data-z={"z" (i)} data-c=(list.join(" "))
-                        style=[(full.is_none() && small.is_none()).then_some("display:none")] { (z.id) }
-                }
-            }
-        }
-    }
-}
-
-/// Up to 12 points inside an area, in map coordinates: its interior point,
-/// then points of a 7 × 7 grid over its bounding box that the area
-/// covers, nearest the interior point first.
-fn label_candidates(area: &geo::MultiPolygon<f64>, proj: &Projection) -> Vec<(i64, i64)> {
-    let Some(centre) = area.interior_point() else {
-        return Vec::new();
-    };
-    let c = proj.xy(centre.x(), centre.y());
-    let mut points = vec![(0.0, proj.at(centre.x(), centre.y()))];
-    if let Some(r) = area.bounding_rect() {
-        for i in 1..8 {
-            for j in 1..8 {
-                let p = geo::Point::new(
-                    r.min().x + r.width() * f64::from(i) / 8.0,
-                    r.min().y + r.height() * f64::from(j) / 8.0,
-                );
-                if area.intersects(&p) {
-                    let q = proj.xy(p.x(), p.y());
-                    points.push(((q.0 - c.0).hypot(q.1 - c.1), proj.at(p.x(), p.y())));
-                }
-            }
-        }
-    }
-    points[1..].sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut out: Vec<(i64, i64)> = Vec::with_capacity(12);
-    for (_, p) in points {
-        if out.len() == 12 {
-            break;
-        }
-        if !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------- homes
@@ -535,119 +392,100 @@ struct Symbol {
     private: bool,
 }
 
-/// The schools of a level, largest first (so small ones stay on top and
-/// clickable), with their labels placed without overlap in order of seats.
-/// Symbol area is proportional to seats, sized for the density of the
-/// level's schools in its frame.
-pub(crate) fn schools_layer(
-    scenario: &Scenario,
-    outcome: &Outcome,
-    level: Level,
-    proj: &Projection,
-    frame: Frame,
-    placer: &mut Placer,
-) -> Markup {
-    let u = proj.unit();
-    let mut order: Vec<usize> = (0..scenario.schools.len())
-        .filter(|&s| scenario.schools[s].level == level)
-        .collect();
-    order.sort_by(|&a, &b| {
-        scenario.schools[b]
-            .capacity
-            .cmp(&scenario.schools[a].capacity)
-            .then(a.cmp(&b))
-    });
-    let max_cap = order.first().map_or(0, |&s| scenario.schools[s].capacity);
-    let area_px = (frame[2] / u) * (frame[3] / u);
-    let rmax = (0.3 * (area_px / order.len().max(1) as f64).sqrt()).clamp(4.0, 16.0) * u;
-    let symbols: Vec<Symbol> = order
-        .iter()
-        .map(|&s| {
-            let school = &scenario.schools[s];
-            let (x, y) = proj.at(school.lon, school.lat);
-            let r = if max_cap == 0 {
-                3.0 * u
-            } else {
-                (rmax * (f64::from(school.capacity) / f64::from(max_cap)).sqrt()).max(3.0 * u)
-            };
-            Symbol {
-                s,
-                x,
-                y,
-                r,
-                private: school.sector == Sector::Private,
-            }
-        })
-        .collect();
-    for m in &symbols {
-        let (x, y) = (m.x as f64, m.y as f64);
-        placer.take([x - m.r, y - m.r, x + m.r, y + m.r]);
+/// The school symbols of a level, largest first (so small ones stay on
+/// top and clickable). Symbol area is proportional to seats, sized for the
+/// density of the level's schools in its frame.
+pub(crate) struct Schools {
+    symbols: Vec<Symbol>,
+    u: f64,
+}
+
+impl Schools {
+    /// Sizes and places the symbols, marking each one taken.
+    pub(crate) fn of(
+        scenario: &Scenario,
+        level: Level,
+        proj: &Projection,
+        frame: Frame,
+        placer: &mut Placer,
+    ) -> Schools {
+        let u = proj.unit();
+        let mut order: Vec<usize> = (0..scenario.schools.len())
+            .filter(|&s| scenario.schools[s].level == level)
+            .collect();
+        order.sort_by(|&a, &b| {
+            scenario.schools[b]
+                .capacity
+                .cmp(&scenario.schools[a].capacity)
+                .then(a.cmp(&b))
+        });
+        let max_cap = order.first().map_or(0, |&s| scenario.schools[s].capacity);
+        let area_px = (frame[2] / u) * (frame[3] / u);
+        let rmax = (0.3 * (area_px / order.len().max(1) as f64).sqrt()).clamp(4.0, 16.0) * u;
+        let symbols: Vec<Symbol> = order
+            .iter()
+            .map(|&s| {
+                let school = &scenario.schools[s];
+                let (x, y) = proj.at(school.lon, school.lat);
+                let r = if max_cap == 0 {
+                    3.0 * u
+                } else {
+                    (rmax * (f64::from(school.capacity) / f64::from(max_cap)).sqrt()).max(3.0 * u)
+                };
+                Symbol {
+                    s,
+                    x,
+                    y,
+                    r,
+                    private: school.sector == Sector::Private,
+                }
+            })
+            .collect();
+        for m in &symbols {
+            let (x, y) = (m.x as f64, m.y as f64);
+            placer.take([x - m.r, y - m.r, x + m.r, y + m.r]);
+        }
+        Schools { symbols, u }
     }
-    let labels: Vec<Option<(f64, f64, &'static str, String)>> =
-        symbols.iter().map(|m| school_label(scenario, m, u, placer)).collect();
-    html! {
-        g.schools {
-            @for m in &symbols {
-                @let school = &scenario.schools[m.s];
-                @let fill = demand_colour(demand(outcome.schools[m.s].applicants, school.capacity));
-                @let title = school_title(scenario, outcome, m.s);
-                @if m.private {
-                    // A square of the same area as the circle.
-                    @let side = m.r * std::f64::consts::PI.sqrt();
-                    rect.school.private data-s=(m.s) x=(format!("{:.0}", m.x as f64 - side / 2.0)) y=(format!("{:.0}", m.y as f64 - side / 2.0))
-                        width=(format!("{side:.0}")) height=(format!("{side:.0}")) fill=(fill) { title { (title) } }
-                } @else {
-                    circle.school data-s=(m.s) cx=(m.x) cy=(m.y) r=(format!("{:.0}", m.r)) fill=(fill) { title { (title) } }
+
+    /// The symbols, coloured by applicants per seat, each with its tooltip.
+    pub(crate) fn layer(&self, scenario: &Scenario, outcome: &Outcome) -> Markup {
+        html! {
+            g.schools {
+                @for m in &self.symbols {
+                    @let school = &scenario.schools[m.s];
+                    @let fill = demand_colour(demand(outcome.schools[m.s].applicants, school.capacity));
+                    @let title = school_title(scenario, outcome, m.s);
+                    @if m.private {
+                        // A square of the same area as the circle.
+                        @let side = m.r * std::f64::consts::PI.sqrt();
+                        rect.school.private data-s=(m.s) x=(format!("{:.0}", m.x as f64 - side / 2.0)) y=(format!("{:.0}", m.y as f64 - side / 2.0))
+                            width=(format!("{side:.0}")) height=(format!("{side:.0}")) fill=(fill) { title { (title) } }
+                    } @else {
+                        circle.school data-s=(m.s) cx=(m.x) cy=(m.y) r=(format!("{:.0}", m.r)) fill=(fill) { title { (title) } }
+                    }
                 }
             }
         }
-        g.slabels aria-hidden="true" {
-            @for (x, y, anchor, text) in labels.into_iter().flatten() {
-                text x=(format!("{x:.0}")) y=(format!("{y:.0}")) text-anchor=(anchor) { (text) }
+    }
+
+    /// The labels, placed in order of seats where they overlap nothing
+    /// taken (call after the zone labels, which matter more on a map of
+    /// zones); a label with no free place is dropped.
+    pub(crate) fn labels(&self, scenario: &Scenario, placer: &mut Placer) -> Markup {
+        let labels: Vec<(f64, f64, &'static str, String)> = self
+            .symbols
+            .iter()
+            .filter_map(|m| school_label(scenario, m, self.u, placer))
+            .collect();
+        html! {
+            g.slabels aria-hidden="true" {
+                @for (x, y, anchor, text) in labels {
+                    text x=(format!("{x:.0}")) y=(format!("{y:.0}")) text-anchor=(anchor) { (text) }
+                }
             }
         }
     }
-}
-
-/// A school's label (its name, or its id when the name is long) at the
-/// first free place right, left, above or below its symbol; `None` when
-/// none is free.
-fn school_label(
-    scenario: &Scenario,
-    m: &Symbol,
-    u: f64,
-    placer: &mut Placer,
-) -> Option<(f64, f64, &'static str, String)> {
-    let school = &scenario.schools[m.s];
-    let text = if text_ems(&school.name) / 0.6 <= LONG_NAME {
-        school.name.clone()
-    } else {
-        school.id.clone()
-    };
-    let font = SCHOOL_FONT * u;
-    let (w, h, gap) = (text_ems(&text) * font, font * 1.2, 2.0 * u);
-    let (x, y, r) = (m.x as f64, m.y as f64, m.r);
-    // (anchor x, baseline-centre y, text-anchor) per candidate.
-    let spots = [
-        (x + r + gap, y, "start"),
-        (x - r - gap, y, "end"),
-        (x, y - r - gap - h / 2.0, "middle"),
-        (x, y + r + gap + h / 2.0, "middle"),
-    ];
-    let boxes: Vec<[f64; 4]> = spots
-        .iter()
-        .map(|&(sx, sy, anchor)| {
-            let x0 = match anchor {
-                "start" => sx,
-                "end" => sx - w,
-                _ => sx - w / 2.0,
-            };
-            [x0, sy - h / 2.0, x0 + w, sy + h / 2.0]
-        })
-        .collect();
-    let k = placer.place(&boxes, |_| true)?;
-    let (sx, sy, anchor) = spots[k];
-    Some((sx, sy, anchor, text))
 }
 
 // ------------------------------------------------ scale bar, north arrow
@@ -655,7 +493,11 @@ fn school_label(
 /// The longest round distance (1, 2 or 5 × 10ⁿ metres) not over `m`.
 fn nice_length(m: f64) -> f64 {
     let p = 10f64.powf(m.max(1.0).log10().floor());
-    [5.0, 2.0, 1.0].into_iter().map(|k| k * p).find(|&l| l <= m).unwrap_or(p)
+    [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|k| k * p)
+        .find(|&l| l <= m)
+        .unwrap_or(p)
 }
 
 /// A scale bar (bottom left, about a fifth of the frame wide) and a north
@@ -671,14 +513,7 @@ pub(crate) fn scale_and_north(frame: Frame, u: f64) -> Markup {
         format!("{len} m")
     };
     let tick = 5.0 * u;
-    let bar = format!(
-        "M{:.0} {:.0}V{:.0}H{:.0}V{:.0}",
-        x0,
-        y0 - tick,
-        y0,
-        x0 + len,
-        y0 - tick
-    );
+    let bar = format!("M{:.0} {:.0}V{:.0}H{:.0}V{:.0}", x0, y0 - tick, y0, x0 + len, y0 - tick);
     let (nx, ny, a) = (fx + fw - 18.0 * u, fy + 16.0 * u, 7.0 * u);
     let arrow = format!(
         "M{:.0} {:.0}L{:.0} {:.0}L{:.0} {:.0}L{:.0} {:.0}Z",
@@ -733,23 +568,5 @@ mod tests {
         assert_eq!(nice_length(2_600.0), 2_000.0);
         assert_eq!(nice_length(740.0), 500.0);
         assert_eq!(nice_length(0.5), 1.0);
-    }
-
-    #[test]
-    fn placer_drops_what_would_overlap() {
-        let mut p = Placer::new([0.0, 0.0, 100.0, 100.0]);
-        p.take([10.0, 10.0, 20.0, 20.0]);
-        // The first candidate overlaps the taken box, the second is free.
-        assert_eq!(p.place(&[[15.0, 15.0, 25.0, 25.0], [30.0, 30.0, 40.0, 40.0]], |_| true), Some(1));
-        // Touching edges do not overlap; outside the frame is not free.
-        assert_eq!(p.place(&[[40.0, 30.0, 50.0, 40.0]], |_| true), Some(0));
-        assert_eq!(p.place(&[[95.0, 0.0, 105.0, 10.0]], |_| true), None);
-        assert_eq!(p.place(&[[12.0, 12.0, 18.0, 18.0]], |_| true), None);
-    }
-
-    #[test]
-    fn wide_characters_count_double() {
-        assert!((text_ems("ab") - 1.2).abs() < 1e-9);
-        assert!((text_ems("北京") - 2.0).abs() < 1e-9);
     }
 }
