@@ -511,10 +511,28 @@ pub fn changed_area(before: &Scenario, after: &Scenario, level: Level) -> MultiP
     MultiPolygon::new(changed.0.into_iter().filter(|p| p.unsigned_area() > 1e-9).collect())
 }
 
-/// True when a level's figures, zones and every applicant's outcome are
-/// the same in both rounds (the page then gives it one line).
-pub fn level_unchanged(before: Side, after: Side, pairs: &[Pair], level: Level) -> bool {
-    change_counts(before, after, pairs, Some(level)).2 == 0
+/// True when a level's figures and every applicant's outcome are the same
+/// in both rounds and no area changes zone (`changed` is the level's
+/// [`changed_area`]): the page then gives the level one line.
+pub fn level_unchanged(before: Side, after: Side, pairs: &[Pair], level: Level, changed: &MultiPolygon<f64>) -> bool {
+    changed.0.is_empty()
+        && change_counts(before, after, pairs, Some(level)).2 == 0
         && figures(before, Some(level)) == figures(after, Some(level))
-        && changed_area(before.scenario, after.scenario, level).0.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_proposed_map_is_named_by_file_name() {
+        let zones = Path::new("/tmp/x/proposed.geojson");
+        assert_eq!(proposed_name(Some(zones), None), "proposed.geojson");
+        assert_eq!(proposed_name(None, Some(Path::new("/a/other"))), "other/zones.geojson");
+        assert_eq!(
+            proposed_name(Some(zones), Some(Path::new("other/"))),
+            "other/proposed.geojson"
+        );
+    }
 }

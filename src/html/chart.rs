@@ -189,6 +189,47 @@ mod tests {
     }
 
     #[test]
+    fn forecast_chart_is_full_width_with_years_and_whole_labels() {
+        let row = |year, surplus: i64| ForecastRow {
+            zone: 0,
+            level: crate::scenario::Level::Primary,
+            year,
+            entrants: 100,
+            seats: (100 + surplus) as u64,
+            surplus,
+            classes_short: u64::from(surplus < 0),
+        };
+        let (a, b) = (row(2027, 12), row(2028, -5));
+        let long = "a-zone-with-a-rather-long-name";
+        let svg = forecast_chart(
+            &[ZoneSeries {
+                label: long,
+                rows: vec![&a, &b],
+            }],
+            &[2027, 2028],
+        )
+        .into_string();
+        assert!(svg.starts_with("<svg class=\"fchart\" viewBox=\"0 0 1000 "), "{svg}");
+        assert!(!svg.contains("width=\"1000\""), "the chart scales with the page");
+        // Each year is ticked above and below, and the label is whole,
+        // right-aligned to a margin wide enough for it.
+        assert_eq!(svg.matches(">2027</text>").count(), 2);
+        assert_eq!(svg.matches(">2028</text>").count(), 2);
+        assert!(svg.contains(&format!(">{long} ⚠ 1 cl.</text>")));
+        let x: f64 = svg
+            .split("class=\"zlabel short\" x=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(x >= (long.len() + 8) as f64 * 7.5, "label margin {x} too narrow");
+        assert!(svg.contains(">+12</text>") && svg.contains(">-5</text>"));
+    }
+
+    #[test]
     fn stacks_from_the_base_up() {
         let mut c = [0u64; STAGES.len()];
         c[1] = 2;

@@ -58,14 +58,15 @@ pub fn page(before: Side, after: Side, pairs: &[Pair], proposed: &str) -> Vec<u8
         }
         (summary_section(before, after, pairs))
         @for level in levels {
-            @if level_unchanged(before, after, pairs, level) {
+            @let outline = changed_area(before.scenario, after.scenario, level);
+            @if level_unchanged(before, after, pairs, level, &outline) {
                 p.same id={"map-" (level.as_str())} {
                     strong { (level.as_str()) ": no change." } " The same zones, and every "
                     (level.as_str()) " applicant has the same outcome in both rounds ("
                     (thousands(figures(before, Some(level)).applicants)) " applicants)."
                 }
             } @else {
-                (level_section(before, after, pairs, level, std::mem::replace(&mut defs, false)))
+                (level_section(before, after, pairs, level, &outline, std::mem::replace(&mut defs, false)))
             }
         }
         (schools_section(before, after))
@@ -121,7 +122,14 @@ fn summary_section(before: Side, after: Side, pairs: &[Pair]) -> Markup {
 }
 
 /// One level that changes: the two maps, their key, the zone table.
-fn level_section(before: Side, after: Side, pairs: &[Pair], level: Level, defs: bool) -> Markup {
+fn level_section(
+    before: Side,
+    after: Side,
+    pairs: &[Pair],
+    level: Level,
+    outline: &geo::MultiPolygon<f64>,
+    defs: bool,
+) -> Markup {
     let mut hb = vec![false; before.scenario.applicants.len()];
     let mut ha = vec![false; after.scenario.applicants.len()];
     let mut moved = 0;
@@ -132,8 +140,7 @@ fn level_section(before: Side, after: Side, pairs: &[Pair], level: Level, defs: 
             moved += u64::from(after.scenario.applicants[j].level == level);
         }
     }
-    let outline = changed_area(before.scenario, after.scenario, level);
-    let maps = level_maps(&[(before, &hb), (after, &ha)], level, &outline, defs);
+    let maps = level_maps(&[(before, &hb), (after, &ha)], level, outline, defs);
     let name = level.as_str();
     html! {
         section id={"map-" (name)} aria-labelledby={"map-" (name) "-h"} {
