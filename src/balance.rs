@@ -23,6 +23,9 @@
 //! pass/fail for the three resource indicators the assessment uses
 //! (teachers per 100 pupils, floor area and equipment per pupil); class
 //! size, utilisation and distance are shown for information only.
+//!
+//! The report shows the CV tables ([`crate::html::balance`]);
+//! `summary.json` holds [`Balance`] whole.
 
 use std::fmt::Write as _;
 
@@ -287,44 +290,6 @@ pub fn to_table(b: &Balance) -> String {
         }
     }
     out
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// The report's balance section: the CV table of each level.
-pub fn report_section(out: &mut String, scenario: &Scenario, outcome: &Outcome) {
-    let b = compute(scenario, outcome);
-    out.push_str(
-        "<section id=\"balance\" aria-labelledby=\"balance-h\">\n<h2 id=\"balance-h\">Balance between schools (均衡)</h2>\n\
-         <p>Coefficient of variation across the level's public schools, pupil-weighted (CV = S / mean). \
-         The national standard for the resource indicators is CV ≤ 0.50 (primary) and ≤ 0.45 (junior).</p>\n",
-    );
-    for l in &b.levels {
-        let _ = writeln!(
-            out,
-            "<table class=\"balance\">\n<caption>{}</caption>\n<thead><tr><th>indicator</th><th>schools</th><th>mean</th><th>CV</th><th>standard</th></tr></thead>\n<tbody>",
-            esc(&l.level)
-        );
-        for c in &l.cv {
-            let verdict = match (c.threshold, c.pass) {
-                (Some(t), Some(true)) => format!("pass (≤ {t:.2})"),
-                (Some(t), _) => format!("<strong>fail</strong> (&gt; {t:.2})"),
-                _ => "not assessed".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.3}</td><td>{verdict}</td></tr>",
-                esc(&c.indicator),
-                c.schools,
-                c.mean,
-                c.cv
-            );
-        }
-        out.push_str("</tbody>\n</table>\n");
-    }
-    out.push_str("</section>\n");
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@
 //!   stage or distance at 0.1 m), or who is in only one round; sorted by id;
 //! - `schools_diff.csv`: every school, before and after;
 //! - `compare_summary.json`: the figures a planner asks for first;
-//! - `compare.html`: both maps side by side with the changed homes ringed,
-//!   and the summary and diff tables.
+//! - `compare.html` ([`crate::html::compare`]): per level that changes,
+//!   both maps side by side with the changed area outlined and the changed
+//!   homes ringed, a per-zone table, and the summary and diff tables.
 //!
 //! Applicants and schools are matched by id. Like every output, the bytes
 //! depend only on the two scenarios' inputs and seeds.
@@ -18,11 +19,11 @@
 //! [`LoadOptions::zones`]: crate::scenario::LoadOptions::zones
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::output::report::{esc, stage_key, static_level_maps, utilisation_colour, MapRound, STYLE};
+use geo::{Area, BooleanOps, MultiPolygon};
+
 use crate::output::summary::distance_stats;
 use crate::output::{OutputFile, Table};
 use crate::round::{Outcome, Stage};
@@ -32,8 +33,6 @@ use crate::scenario::{Level, Scenario};
 pub const LARGE_CLASS: u32 = 56;
 /// Smallest class counted as super-large (超大班额, 66 and more).
 pub const SUPER_LARGE_CLASS: u32 = 66;
-/// Changed applicants listed in `compare.html` at most (`changes.csv` has all).
-const HTML_CHANGE_ROWS: usize = 500;
 
 /// One round: a scenario and its outcome.
 #[derive(Clone, Copy)]
@@ -103,7 +102,7 @@ pub fn pairs(before: &Scenario, after: &Scenario) -> Vec<Pair> {
 }
 
 /// An applicant's outcome as written: school id, stage, distance (0.1 m).
-fn outcome_of<'a>(side: Side<'a>, a: Option<usize>) -> (&'a str, &'a str, String) {
+pub(crate) fn outcome_of<'a>(side: Side<'a>, a: Option<usize>) -> (&'a str, &'a str, String) {
     match a {
         None => ("", "", String::new()),
         Some(a) => {
@@ -118,7 +117,7 @@ fn outcome_of<'a>(side: Side<'a>, a: Option<usize>) -> (&'a str, &'a str, String
 }
 
 /// The id and level of an applicant of either round.
-fn id_level<'a>(before: Side<'a>, after: Side<'a>, pair: Pair) -> (&'a str, Level) {
+pub(crate) fn id_level<'a>(before: Side<'a>, after: Side<'a>, pair: Pair) -> (&'a str, Level) {
     let app = pair
         .after
         .map(|j| &after.scenario.applicants[j])
@@ -291,13 +290,17 @@ pub fn changes_csv(before: Side, after: Side, pairs: &[Pair]) -> Vec<u8> {
 }
 
 /// One school of either round.
-struct SchoolPair {
-    id: String,
-    before: Option<usize>,
-    after: Option<usize>,
+pub(crate) struct SchoolPair {
+    /// The school id.
+    pub id: String,
+    /// Its index in the first round.
+    pub before: Option<usize>,
+    /// Its index in the second round.
+    pub after: Option<usize>,
 }
 
-fn school_pairs(before: &Scenario, after: &Scenario) -> Vec<SchoolPair> {
+/// The schools of both rounds matched by id, in id order.
+pub(crate) fn school_pairs(before: &Scenario, after: &Scenario) -> Vec<SchoolPair> {
     let mut ids: BTreeMap<&str, (Option<usize>, Option<usize>)> = BTreeMap::new();
     for (i, s) in before.schools.iter().enumerate() {
         ids.entry(s.id.as_str()).or_default().0 = Some(i);
@@ -316,7 +319,7 @@ fn school_pairs(before: &Scenario, after: &Scenario) -> Vec<SchoolPair> {
 
 /// A school's figures in one round: capacity, admitted, utilisation (3
 /// decimals, empty without seats), oversubscribed, largest class.
-fn school_cells(side: Side, s: Option<usize>) -> [String; 5] {
+pub(crate) fn school_cells(side: Side, s: Option<usize>) -> [String; 5] {
     let Some(s) = s else {
         return Default::default();
     };
@@ -386,8 +389,22 @@ pub fn schools_diff_csv(before: Side, after: Side) -> Vec<u8> {
     w.finish()
 }
 
-/// Every file of the comparison folder (the two run folders aside).
-pub fn compare(before: Side, after: Side) -> Vec<OutputFile> {
+/// How the page names the proposed map: the file name of `--zones`, and
+/// the other scenario's folder name when `--scenario` is given
+/// (`proposed.geojson`, `other/zones.geojson`, `other/proposed.geojson`).
+/// File names only, so the page does not depend on where it was run.
+pub fn proposed_name(zones: Option<&std::path::Path>, other: Option<&std::path::Path>) -> String {
+    let name = |p: &std::path::Path| p.file_name().map_or(String::new(), |n| n.to_string_lossy().to_string());
+    let file = zones.map_or("zones.geojson".to_string(), name);
+    match other {
+        Some(dir) => format!("{}/{file}", name(dir)),
+        None => file,
+    }
+}
+
+/// Every file of the comparison folder (the two run folders aside);
+/// `proposed` names the proposed map (or other scenario) on the page.
+pub fn compare(before: Side, after: Side, proposed: &str) -> Vec<OutputFile> {
     let pairs = pairs(before.scenario, after.scenario);
     vec![
         OutputFile {
@@ -404,310 +421,118 @@ pub fn compare(before: Side, after: Side) -> Vec<OutputFile> {
         },
         OutputFile {
             name: "compare.html",
-            bytes: compare_html(before, after, &pairs).into_bytes(),
+            bytes: crate::html::compare::page(before, after, &pairs, proposed),
         },
     ]
 }
 
-// ------------------------------------------------------------ the page
+/// A zone's figures in one round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZoneFigures {
+    /// Applicants whose home is in the zone.
+    pub applicants: u64,
+    /// Seats of the zone's schools.
+    pub seats: u64,
+    /// Of its applicants, those placed at one of the zone's schools.
+    pub placed_in_zone: u64,
+}
 
-const EXTRA_STYLE: &str = r#".pair{display:flex;gap:14px;flex-wrap:wrap;margin:8px 0 4px}
-.pair figure{flex:1 1 420px;min-width:0;margin:0;border:1px solid var(--line);border-radius:6px;background:#fbfcfd;overflow:hidden}
-.pair figcaption{font-weight:600;padding:6px 10px;border-bottom:1px solid var(--line);background:var(--panel)}
-.cmap{display:block;width:100%;height:auto}
-.homes-layer.dim{opacity:.35}
-.changed-layer .ring{fill:none;stroke:#111;stroke-width:7.5px;stroke-linecap:round;vector-effect:non-scaling-stroke}
-.changed-layer .homes{stroke-width:4.4px}
-.keyrow{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:.9rem;margin:6px 0 18px;align-items:center}
-.keyrow span{display:inline-flex;align-items:center;gap:6px}
-.dot{display:inline-block;width:10px;height:10px;border-radius:50%;background:var(--c)}
-.dot.ringed{box-shadow:0 0 0 2.5px #111}
-.sw{display:inline-block;width:14px;height:14px;border-radius:50%;border:1px solid #2b2b2b}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.up{color:#a50f15;font-weight:600}td.down{color:#1b7837;font-weight:600}
-tr.moved td{background:#fff8e1}
-.note{color:var(--muted);font-size:.9rem}
-"#;
+/// One zone id of either map, before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneRow {
+    /// Zone id.
+    pub id: String,
+    /// Its figures in the first round (`None`: not in that map).
+    pub before: Option<ZoneFigures>,
+    /// Its figures in the second round.
+    pub after: Option<ZoneFigures>,
+}
 
-fn compare_html(before: Side, after: Side, pairs: &[Pair]) -> String {
-    let mut out = String::with_capacity(256 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Catchment map comparison — {}</title>\n<style>\n{STYLE}{EXTRA_STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(&after.scenario.policy.seed)
-    );
-    out.push_str("<header>\n<h1>Catchment map comparison</h1>\n");
-    let zones = |s: &Scenario| {
-        s.inputs
-            .iter()
-            .find(|f| f.name == "zones.geojson")
-            .map_or("none".to_string(), |f| f.sha256[..12].to_string())
-    };
-    let _ = writeln!(
-        out,
-        "<p class=\"note\">The same round run twice: <strong>before</strong> with the current map \
-         (zones.geojson sha256 {}…), <strong>after</strong> with the proposed one (sha256 {}…). \
-         Seed before: <code>{}</code>; after: <code>{}</code>. Each round's full report is \
-         <a href=\"before/report.html\">before/report.html</a> and <a href=\"after/report.html\">after/report.html</a>.</p>",
-        zones(before.scenario),
-        zones(after.scenario),
-        esc(&before.scenario.policy.seed),
-        esc(&after.scenario.policy.seed)
-    );
-    out.push_str("</header>\n");
-    summary_section(&mut out, before, after, pairs);
-    let levels: Vec<Level> = Level::ALL
-        .into_iter()
-        .filter(|&l| {
-            [before, after].iter().any(|s| {
-                s.scenario.applicants.iter().any(|a| a.level == l) || s.scenario.zones.iter().any(|z| z.level == l)
-            })
+/// The figures of every zone of a level in one round, by zone id.
+fn zone_figures(side: Side<'_>, level: Level) -> BTreeMap<&str, ZoneFigures> {
+    let sc = side.scenario;
+    let mut figures: Vec<ZoneFigures> = sc
+        .zones
+        .iter()
+        .map(|z| ZoneFigures {
+            seats: z.schools.iter().map(|&s| u64::from(sc.school(s).capacity)).sum(),
+            ..ZoneFigures::default()
         })
         .collect();
-    for level in levels {
-        maps_section(&mut out, before, after, pairs, level);
+    for (a, z) in side.outcome.zone_of.iter().enumerate() {
+        let Some(z) = z else { continue };
+        let f = &mut figures[*z as usize];
+        f.applicants += 1;
+        let school = side.outcome.placements[a].school;
+        f.placed_in_zone += u64::from(school.is_some_and(|s| sc.zones[*z as usize].schools.contains(&s)));
     }
-    schools_section(&mut out, before, after);
-    changes_section(&mut out, before, after, pairs);
-    out.push_str("<footer><p>Written by catchment ");
-    out.push_str(env!("CARGO_PKG_VERSION"));
-    out.push_str(
-        ". Applicant ids are pseudonymous; this page holds no other personal data. \
-         The same inputs and seeds give this page byte for byte.</p></footer>\n</main>\n</body>\n</html>\n",
-    );
-    out
+    sc.zones
+        .iter()
+        .zip(figures)
+        .filter(|(z, _)| z.level == level)
+        .map(|(z, f)| (z.id.as_str(), f))
+        .collect()
 }
 
-/// A change as a table cell; coloured green when it is an improvement
-/// (lower is better), red when worse, plain when neither applies.
-fn delta_cell(b: f64, a: f64, lower_is_better: Option<bool>) -> String {
-    let d = a - b;
-    if d.abs() < 0.5 {
-        return "<td class=\"num\">0</td>".to_string();
-    }
-    let class = match lower_is_better {
-        Some(lower) if (d < 0.0) == lower => " down",
-        Some(_) => " up",
-        None => "",
-    };
-    format!(
-        "<td class=\"num{class}\">{}{:.0}</td>",
-        if d > 0.0 { "+" } else { "−" },
-        d.abs()
-    )
+/// Every zone of a level in either map, before and after, by id.
+pub fn zone_rows(before: Side, after: Side, level: Level) -> Vec<ZoneRow> {
+    let (b, a) = (zone_figures(before, level), zone_figures(after, level));
+    let ids: BTreeSet<&str> = b.keys().chain(a.keys()).copied().collect();
+    ids.into_iter()
+        .map(|id| ZoneRow {
+            id: id.to_string(),
+            before: b.get(id).copied(),
+            after: a.get(id).copied(),
+        })
+        .collect()
 }
 
-fn summary_section(out: &mut String, before: Side, after: Side, pairs: &[Pair]) {
-    out.push_str("<section id=\"summary\" aria-labelledby=\"sum-h\">\n<h2 id=\"sum-h\">What changes</h2>\n");
-    let (apps, households, rows) = change_counts(before, after, pairs, None);
-    let _ = writeln!(
-        out,
-        "<p><strong>{apps}</strong> applicants in <strong>{households}</strong> households change school; \
-         {rows} applicants have some change of school, stage or distance (all listed in <code>changes.csv</code>).</p>"
-    );
-    out.push_str(
-        "<div class=\"tablewrap\"><table><thead><tr><th>measure</th><th>level</th><th class=\"num\">before</th>\
-         <th class=\"num\">after</th><th class=\"num\">change</th></tr></thead><tbody>\n",
-    );
-    for level in [None, Some(Level::Primary), Some(Level::Junior)] {
-        let (b, a) = (figures(before, level), figures(after, level));
-        if level.is_some() && b.applicants == 0 && a.applicants == 0 {
-            continue;
-        }
-        let name = level.map_or("all", Level::as_str);
-        let dist = |f: &Figures, k: &str| f.distance.get(k).and_then(Value::as_f64);
-        for (label, key) in [
-            ("mean distance, m", "mean"),
-            ("90th percentile distance, m", "p90"),
-            ("longest distance, m", "max"),
-        ] {
-            let (x, y) = (dist(&b, key), dist(&a, key));
-            let show = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
-            let _ = writeln!(
-                out,
-                "<tr><td>{label}</td><td>{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>",
-                show(x),
-                show(y),
-                match (x, y) {
-                    (Some(x), Some(y)) => delta_cell(x, y, Some(true)),
-                    _ => "<td></td>".to_string(),
-                }
-            );
-        }
-        for (label, x, y) in [
-            (
-                "schools oversubscribed",
-                b.schools_oversubscribed,
-                a.schools_oversubscribed,
-            ),
-            ("applicants unplaced", b.applicants_unplaced, a.applicants_unplaced),
-            ("large classes 大班额 (56–65)", b.large_classes, a.large_classes),
-            (
-                "super-large classes 超大班额 (66+)",
-                b.super_large_classes,
-                a.super_large_classes,
-            ),
-        ] {
-            let _ = writeln!(
-                out,
-                "<tr><td>{label}</td><td>{name}</td><td class=\"num\">{x}</td><td class=\"num\">{y}</td>{}</tr>",
-                delta_cell(x as f64, y as f64, Some(true))
-            );
+/// The area whose zone changes at a level: the union, over zone ids, of
+/// the symmetric difference of the zone's old and new areas (a zone in one
+/// map only counts whole). Slivers under about 10 m² (rounding where two
+/// maps share an edge) are dropped.
+pub fn changed_area(before: &Scenario, after: &Scenario, level: Level) -> MultiPolygon<f64> {
+    let mut areas: BTreeMap<&str, [Option<&MultiPolygon<f64>>; 2]> = BTreeMap::new();
+    for (k, sc) in [before, after].into_iter().enumerate() {
+        for z in sc.zones.iter().filter(|z| z.level == level) {
+            areas.entry(z.id.as_str()).or_default()[k] = Some(&z.area);
         }
     }
-    out.push_str("</tbody></table></div>\n</section>\n");
-}
-
-fn maps_section(out: &mut String, before: Side, after: Side, pairs: &[Pair], level: Level) {
-    let mut hb = vec![false; before.scenario.applicants.len()];
-    let mut ha = vec![false; after.scenario.applicants.len()];
-    let mut moved = 0;
-    for &p in pairs {
-        if changes_school(before, after, p) {
-            if let (Some(i), Some(j)) = (p.before, p.after) {
-                hb[i] = true;
-                ha[j] = true;
-                moved += u64::from(after.scenario.applicants[j].level == level);
-            }
-        }
-    }
-    let maps = static_level_maps(
-        &[
-            MapRound {
-                scenario: before.scenario,
-                outcome: before.outcome,
-                highlight: &hb,
-            },
-            MapRound {
-                scenario: after.scenario,
-                outcome: after.outcome,
-                highlight: &ha,
-            },
-        ],
-        level,
-        &[
-            &format!("{} map before", level.as_str()),
-            &format!("{} map after", level.as_str()),
-        ],
-    );
-    let _ = writeln!(
-        out,
-        "<section id=\"map-{0}\" aria-labelledby=\"map-{0}-h\">\n<h2 id=\"map-{0}-h\">Maps: {0}</h2>\n\
-         <p class=\"note\">{moved} {0} applicants change school; their homes are ringed in black on both maps, \
-         in the colour of the stage that placed them in that round. Other homes are dimmed.</p>\n<div class=\"pair\">",
-        level.as_str()
-    );
-    for (caption, svg) in ["Before: current map", "After: proposed map"].iter().zip(&maps) {
-        let _ = writeln!(out, "<figure><figcaption>{caption}</figcaption>{svg}</figure>");
-    }
-    out.push_str("</div>\n<div class=\"keyrow\">");
-    for st in [Stage::PrivateLottery, Stage::Zone, Stage::Fallback, Stage::Unplaced] {
-        let (i, name) = stage_key(st);
-        let _ = write!(out, "<span><i class=\"dot st{i}\"></i>{}</span>", esc(name));
-    }
-    let (zi, _) = stage_key(Stage::Zone);
-    let _ = write!(
-        out,
-        "<span><i class=\"dot st{zi} ringed\"></i>changes school</span>\
-         <span><i class=\"sw\" style=\"background:{}\"></i><i class=\"sw\" style=\"background:{}\"></i>\
-         <i class=\"sw\" style=\"background:{}\"></i>school: seats filled 50 % · 90 % · 100 %</span>\
-         <span>hatched: multi-school zone</span></div>\n</section>\n",
-        utilisation_colour(1, 2),
-        utilisation_colour(9, 10),
-        utilisation_colour(1, 1),
-    );
-}
-
-fn schools_section(out: &mut String, before: Side, after: Side) {
-    out.push_str(
-        "<section id=\"schools\" aria-labelledby=\"sch-h\">\n<h2 id=\"sch-h\">Schools</h2>\n\
-         <p class=\"note\">Schools whose intake changes are shaded. Full table: <code>schools_diff.csv</code>.</p>\n\
-         <div class=\"tablewrap\"><table class=\"schools\"><thead><tr><th>school</th><th>name</th><th>level</th>\
-         <th class=\"num\">seats</th><th class=\"num\">pupils before</th><th class=\"num\">after</th><th class=\"num\">change</th>\
-         <th class=\"num\">filled before</th><th class=\"num\">after</th><th>oversubscribed before → after</th>\
-         <th class=\"num\">largest class before</th><th class=\"num\">after</th></tr></thead><tbody>\n",
-    );
-    for sp in school_pairs(before.scenario, after.scenario) {
-        let b = school_cells(before, sp.before);
-        let a = school_cells(after, sp.after);
-        let school = sp
-            .after
-            .map(|i| &after.scenario.schools[i])
-            .or_else(|| sp.before.map(|i| &before.scenario.schools[i]));
-        let Some(school) = school else { continue };
-        let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-        let pct = |s: &str| {
-            if s.is_empty() {
-                "—".to_string()
-            } else {
-                format!("{:.0} %", num(s) * 100.0)
-            }
+    let mut changed = MultiPolygon::<f64>::new(Vec::new());
+    for [b, a] in areas.into_values() {
+        let part = match (b, a) {
+            (Some(b), Some(a)) if b == a => continue,
+            (Some(b), Some(a)) => b.xor(a),
+            (Some(x), None) | (None, Some(x)) => x.clone(),
+            (None, None) => continue,
         };
-        let yes = |s: &str| if s == "true" { "yes" } else { "no" };
-        let _ = writeln!(
-            out,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} → {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            if b[1] != a[1] { " class=\"moved\"" } else { "" },
-            esc(&sp.id),
-            esc(&school.name),
-            school.level.as_str(),
-            if a[0].is_empty() { &b[0] } else { &a[0] },
-            b[1],
-            a[1],
-            delta_cell(num(&b[1]), num(&a[1]), None),
-            pct(&b[2]),
-            pct(&a[2]),
-            yes(&b[3]),
-            yes(&a[3]),
-            b[4],
-            a[4],
-        );
+        changed = changed.union(&part);
     }
-    out.push_str("</tbody></table></div>\n</section>\n");
+    MultiPolygon::new(changed.0.into_iter().filter(|p| p.unsigned_area() > 1e-9).collect())
 }
 
-fn changes_section(out: &mut String, before: Side, after: Side, pairs: &[Pair]) {
-    let changed: Vec<Pair> = pairs.iter().copied().filter(|&p| changed(before, after, p)).collect();
-    let _ = writeln!(
-        out,
-        "<section id=\"changes\" aria-labelledby=\"chg-h\">\n<h2 id=\"chg-h\">Applicants whose outcome changes</h2>\n\
-         <p class=\"note\">{} applicants{}. Full list: <code>changes.csv</code>.</p>",
-        changed.len(),
-        if changed.len() > HTML_CHANGE_ROWS {
-            format!("; the first {HTML_CHANGE_ROWS} by id are shown")
-        } else {
-            String::new()
-        }
-    );
-    if changed.is_empty() {
-        out.push_str("</section>\n");
-        return;
-    }
-    out.push_str(
-        "<div class=\"tablewrap\"><table><thead><tr><th>applicant</th><th>level</th><th>school before</th>\
-         <th>school after</th><th>stage before</th><th>stage after</th><th class=\"num\">distance before, m</th>\
-         <th class=\"num\">after, m</th></tr></thead><tbody>\n",
-    );
-    for &pair in changed.iter().take(HTML_CHANGE_ROWS) {
-        let (id, level) = id_level(before, after, pair);
-        let (s0, st0, d0) = outcome_of(before, pair.before);
-        let (s1, st1, d1) = outcome_of(after, pair.after);
-        let dash = |s: &str| if s.is_empty() { "—".to_string() } else { esc(s) };
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(id),
-            level.as_str(),
-            dash(s0),
-            dash(s1),
-            dash(st0),
-            dash(st1),
-            dash(&d0),
-            dash(&d1)
+/// True when a level's figures and every applicant's outcome are the same
+/// in both rounds and no area changes zone (`changed` is the level's
+/// [`changed_area`]): the page then gives the level one line.
+pub fn level_unchanged(before: Side, after: Side, pairs: &[Pair], level: Level, changed: &MultiPolygon<f64>) -> bool {
+    changed.0.is_empty()
+        && change_counts(before, after, pairs, Some(level)).2 == 0
+        && figures(before, Some(level)) == figures(after, Some(level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_proposed_map_is_named_by_file_name() {
+        let zones = Path::new("/tmp/x/proposed.geojson");
+        assert_eq!(proposed_name(Some(zones), None), "proposed.geojson");
+        assert_eq!(proposed_name(None, Some(Path::new("/a/other"))), "other/zones.geojson");
+        assert_eq!(
+            proposed_name(Some(zones), Some(Path::new("other/"))),
+            "other/proposed.geojson"
         );
     }
-    out.push_str("</tbody></table></div>\n</section>\n");
 }

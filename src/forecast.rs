@@ -389,15 +389,8 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The years of the forecast, ascending.
-fn years_of(rows: &[ForecastRow]) -> Vec<i32> {
+/// The school years of the forecast, in order.
+pub(crate) fn years_of(rows: &[ForecastRow]) -> Vec<i32> {
     let mut y: Vec<i32> = rows.iter().map(|r| r.year).collect();
     y.sort_unstable();
     y.dedup();
@@ -405,7 +398,7 @@ fn years_of(rows: &[ForecastRow]) -> Vec<i32> {
 }
 
 /// Rows grouped per (level, zone), in output order.
-fn by_zone(rows: &[ForecastRow]) -> Vec<(Level, ZoneIdx, Vec<&ForecastRow>)> {
+pub(crate) fn by_zone(rows: &[ForecastRow]) -> Vec<(Level, ZoneIdx, Vec<&ForecastRow>)> {
     let mut groups: Vec<(Level, ZoneIdx, Vec<&ForecastRow>)> = Vec::new();
     for r in rows {
         match groups.last_mut() {
@@ -459,157 +452,6 @@ pub fn forecast_table(scenario: &Scenario, rows: &[ForecastRow]) -> String {
     out
 }
 
-/// `forecast.html`: a self-contained page with one SVG bar chart per level
-/// (surplus or shortage per zone and year) and the list of zones short of
-/// seats.
-pub fn forecast_html(scenario: &Scenario, population: &Population, rows: &[ForecastRow]) -> Vec<u8> {
-    let years = years_of(rows);
-    let mut out = String::new();
-    out.push_str(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Seat forecast (学位预警)</title>\n<style>\n\
-         body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\
-         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\
-         th:first-child,td:first-child{text-align:left}.short{background:#fde2e1}\
-         svg text{font:11px system-ui,sans-serif}\n</style>\n</head>\n<body>\n",
-    );
-    let _ = writeln!(
-        out,
-        "<h1>Seat forecast (学位预警)</h1>\n<p>Census year {} ({}); school years {}–{}. Children born in year Y enter grade 1 in September of Y + 6; pupils in grade k at the census enter grade 7 in September of {} + 7 − k. Seats are the sum of the capacities of the zone's schools. Bars above the line are spare seats, below it a shortage.</p>",
-        population.census_year,
-        esc(&population.file),
-        years.first().copied().unwrap_or(0),
-        years.last().copied().unwrap_or(0),
-        population.census_year
-    );
-    for level in Level::ALL {
-        let groups: Vec<_> = by_zone(rows).into_iter().filter(|g| g.0 == level).collect();
-        if groups.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "<h2>{}</h2>",
-            if level == Level::Primary {
-                "Primary (grade 1)"
-            } else {
-                "Junior (grade 7)"
-            }
-        );
-        chart(&mut out, scenario, &groups, &years);
-        let short: Vec<&&ForecastRow> = groups
-            .iter()
-            .flat_map(|g| g.2.iter())
-            .filter(|r| r.classes_short > 0)
-            .collect();
-        if short.is_empty() {
-            out.push_str("<p>No zone is forecast to be short of seats.</p>\n");
-        } else {
-            out.push_str("<p><strong>Shortage warning:</strong> forecast entrants exceed seats in these zones.</p>\n<table>\n<tr><th>zone</th><th>year</th><th>entrants</th><th>seats</th><th>shortage</th><th>classes short</th></tr>\n");
-            for r in short {
-                let _ = writeln!(
-                    out,
-                    "<tr class=\"short\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&scenario.zones[r.zone as usize].id),
-                    r.year,
-                    r.entrants,
-                    r.seats,
-                    -r.surplus,
-                    r.classes_short
-                );
-            }
-            out.push_str("</table>\n");
-        }
-    }
-    out.push_str("<p>Written by catchment ");
-    out.push_str(env!("CARGO_PKG_VERSION"));
-    out.push_str(". Counts per community only; no personal data.</p>\n</body>\n</html>\n");
-    out.into_bytes()
-}
-
-fn chart(out: &mut String, scenario: &Scenario, groups: &[(Level, ZoneIdx, Vec<&ForecastRow>)], years: &[i32]) {
-    let bar = 9.0;
-    let group_w = bar * years.len() as f64 + 14.0;
-    let left = 56.0;
-    let (top, plot_h, bottom) = (16.0, 220.0, 110.0);
-    let width = left + group_w * groups.len() as f64 + 10.0;
-    let max_abs = groups
-        .iter()
-        .flat_map(|g| g.2.iter())
-        .map(|r| r.surplus.unsigned_abs())
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let scale = (plot_h / 2.0) / max_abs;
-    let zero = top + plot_h / 2.0;
-    let _ = writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{:.0}\" role=\"img\" aria-label=\"surplus or shortage of seats per zone and year\">",
-        top + plot_h + bottom
-    );
-    for v in [max_abs, max_abs / 2.0, 0.0, -max_abs / 2.0, -max_abs] {
-        let y = zero - v * scale;
-        let _ = writeln!(
-            out,
-            "<line x1=\"{left}\" x2=\"{width:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{}\"/><text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{:+.0}</text>",
-            if v == 0.0 { "#333" } else { "#e4e4e4" },
-            left - 4.0,
-            y + 4.0,
-            v
-        );
-    }
-    for (gi, (_, z, v)) in groups.iter().enumerate() {
-        let x0 = left + 7.0 + group_w * gi as f64;
-        let id = esc(&scenario.zones[*z as usize].id);
-        for (yi, year) in years.iter().enumerate() {
-            let Some(r) = v.iter().find(|r| r.year == *year) else {
-                continue;
-            };
-            let h = (r.surplus as f64 * scale).abs().max(0.5);
-            let y = if r.surplus >= 0 { zero - h } else { zero };
-            let (fill, what) = if r.surplus < 0 {
-                (
-                    "#d62728",
-                    format!("short {} seats, {} class(es)", -r.surplus, r.classes_short),
-                )
-            } else {
-                ("#2ca02c", format!("{} spare seats", r.surplus))
-            };
-            let _ = writeln!(
-                out,
-                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fill}\"><title>{id} {year}: {} entrants, {} seats; {what}</title></rect>",
-                x0 + bar * yi as f64,
-                bar - 1.0,
-                r.entrants,
-                r.seats
-            );
-        }
-        let flagged = v.iter().map(|r| r.classes_short).max().unwrap_or(0);
-        let lx = x0 + bar * years.len() as f64 / 2.0;
-        let ly = top + plot_h + 8.0;
-        let _ = writeln!(
-            out,
-            "<text transform=\"translate({lx:.1},{ly:.1}) rotate(60)\"{}>{id}{}</text>",
-            if flagged > 0 {
-                " fill=\"#d62728\" font-weight=\"bold\""
-            } else {
-                ""
-            },
-            if flagged > 0 {
-                format!(" ⚠ {flagged} cl.")
-            } else {
-                String::new()
-            }
-        );
-    }
-    out.push_str("</svg>\n");
-    let _ = writeln!(
-        out,
-        "<p>Each zone has one bar per year ({}–{}); green: spare seats, red: shortage. Zones in red are short of seats in some year (most classes short shown).</p>",
-        years.first().copied().unwrap_or(0),
-        years.last().copied().unwrap_or(0)
-    );
-}
-
 /// Loads the population, forecasts, and renders `forecast.csv` and
 /// `forecast.html`.
 pub fn run(
@@ -627,7 +469,7 @@ pub fn run(
         },
         OutputFile {
             name: "forecast.html",
-            bytes: forecast_html(scenario, &population, &rows),
+            bytes: crate::html::forecast::page(scenario, &population, &rows),
         },
     ];
     // A manifest makes the folder one that a later run may replace.

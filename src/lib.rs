@@ -22,6 +22,7 @@
 //! - [`lottery`], [`matching`], [`stages`], [`classes`], [`round`]: the round;
 //! - [`flow`]: the exact minimum-distance assignment (rule `optimal`);
 //! - [`audit`]: an independent check of a run folder from spec §4 alone;
+//! - [`html`]: the one rendering layer (maud templates) for every page;
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
 //! - [`compare`]: one round under two catchment maps, side by side;
@@ -52,6 +53,7 @@ pub mod explain;
 pub mod flow;
 pub mod forecast;
 pub mod geo_index;
+pub mod html;
 pub mod invariants;
 pub mod lottery;
 pub mod matching;

@@ -733,7 +733,7 @@ fn compare(
         scenario: &after,
         outcome: &after_outcome,
     };
-    let files = catchment::compare::compare(b, a);
+    let files = catchment::compare::compare(b, a, &catchment::compare::proposed_name(zones.as_deref(), other));
     let before_files = output::render(&before, &before_outcome);
     let after_files = output::render(&after, &after_outcome);
     ui.step("writing the comparison");

@@ -167,6 +167,50 @@ fn moving_a_boundary_changes_exactly_the_homes_in_the_strip() {
     let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
     assert_eq!(html.matches("<svg class=\"cmap\"").count(), 2);
     assert!(!html.contains("http://") && !html.contains("https://"));
+    // The page names the proposed map, outlines the strip on both maps,
+    // names the schools in the changes table, and counts each zone's
+    // applicants before and after as the ray casting does.
+    assert!(
+        html.contains("<code>proposed.geojson</code>"),
+        "the proposed file is not named"
+    );
+    assert_eq!(
+        html.matches("class=\"outline\"").count(),
+        2,
+        "the moved strip is not outlined"
+    );
+    assert!(
+        html.contains("<td>B East</td><td>A West</td>"),
+        "school names missing from the changes"
+    );
+    let count = |ring: &Ring| homes.iter().filter(|(_, x, y)| inside(ring, *x, *y)).count();
+    for (zone, before, after) in [("ZA", &a0, &a1), ("ZB", &b0, &b1)] {
+        let row = format!(
+            "<td>{zone}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            count(before),
+            count(after)
+        );
+        assert!(html.contains(&row), "zone row {row} missing");
+    }
+    assert!(html.contains("class=\"scalebar\"") && html.contains("class=\"north\""));
+
+    // The same map on both sides: the level is one line, no maps.
+    let same = tmp.path().join("same");
+    let o = catchment([
+        "compare",
+        scen.to_str().unwrap(),
+        "--zones",
+        scen.join("zones.geojson").to_str().unwrap(),
+        "--out",
+        same.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(same.join("compare.html")).unwrap();
+    assert_eq!(html.matches("<svg class=\"cmap\"").count(), 0);
+    assert!(
+        html.contains("<strong>primary: no change.</strong>"),
+        "the unchanged level is not collapsed"
+    );
 
     // A second comparison replaces the first, byte for byte the same.
     let first = std::fs::read(out.join("compare.html")).unwrap();

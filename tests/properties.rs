@@ -1111,7 +1111,7 @@ fn twisted_rounds_pass_the_audit(model: &Model, twist: Twist) -> Result<(), Test
             for (a, app) in model.applicants.iter().enumerate() {
                 for (s, school) in model.schools.iter().enumerate() {
                     let r = mix.next();
-                    if r % 5 == 0 {
+                    if r.is_multiple_of(5) {
                         continue;
                     }
                     let factor = 1.0 + ((r >> 8) % 51) as f64 / 100.0;

@@ -1,12 +1,23 @@
-//! `report.html` in a real browser: the demo district's report opened in
-//! headless Chromium must render a map (zones and schools), run its script
-//! without a JavaScript error, and give screenshots at laptop and phone
-//! size.
+//! Every page in a real browser: the demo's `report.html`, `compare.html`,
+//! `forecast.html` and the senior round's `report.html` (with its balance
+//! section, the report holds every section there is) opened in headless
+//! Chromium must render, run the page's script to its end without a
+//! JavaScript error (`<body data-ready="1">`), and give screenshots.
 //!
 //! Chromium is `/usr/bin/chromium` (Debian package `chromium`, installed by
 //! `.ci/run`), or the binary named by `CATCHMENT_CHROMIUM`. Without it the
-//! test prints why it is skipped and passes. Screenshots are left in
+//! tests print why they are skipped and pass. Screenshots are left in
 //! Cargo's per-test temporary folder (printed with `--nocapture`) to look at.
+//!
+//! **Refreshing the screenshots in `docs/`.** With
+//! `CATCHMENT_REFRESH_DOCS=1`, the report and compare tests also write
+//! their laptop screenshots to `docs/report-demo.png` and
+//! `docs/compare-demo.png` (`docs/refresh-screenshots.sh` runs exactly
+//! that):
+//!
+//! ```text
+//! CATCHMENT_REFRESH_DOCS=1 cargo test --release --test report_browser
+//! ```
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -124,83 +135,121 @@ fn school_with_pupils(run: &Path) -> String {
         .expect("some school admitted someone")
 }
 
+/// Opens a page at a window size: a screenshot (a PNG), then the DOM after
+/// the script ran, which must mark the body ready without an error and
+/// without a JavaScript console error. Returns the DOM and the screenshot.
+fn check_page(bin: &Path, work: &Path, page: &Path, name: &str, size: &str) -> (String, PathBuf) {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let url = file_url(page);
+    let png = shots.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&png);
+    let (o, stderr) = run_chromium(
+        bin,
+        work,
+        name,
+        &[
+            &format!("--screenshot={}", png.display()),
+            &format!("--window-size={size}"),
+        ],
+        &url,
+    );
+    assert!(o.status.success(), "chromium screenshot ({name}) failed: {stderr}");
+    assert_png(&png);
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "{name}: JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    println!("screenshot: {}", png.display());
+    let (o, stderr) = run_chromium(bin, work, &format!("{name}-dom"), &["--dump-dom"], &url);
+    assert!(o.status.success(), "chromium --dump-dom ({name}) failed: {stderr}");
+    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
+    let body = body_tag(&dom).to_string();
+    assert!(!body.contains("data-error"), "{name}: the page's script failed: {body}");
+    assert!(
+        body.contains("data-ready=\"1\""),
+        "{name}: the page's script did not finish: {body}"
+    );
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "{name}: JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    (dom, png)
+}
+
+/// With `CATCHMENT_REFRESH_DOCS` set, copies a screenshot into `docs/`.
+fn refresh_doc(png: &Path, name: &str) {
+    if std::env::var_os("CATCHMENT_REFRESH_DOCS").is_some() {
+        let to = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs").join(name);
+        std::fs::copy(png, &to).unwrap();
+        println!("refreshed {}", to.display());
+    }
+}
+
+/// A page refers to nothing outside itself.
+fn self_contained(html: &str, name: &str) {
+    for external in ["<link", " src=\"", "@import", "url(http", "https://", "http://"] {
+        assert!(!html.contains(external), "{name} refers outside itself: {external}");
+    }
+}
+
+/// Runs the binary; it must succeed.
+fn run_catchment(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_catchment"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district")
+}
+
+fn skipped(what: &str) {
+    println!(
+        "SKIPPED {what}: no Chromium found (install the Debian package `chromium`, \
+         or set CATCHMENT_CHROMIUM); .ci/run installs it"
+    );
+}
+
 #[test]
 fn demo_report_in_headless_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
-    let o = Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args(["run", demo.to_str().unwrap(), "--out", run.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_catchment(&["run", demo().to_str().unwrap(), "--out", run.to_str().unwrap()]);
     let report = run.join("report.html");
     let html = std::fs::read_to_string(&report).expect("the run folder has report.html");
     assert!(html.len() < 2_000_000, "report.html is {} bytes", html.len());
-    for external in ["<link", " src=\"", "@import", "url(http", "https://"] {
-        assert!(
-            !html.contains(external),
-            "report.html refers outside itself: {external}"
-        );
-    }
+    self_contained(&html, "report.html");
 
     let Some(bin) = chromium() else {
-        println!(
-            "SKIPPED report_browser: no Chromium found (install the Debian package `chromium`, \
-             or set CATCHMENT_CHROMIUM); .ci/run installs it"
-        );
+        skipped("report_browser");
         return;
     };
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_browser");
-    std::fs::create_dir_all(&shots).unwrap();
     let url = file_url(&report);
 
-    // (1) Screenshots at laptop and phone size.
-    for (name, size) in [("laptop", "1280,2000"), ("phone", "390,844")] {
-        let png = shots.join(format!("report-{name}.png"));
-        let _ = std::fs::remove_file(&png);
-        let (o, stderr) = run_chromium(
-            &bin,
-            tmp.path(),
-            name,
-            &[
-                &format!("--screenshot={}", png.display()),
-                &format!("--window-size={size}"),
-            ],
-            &url,
-        );
-        assert!(o.status.success(), "chromium screenshot ({name}) failed: {stderr}");
-        assert_png(&png);
-        assert!(
-            js_errors(&stderr).is_empty(),
-            "JavaScript errors: {:?}",
-            js_errors(&stderr)
-        );
-        println!("screenshot: {}", png.display());
-    }
+    // (1) Screenshots at laptop and phone size, each page ready without error.
+    let (dom, png) = check_page(&bin, tmp.path(), &report, "report-laptop", "1280,1600");
+    refresh_doc(&png, "report-demo.png");
+    check_page(&bin, tmp.path(), &report, "report-phone", "390,844");
 
-    // (2) The map is drawn and (3) the script ran to its end without error.
-    let (o, stderr) = run_chromium(&bin, tmp.path(), "dom", &["--dump-dom"], &url);
-    assert!(o.status.success(), "chromium --dump-dom failed: {stderr}");
-    let dom = String::from_utf8_lossy(&o.stdout);
+    // (2) The map is drawn: zones, schools with labels, homes, a scale bar
+    // and a north arrow; and the balance section is there.
     assert!(dom.contains("<svg id=\"map\""), "no map SVG in the DOM");
-    let zones = dom.matches("class=\"zone").count();
-    let schools = dom.matches("class=\"school").count();
-    let homes = dom.matches("class=\"homes st").count();
-    assert!(zones >= 1, "no zone on the map");
-    assert!(schools >= 1, "no school on the map");
-    assert!(homes >= 1, "no homes on the map");
-    let body = body_tag(&dom);
-    assert!(!body.contains("data-error"), "the page's script failed: {body}");
-    assert!(
-        body.contains("data-ready=\"1\""),
-        "the page's script did not finish: {body}"
-    );
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
+    for part in [
+        "class=\"zone",
+        "class=\"school",
+        "class=\"homes st",
+        "class=\"slabels\"",
+        "class=\"scalebar\"",
+        "class=\"north\"",
+        "id=\"balance\"",
+    ] {
+        assert!(dom.contains(part), "the report has no {part}");
+    }
 
     // Selecting a school (report.html#school=<id>) draws lines to its
     // pupils' homes.
@@ -234,74 +283,97 @@ fn demo_report_in_headless_chromium() {
     );
 }
 
-/// `compare.html` of the demo with its proposed map: two maps, no
-/// JavaScript error, a screenshot at laptop size.
+/// `compare.html` of the demo with its proposed map: the primary maps
+/// (the junior level does not change: one line), no JavaScript error, a
+/// screenshot at laptop size.
 #[test]
 fn demo_compare_in_headless_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("cmp");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
-    let o = Command::new(env!("CARGO_BIN_EXE_catchment"))
-        .args([
-            "compare",
-            demo.to_str().unwrap(),
-            "--zones",
-            demo.join("proposed-zones.geojson").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let demo = demo();
+    run_catchment(&[
+        "compare",
+        demo.to_str().unwrap(),
+        "--zones",
+        demo.join("proposed-zones.geojson").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let page = out.join("compare.html");
     let html = std::fs::read_to_string(&page).expect("compare.html is written");
-    for external in ["<link", " src=\"", "@import", "url(http", "https://"] {
-        assert!(
-            !html.contains(external),
-            "compare.html refers outside itself: {external}"
-        );
-    }
+    self_contained(&html, "compare.html");
     let Some(bin) = chromium() else {
-        println!("SKIPPED compare browser test: no Chromium found (set CATCHMENT_CHROMIUM)");
+        skipped("compare browser test");
         return;
     };
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_browser");
-    std::fs::create_dir_all(&shots).unwrap();
-    let url = file_url(&page);
-    let png = shots.join("compare-laptop.png");
-    let _ = std::fs::remove_file(&png);
-    let (o, stderr) = run_chromium(
-        &bin,
-        tmp.path(),
-        "compare-laptop",
-        &[&format!("--screenshot={}", png.display()), "--window-size=1400,1800"],
-        &url,
-    );
-    assert!(o.status.success(), "chromium screenshot failed: {stderr}");
-    assert_png(&png);
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
-    println!("screenshot: {}", png.display());
-
-    let (o, stderr) = run_chromium(&bin, tmp.path(), "compare-dom", &["--dump-dom"], &url);
-    assert!(o.status.success(), "chromium --dump-dom failed: {stderr}");
-    let dom = String::from_utf8_lossy(&o.stdout);
-    // Two maps per level (primary and junior), each with zones, schools and homes.
-    assert_eq!(dom.matches("<svg class=\"cmap\"").count(), 4, "expected 4 maps");
+    let (dom, png) = check_page(&bin, tmp.path(), &page, "compare-laptop", "1400,2200");
+    refresh_doc(&png, "compare-demo.png");
+    // Two maps of the primary level, each with zones, schools, homes, the
+    // changed area outlined, a scale bar and a north arrow.
+    assert_eq!(dom.matches("<svg class=\"cmap\"").count(), 2, "expected 2 maps");
     for svg in dom.split("<svg class=\"cmap\"").skip(1) {
         let svg = &svg[..svg.find("</svg>").expect("the map ends")];
-        assert!(svg.contains("class=\"zone"), "a map without zones");
-        assert!(svg.contains("class=\"school"), "a map without schools");
-        assert!(svg.contains("class=\"homes st"), "a map without homes");
+        for part in [
+            "class=\"zone",
+            "class=\"school",
+            "class=\"homes st",
+            "class=\"outline\"",
+            "class=\"scalebar\"",
+        ] {
+            assert!(svg.contains(part), "a map without {part}");
+        }
     }
     // The moved strip changes some primary homes: they are ringed.
     assert!(dom.contains("class=\"ring\""), "no changed home is highlighted");
     assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
+        dom.contains("<strong>junior: no change.</strong>"),
+        "the junior level is not one line"
     );
+    assert!(
+        dom.contains("<code>proposed-zones.geojson</code>"),
+        "the proposed file is not named"
+    );
+}
+
+/// `forecast.html` of the demo: a full-width chart per level with its
+/// years, no JavaScript error.
+#[test]
+fn demo_forecast_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("fc");
+    run_catchment(&["forecast", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let page = out.join("forecast.html");
+    let html = std::fs::read_to_string(&page).expect("forecast.html is written");
+    self_contained(&html, "forecast.html");
+    let Some(bin) = chromium() else {
+        skipped("forecast browser test");
+        return;
+    };
+    let (dom, _) = check_page(&bin, tmp.path(), &page, "forecast-laptop", "1280,1600");
+    assert_eq!(dom.matches("<svg class=\"fchart\"").count(), 2, "one chart per level");
+    assert!(dom.contains("class=\"xtick\""), "no year ticks");
+}
+
+/// The senior round's `report.html`: renders, no JavaScript error.
+#[test]
+fn demo_senior_report_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("senior");
+    run_catchment(&[
+        "senior",
+        demo().join("senior").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let page = out.join("report.html");
+    let html = std::fs::read_to_string(&page).expect("the senior report is written");
+    self_contained(&html, "senior report.html");
+    let Some(bin) = chromium() else {
+        skipped("senior browser test");
+        return;
+    };
+    let (dom, _) = check_page(&bin, tmp.path(), &page, "senior-laptop", "1280,1600");
+    for part in ["id=\"fairness\"", "id=\"seniors\"", "id=\"quotas\""] {
+        assert!(dom.contains(part), "the senior report has no {part}");
+    }
 }

@@ -20,7 +20,6 @@ use crate::scenario::Scenario;
 
 pub use geojson::assignments_geojson;
 pub use report::report_html;
-pub(crate) use report::{esc, STYLE};
 pub use summary::summary_json;
 pub(crate) use tables::Table;
 pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};

@@ -1,12 +1,12 @@
 //! The senior run folder (spec §9.4): `assignments.csv`, `quotas.csv`,
 //! `seniors.csv`, `fairness.csv`, `summary.json`, `report.html` and
 //! `manifest.json`, rendered to bytes (rows sorted by id, numbers formatted
-//! explicitly) and written with [`crate::output::write_atomically`].
+//! explicitly) and written with [`crate::output::write_atomically`]; the page
+//! is a template in [`crate::html::senior`].
 
-use std::fmt::Write as _;
-
+use crate::html::senior::SeniorRow;
 use crate::lottery::Key;
-use crate::output::{esc, OutputFile, Table, STYLE};
+use crate::output::{OutputFile, Table};
 
 use super::round::{key, SeniorOutcome, SeniorStage};
 use super::{Score, SeniorScenario};
@@ -357,88 +357,17 @@ fn spread(shares: &[f64]) -> serde_json::Value {
     serde_json::json!({"min": share(lo), "max": share(hi), "gap": share(hi - lo)})
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-fn report_html(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs, rows: &[Fairness]) -> Vec<u8> {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Senior quota round report — {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(&sc.policy.seed)
-    );
-    let _ = write!(
-        h,
-        "<h1>Quality senior-high quota round (指标到校)</h1>\n<p>Seed <code>{}</code>; {} candidates; \
-         quota share {} apportioned by {}; {} admitted on quota, {} on open places, {} unplaced.</p>\n",
-        esc(&sc.policy.seed),
-        sc.candidates.len(),
-        pct(sc.policy.quota_share.as_f64()),
-        sc.policy.apportionment.as_str(),
-        count(out, SeniorStage::Quota),
-        count(out, SeniorStage::Open),
-        count(out, SeniorStage::Unplaced)
-    );
-    h.push_str(
-        "<h2>Fairness: share of graduates admitted</h2>\n<p>Before = one open round with every place open \
-         (same seed); after = quota stage, then open stage.</p>\n<table>\n<thead><tr><th>junior school</th>\
-         <th>graduates</th><th>before</th><th>after</th><th>change</th></tr></thead>\n<tbody>\n",
-    );
-    for r in rows {
-        let j = &sc.juniors[r.junior];
-        let _ = writeln!(
-            h,
-            "<tr><td>{} {}</td><td>{}</td><td>{} ({})</td><td>{} ({})</td><td>{:+.1} pts</td></tr>",
-            esc(&j.id),
-            esc(&j.name),
-            r.graduates,
-            r.before,
-            pct(r.share_before()),
-            r.after,
-            pct(r.share_after()),
-            (r.share_after() - r.share_before()) * 100.0
-        );
-    }
-    h.push_str(
-        "</tbody>\n</table>\n<h2>Senior schools</h2>\n<table>\n<thead><tr><th>school</th><th>places</th>\
-         <th>quota places</th><th>quota admitted</th><th>returned</th><th>open places</th><th>open admitted</th>\
-         <th>quota cut-off</th><th>open cut-off</th><th>open-only cut-off</th></tr></thead>\n<tbody>\n",
-    );
-    for (s, senior) in sc.seniors.iter().enumerate() {
-        let qp = senior.quota_places();
-        let _ = writeln!(
-            h,
-            "<tr><td>{} {}</td><td>{}</td><td>{qp}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&senior.id),
-            esc(&senior.name),
-            senior.places,
-            cut.quota[s].0,
-            qp - cut.quota[s].0,
-            out.open_places[s],
-            cut.open[s].0,
-            cutoff_text(cut.quota[s].1),
-            cutoff_text(cut.open[s].1),
-            cutoff_text(cut.open_only[s].1)
-        );
-    }
-    h.push_str("</tbody>\n</table>\n<h2>Quotas per junior school</h2>\n<table>\n<thead><tr><th>junior school</th>");
-    for senior in &sc.seniors {
-        let _ = write!(h, "<th>{} quota / admitted</th>", esc(&senior.id));
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
-    for (j, junior) in sc.juniors.iter().enumerate() {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&junior.id));
-        for (quota, admitted) in out.quotas.iter().zip(&out.quota_admitted) {
-            let _ = write!(h, "<td>{} / {}</td>", quota[j], admitted[j]);
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
-    h.into_bytes()
+/// The senior schools' rows of the report: admissions and cut-offs.
+fn senior_rows(sc: &SeniorScenario, cut: &Cutoffs) -> Vec<SeniorRow> {
+    (0..sc.seniors.len())
+        .map(|s| SeniorRow {
+            quota_admitted: cut.quota[s].0,
+            open_admitted: cut.open[s].0,
+            quota_cutoff: cutoff_text(cut.quota[s].1),
+            open_cutoff: cutoff_text(cut.open[s].1),
+            open_only_cutoff: cutoff_text(cut.open_only[s].1),
+        })
+        .collect()
 }
 
 /// Renders every file of the senior run folder, the manifest last.
@@ -468,7 +397,7 @@ pub fn render(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<OutputFile> {
         },
         OutputFile {
             name: "report.html",
-            bytes: report_html(sc, out, &cut, &rows),
+            bytes: crate::html::senior::page(sc, out, &rows, &senior_rows(sc, &cut)),
         },
     ];
     let (inputs, outputs) = crate::output::file_hashes(&sc.inputs, &files);
