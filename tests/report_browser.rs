@@ -6,7 +6,8 @@
 //!
 //! Chromium is `/usr/bin/chromium` (Debian package `chromium`, installed by
 //! `.ci/run`), or the binary named by `CATCHMENT_CHROMIUM`. Without it the
-//! tests print why they are skipped and pass. Screenshots are left in
+//! tests fail under CI (`CI` set, as `.ci/run` does), so a green CI always
+//! ran them; elsewhere they say on stderr that they are skipped. Screenshots are left in
 //! Cargo's per-test temporary folder (printed with `--nocapture`) to look at.
 //!
 //! **Refreshing the screenshots in `docs/`.** With
@@ -18,6 +19,8 @@
 //! ```text
 //! CATCHMENT_REFRESH_DOCS=1 cargo test --release --test report_browser
 //! ```
+
+mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -208,10 +211,13 @@ fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district")
 }
 
+/// No Chromium: a failure under CI (`.ci/run` sets `CI`), a skip said on
+/// stderr elsewhere.
 fn skipped(what: &str) {
-    println!(
-        "SKIPPED {what}: no Chromium found (install the Debian package `chromium`, \
-         or set CATCHMENT_CHROMIUM); .ci/run installs it"
+    common::tool_available(
+        what,
+        false,
+        "no Chromium found (install the Debian package `chromium`, or set CATCHMENT_CHROMIUM); .ci/run installs it",
     );
 }
 

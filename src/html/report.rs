@@ -26,7 +26,7 @@ use crate::balance::Balance;
 use crate::output::summary::distance_stats;
 use crate::round::{Outcome, Stage};
 use crate::scenario::{FallbackRule, GroupPolicy, Level, Rule, Scenario, TieBreaking};
-use crate::stages::fallback::Reason;
+use crate::stages::Reason;
 
 /// Unplaced applicants listed at most (the counts by reason cover all).
 const UNPLACED_ROWS: usize = 500;
@@ -512,7 +512,7 @@ fn schools_section(scenario: &Scenario, outcome: &Outcome) -> Markup {
                                 (util.map_or("—".to_string(), |u| format!("{:.0}%", u * 100.0)))
                             }
                             td { @if r.oversubscribed { strong { "yes" } } @else { "no" } }
-                            @if let Some((p, t)) = r.cutoff {
+                            @if let Some(crate::lottery::Key { priority: p, ticket: t }) = r.cutoff {
                                 @let hex = t.to_hex();
                                 td.nowrap data-v=(format!("{p:010}{hex}")) { span.mono { (p) " · " (&hex[..8]) } }
                             } @else {
