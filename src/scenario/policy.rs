@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Diagnostics, Location};
@@ -13,7 +13,8 @@ use super::Level;
 const FILE: &str = "policy.toml";
 
 /// Public allocation rule (spec §4 stage 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Catchment zones, deferred acceptance inside each zone.
     Zone,
@@ -35,7 +36,8 @@ impl Rule {
 }
 
 /// One lottery ticket per applicant, or one per applicant and school.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TieBreaking {
     /// One `public` ticket for all public schools.
     Single,
@@ -44,7 +46,8 @@ pub enum TieBreaking {
 }
 
 /// Whether groups (twins, siblings) are drawn and placed as one unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GroupPolicy {
     /// One ticket, admitted only if every member fits.
     Together,
@@ -53,7 +56,8 @@ pub enum GroupPolicy {
 }
 
 /// How distances are measured (spec §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DistanceMetric {
     /// Great-circle distance, R = 6,371,008.8 m.
     Haversine,
@@ -62,7 +66,8 @@ pub enum DistanceMetric {
 }
 
 /// District placement of applicants left after stage 2 (统筹安排).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FallbackRule {
     /// In (priority, ticket) order, the nearest public school with a free seat.
     NearestVacancy,
