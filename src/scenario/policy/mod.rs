@@ -1,4 +1,9 @@
-//! `policy.toml`: the rules of the round (spec §1).
+//! `policy.toml`: the rules of the round (spec §1), deserialised with
+//! serde into a `RawPolicy` (every key typed, with its line) and turned
+//! into a [`Policy`] by one validation pass that reports every problem
+//! (see [`fields`], which the senior round's policy shares).
+
+pub(crate) mod fields;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +14,7 @@ use toml::Spanned;
 use crate::error::{Diagnostics, Location};
 
 use super::Level;
+use fields::{Checker, Field, Table};
 
 const FILE: &str = "policy.toml";
 
@@ -131,52 +137,41 @@ impl Policy {
     }
 }
 
-/// A TOML table with the spans of its keys and values, for line numbers.
-pub(crate) type SpannedMap = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
-
-/// The known tables, read a second time with the spans of their keys.
+/// `policy.toml` as written: every key typed, with its span.
 #[derive(Deserialize)]
-struct Tables {
-    distance: Option<SpannedMap>,
-    fallback: Option<SpannedMap>,
-    levels: Option<BTreeMap<Spanned<String>, SpannedMap>>,
+struct RawPolicy {
+    seed: Option<Field<String>>,
+    seed_commitment: Option<Field<String>>,
+    rule: Option<Field<Rule>>,
+    tie_breaking: Option<Field<TieBreaking>>,
+    groups: Option<Field<GroupPolicy>>,
+    max_private_choices: Option<Field<i64>>,
+    distance: Option<Spanned<Table<RawDistance>>>,
+    fallback: Option<Spanned<Table<RawFallback>>>,
+    levels: Option<Spanned<Table<BTreeMap<Spanned<String>, Spanned<Table<RawLevel>>>>>>,
+    class_cost_m: Option<Field<f64>>,
+    crs: Option<Field<String>>,
+    encoding: Option<Field<String>>,
 }
 
-const TOP_KEYS: &[&str] = &[
-    "seed",
-    "seed_commitment",
-    "rule",
-    "tie_breaking",
-    "groups",
-    "max_private_choices",
-    "distance",
-    "fallback",
-    "levels",
-    "class_cost_m",
-    "crs",
-    "encoding",
-];
-
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
+/// `[distance]`.
+#[derive(Deserialize)]
+struct RawDistance {
+    metric: Option<Field<DistanceMetric>>,
+    matrix: Option<Field<String>>,
 }
 
-/// Where a TOML syntax error is, and its message with the text it points
-/// at, for `policy.toml` of either round.
-pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> (Location, String) {
-    let loc = e
-        .span()
-        .map_or(Location::File, |s| Location::Line(line_of(text, s.start)));
-    let mut message = e.message().trim().to_string();
-    if let Some(span) = e.span().filter(|s| s.end <= text.len() && s.start < s.end) {
-        message = format!("{message} ({:?})", text[span].trim());
-    }
-    (loc, message)
+/// `[fallback]`.
+#[derive(Deserialize)]
+struct RawFallback {
+    rule: Option<Field<FallbackRule>>,
+    max_distance_m: Option<Field<f64>>,
+}
+
+/// `[levels.primary]`, `[levels.junior]`.
+#[derive(Deserialize)]
+struct RawLevel {
+    max_class_size: Option<Field<i64>>,
 }
 
 /// Reads and validates `policy.toml`; `None` when it cannot be used.
@@ -201,167 +196,25 @@ pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
     parse(&text, diags)
 }
 
-/// The TOML type of a value, for messages.
-fn type_name(v: &toml::Value) -> &'static str {
-    match v {
-        toml::Value::String(_) => "a string",
-        toml::Value::Integer(_) => "an integer",
-        toml::Value::Float(_) => "a number with a decimal point",
-        toml::Value::Boolean(_) => "a boolean",
-        toml::Value::Datetime(_) => "a date",
-        toml::Value::Array(_) => "an array",
-        toml::Value::Table(_) => "a table",
-    }
-}
-
-/// Reads typed values out of a spanned TOML table, reporting each problem
-/// with its line and key.
-struct Reader<'a> {
-    text: &'a str,
-    diags: &'a mut Diagnostics,
-}
-
-impl Reader<'_> {
-    fn at(&self, span: std::ops::Range<usize>) -> Location {
-        Location::Line(line_of(self.text, span.start))
-    }
-
-    fn error(&mut self, span: std::ops::Range<usize>, message: String) {
-        let loc = self.at(span);
-        self.diags.error(FILE, loc, message);
-    }
-
-    /// Reports keys of `table` not in `known`, named `prefix.key`.
-    fn unknown_keys(&mut self, prefix: &str, table: &SpannedMap, known: &[&str]) {
-        for key in table.keys() {
-            if !known.contains(&key.get_ref().as_str()) {
-                let message = format!(
-                    "unknown key {prefix}{}; expected one of {}",
-                    key.get_ref(),
-                    known
-                        .iter()
-                        .map(|k| format!("{prefix}{k}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                self.error(key.span(), message);
-            }
-        }
-    }
-
-    fn string(&mut self, table: &SpannedMap, key: &str, name: &str) -> Option<Spanned<String>> {
-        let v = table.get(key)?;
-        match v.get_ref() {
-            toml::Value::String(s) => Some(Spanned::new(v.span(), s.clone())),
-            other => {
-                let message = format!("{name} must be a string in quotes, not {}", type_name(other));
-                self.error(v.span(), message);
-                None
-            }
-        }
-    }
-
-    /// One of `allowed` (default when absent).
-    fn choice(&mut self, table: &SpannedMap, key: &str, name: &str, allowed: &[&str], default: &str) -> String {
-        let Some(v) = self.string(table, key, name) else {
-            return default.to_string();
-        };
-        if allowed.contains(&v.get_ref().as_str()) {
-            return v.into_inner();
-        }
-        let message = format!("{name} {:?} is not one of {}", v.get_ref(), allowed.join(", "));
-        self.error(v.span(), message);
-        default.to_string()
-    }
-
-    fn integer(
-        &mut self,
-        table: &SpannedMap,
-        key: &str,
-        name: &str,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Option<i64> {
-        let v = table.get(key)?;
-        match v.get_ref() {
-            toml::Value::Integer(i) if range.contains(i) => Some(*i),
-            toml::Value::Integer(i) => {
-                let message = format!("{name} {i} must be between {} and {}", range.start(), range.end());
-                self.error(v.span(), message);
-                None
-            }
-            other => {
-                let message = format!("{name} must be a whole number, not {}", type_name(other));
-                self.error(v.span(), message);
-                None
-            }
-        }
-    }
-
-    fn metres(&mut self, table: &SpannedMap, key: &str, name: &str) -> Option<f64> {
-        let v = table.get(key)?;
-        let value = match v.get_ref() {
-            toml::Value::Integer(i) => *i as f64,
-            toml::Value::Float(f) => *f,
-            other => {
-                let message = format!("{name} must be a number of metres, not {}", type_name(other));
-                self.error(v.span(), message);
-                return None;
-            }
-        };
-        if value.is_finite() && value >= 0.0 {
-            Some(value)
-        } else {
-            self.error(v.span(), format!("{name} {value} must be a number ≥ 0"));
-            None
-        }
-    }
-}
-
 /// Parses the text of a `policy.toml`, reporting every problem found.
 pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let top: SpannedMap = match toml::from_str(text) {
-        Ok(t) => t,
-        Err(e) => {
-            let (loc, message) = toml_error(text, &e);
-            diags.error(FILE, loc, message);
-            return None;
-        }
-    };
+    let table = fields::parse_toml::<RawPolicy>(FILE, text, diags)?;
     let errors_before = diags.error_count();
-    let mut r = Reader { text, diags };
-    r.unknown_keys("", &top, TOP_KEYS);
-    let tables: Tables = match toml::from_str(text) {
-        Ok(t) => t,
-        Err(e) => {
-            r.diags.error(
-                FILE,
-                toml_error(text, &e).0,
-                format!(
-                    "[distance], [fallback] and [levels.*] must be tables: {}",
-                    e.message().trim()
-                ),
-            );
-            Tables {
-                distance: None,
-                fallback: None,
-                levels: None,
-            }
-        }
-    };
+    let mut c = Checker::new(FILE, text, diags);
+    let raw = c.known("", table).ok()?;
 
-    let seed = match r.string(&top, "seed", "seed") {
+    let seed = match c.string(raw.seed.clone(), "seed") {
         Some(s) if !s.get_ref().is_empty() => s.into_inner(),
         Some(s) => {
-            r.error(
+            c.error(
                 s.span(),
                 "seed is empty; the published lottery seed is required".to_string(),
             );
             String::new()
         }
         None => {
-            if !top.contains_key("seed") {
-                r.diags.error(
+            if raw.seed.is_none() {
+                c.diags.error(
                     FILE,
                     Location::File,
                     "seed is missing; the published lottery seed is required",
@@ -370,15 +223,15 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
             String::new()
         }
     };
-    let seed_commitment = r.string(&top, "seed_commitment", "seed_commitment").and_then(|c| {
-        let published = c.get_ref().trim().to_ascii_lowercase();
+    let seed_commitment = c.string(raw.seed_commitment, "seed_commitment").and_then(|s| {
+        let published = s.get_ref().trim().to_ascii_lowercase();
         let actual = crate::lottery::seed_commitment(&seed);
         if published.len() != 64 || !published.bytes().all(|b| b.is_ascii_hexdigit()) {
-            r.error(c.span(), "seed_commitment must be 64 hex digits (the SHA-256 printed by `catchment seed commit`)".to_string());
+            c.error(s.span(), "seed_commitment must be 64 hex digits (the SHA-256 printed by `catchment seed commit`)".to_string());
             None
         } else if !seed.is_empty() && published != actual {
-            r.error(
-                c.span(),
+            c.error(
+                s.span(),
                 format!(
                     "seed does not match the published seed_commitment {published}: SHA-256 of this seed is {actual}; the round is refused"
                 ),
@@ -388,100 +241,56 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
             Some(published)
         }
     });
-    let rule = match r
-        .choice(&top, "rule", "rule", &["zone", "nearest", "optimal"], "zone")
-        .as_str()
-    {
-        "nearest" => Rule::Nearest,
-        "optimal" => Rule::Optimal,
-        _ => Rule::Zone,
-    };
-    let tie_breaking = match r
-        .choice(&top, "tie_breaking", "tie_breaking", &["single", "multiple"], "single")
-        .as_str()
-    {
-        "multiple" => TieBreaking::Multiple,
-        _ => TieBreaking::Single,
-    };
-    let groups = match r
-        .choice(&top, "groups", "groups", &["together", "separate"], "together")
-        .as_str()
-    {
-        "separate" => GroupPolicy::Separate,
-        _ => GroupPolicy::Together,
-    };
-    let max_private_choices = r
-        .integer(&top, "max_private_choices", "max_private_choices", 0..=100)
+    let rule = c.choice(raw.rule, "rule").unwrap_or(Rule::Zone);
+    let tie_breaking = c.choice(raw.tie_breaking, "tie_breaking").unwrap_or(TieBreaking::Single);
+    let groups = c.choice(raw.groups, "groups").unwrap_or(GroupPolicy::Together);
+    let max_private_choices = c
+        .integer(raw.max_private_choices, "max_private_choices", 0..=100)
         .map_or(2, |m| m as u32);
 
-    let distance = tables.distance.unwrap_or_default();
-    r.unknown_keys("distance.", &distance, &["metric", "matrix"]);
-    let metric = match r
-        .choice(
-            &distance,
-            "metric",
-            "distance.metric",
-            &["haversine", "matrix"],
-            "haversine",
-        )
-        .as_str()
-    {
-        "matrix" => DistanceMetric::Matrix,
-        _ => DistanceMetric::Haversine,
-    };
-    let matrix_file = match r.string(&distance, "matrix", "distance.matrix") {
+    let distance = c.table("distance", raw.distance);
+    let (metric, matrix) = distance.map_or((None, None), |d| (d.metric, d.matrix));
+    let metric = c.choice(metric, "distance.metric").unwrap_or(DistanceMetric::Haversine);
+    let matrix_file = match c.string(matrix, "distance.matrix") {
         Some(m) if m.get_ref().is_empty() || m.get_ref().contains(['/', '\\']) || m.get_ref().starts_with('.') => {
             let message = format!(
                 "distance.matrix {:?} must be a file name inside the scenario folder",
                 m.get_ref()
             );
-            r.error(m.span(), message);
+            c.error(m.span(), message);
             String::new()
         }
         Some(m) => m.into_inner(),
         None => "distances.csv".to_string(),
     };
 
-    let fallback = tables.fallback.unwrap_or_default();
-    r.unknown_keys("fallback.", &fallback, &["rule", "max_distance_m"]);
-    let fallback_rule = match r
-        .choice(
-            &fallback,
-            "rule",
-            "fallback.rule",
-            &["nearest_vacancy", "optimal", "none"],
-            "nearest_vacancy",
-        )
-        .as_str()
-    {
-        "none" => FallbackRule::None,
-        "optimal" => FallbackRule::Optimal,
-        _ => FallbackRule::NearestVacancy,
-    };
-    let max_distance_m = r.metres(&fallback, "max_distance_m", "fallback.max_distance_m");
+    let fallback = c.table("fallback", raw.fallback);
+    let (fallback_rule, max_distance_m) = fallback.map_or((None, None), |f| (f.rule, f.max_distance_m));
+    let fallback_rule = c.choice(fallback_rule, "fallback.rule").unwrap_or(FallbackRule::NearestVacancy);
+    let max_distance_m = c.metres(max_distance_m, "fallback.max_distance_m");
 
-    let class_cost_m = r.metres(&top, "class_cost_m", "class_cost_m").unwrap_or(2_000.0);
-    let crs = top
-        .contains_key("crs")
-        .then(|| r.choice(&top, "crs", "crs", &["wgs84", "gcj02", "bd09"], "wgs84"))
-        .and_then(|c| crate::crs::Crs::parse(&c));
-    let encoding = top
-        .contains_key("encoding")
-        .then(|| r.choice(&top, "encoding", "encoding", &["utf-8", "gbk"], "utf-8"))
+    let class_cost_m = c.metres(raw.class_cost_m, "class_cost_m").unwrap_or(2_000.0);
+    let crs = c
+        .one_of(raw.crs, "crs", &["wgs84", "gcj02", "bd09"])
+        .and_then(|crs| crate::crs::Crs::parse(&crs));
+    let encoding = c
+        .one_of(raw.encoding, "encoding", &["utf-8", "gbk"])
         .and_then(|e| super::table::Encoding::parse(&e));
     let mut max_class_size = BTreeMap::from([(Level::Primary, 45), (Level::Junior, 50)]);
-    for (name, table) in tables.levels.unwrap_or_default() {
+    for (name, table) in c.table("levels", raw.levels).unwrap_or_default() {
         let Some(level) = Level::parse(name.get_ref()) else {
             let message = format!(
                 "levels.{} is not a level; expected levels.primary or levels.junior",
                 name.get_ref()
             );
-            r.error(name.span(), message);
+            c.error(name.span(), message);
             continue;
         };
-        let prefix = format!("levels.{}.", level.as_str());
-        r.unknown_keys(&prefix, &table, &["max_class_size"]);
-        if let Some(m) = r.integer(&table, "max_class_size", &format!("{prefix}max_class_size"), 1..=1000) {
+        let prefix = format!("levels.{}", level.as_str());
+        let Some(table) = c.table(&prefix, Some(table)) else {
+            continue;
+        };
+        if let Some(m) = c.integer(table.max_class_size, &format!("{prefix}.max_class_size"), 1..=1000) {
             max_class_size.insert(level, m as u32);
         }
     }
@@ -570,6 +379,19 @@ mod tests {
         );
         let e = errors("seed = \"s\"\nseed_commitment = \"abc\"\n");
         assert!(e[0].contains("64 hex digits"), "{e:?}");
+    }
+
+    #[test]
+    fn tables_of_the_wrong_shape_and_dates_are_named() {
+        let e = errors("seed = 1979-05-27\ndistance = 3\n[levels]\nprimary = true\n");
+        assert_eq!(
+            e,
+            [
+                "policy.toml:1: error: seed must be a string in quotes, not a date",
+                "policy.toml:2: error: distance must be a table ([distance]), not an integer",
+                "policy.toml:4: error: levels.primary must be a table ([levels.primary]), not a boolean",
+            ]
+        );
     }
 
     #[test]
