@@ -233,7 +233,7 @@ pub(crate) mod tenths {
 pub fn read_file(run: &Path, file: &str) -> Result<Vec<u8>, Error> {
     let path = run.join(file);
     std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::run_file(&path, None, "is missing; is this a folder written by `catchment run`?"),
+        std::io::ErrorKind::NotFound => Error::run_file(&path, None, "file is missing; is this a run folder written by `catchment run`?"),
         _ => Error::io(&path, e),
     })
 }
