@@ -207,8 +207,12 @@ fn verdict(stage: &str, r: &LotteryRow, cutoff: Option<Key>, group_size: usize, 
             "placed by the district at the nearest public school with a free seat within the distance limit".to_string()
         } else {
             match reason {
-                Some(Reason::NoCapacity) => "no public school of its level had a free seat left when its turn came".to_string(),
-                Some(Reason::FallbackNone) => "the policy places nobody in the fallback (fallback.rule = \"none\")".to_string(),
+                Some(Reason::NoCapacity) => {
+                    "no public school of its level had a free seat left when its turn came".to_string()
+                }
+                Some(Reason::FallbackNone) => {
+                    "the policy places nobody in the fallback (fallback.rule = \"none\")".to_string()
+                }
                 _ => "no school with a free seat within the distance limit when its turn came".to_string(),
             }
         };

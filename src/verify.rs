@@ -28,7 +28,10 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
     let now = crate::output::read_as(&scenario);
     // Manifests written before `read_as` existed have none to compare.
     if let Some(then) = manifest.round.as_ref().and_then(|r| r.read_as.as_ref()) {
-        for (key, then, now) in [("crs", &then.crs, &now.crs), ("encoding", &then.encoding, &now.encoding)] {
+        for (key, then, now) in [
+            ("crs", &then.crs, &now.crs),
+            ("encoding", &then.encoding, &now.encoding),
+        ] {
             if then != now {
                 problems.push(format!(
                     "this run was made with --{key} {then}, and the scenario is now read as {now}; \

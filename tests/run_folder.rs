@@ -35,7 +35,10 @@ fn a_truncated_manifest_is_invalid_input_naming_its_line() {
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{err}");
         assert!(err.contains("manifest.json:"), "{err}");
-        assert!(err.contains("not as `catchment run` writes it: EOF while parsing"), "{err}");
+        assert!(
+            err.contains("not as `catchment run` writes it: EOF while parsing"),
+            "{err}"
+        );
     }
 }
 
@@ -55,7 +58,10 @@ fn a_broken_assignments_row_names_its_line_and_column() {
     let o = explain(&run);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("assignments.csv:3: not as `catchment run` writes it: column priority:"), "{err}");
+    assert!(
+        err.contains("assignments.csv:3: not as `catchment run` writes it: column priority:"),
+        "{err}"
+    );
 
     // verify lists it among the differences it found.
     let o = verify(&run);
@@ -85,5 +91,8 @@ fn a_folder_that_is_no_run_folder_is_named() {
     let o = catchment(["explain", tmp.path().to_str().unwrap(), "--applicant", "p00001"]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("manifest.json: file is missing; is this a run folder"), "{err}");
+    assert!(
+        err.contains("manifest.json: file is missing; is this a run folder"),
+        "{err}"
+    );
 }

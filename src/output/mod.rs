@@ -20,12 +20,12 @@ use crate::round::Outcome;
 use crate::scenario::Scenario;
 
 pub use geojson::assignments_geojson;
+pub use records::{Manifest, ReadAs, RoundProvenance};
 pub use report::report_html;
 pub(crate) use report::{esc, STYLE};
-pub use records::{Manifest, ReadAs, RoundProvenance};
 pub use summary::{summary, summary_json};
-pub(crate) use tables::{write_records, Table};
 pub use tables::{assignments_csv, lottery_csv, schools_csv};
+pub(crate) use tables::{write_records, Table};
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {

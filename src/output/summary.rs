@@ -128,8 +128,7 @@ fn level_summary(scenario: &Scenario, outcome: &Outcome, level: Level) -> LevelS
         applicants,
         schools,
         seats,
-        demand_over_seats: (all_seats > 0)
-            .then(|| ((applicants as f64 / all_seats as f64) * 1000.0).round() / 1000.0),
+        demand_over_seats: (all_seats > 0).then(|| ((applicants as f64 / all_seats as f64) * 1000.0).round() / 1000.0),
         stages: stages.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect(),
         oversubscribed_schools: oversubscribed,
         groups_drawn_together: groups.len() as u64,

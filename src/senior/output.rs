@@ -138,19 +138,23 @@ fn share(x: f64) -> String {
 
 /// `assignments.csv`: one row per candidate, sorted by id.
 pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
-    let rows = sc.candidates.iter().zip(&out.placements).map(|(c, p)| SeniorAssignmentRow {
-        candidate_id: c.id.as_str().into(),
-        junior_school: sc.juniors[c.junior as usize].id.as_str().into(),
-        score: c.score,
-        priority: c.priority,
-        senior_school: p.senior.map(|s| sc.seniors[s as usize].id.as_str().into()),
-        stage: p.stage,
-        choice: p
-            .senior
-            .and_then(|s| c.choices.iter().position(|&x| x == s))
-            .map(|i| i as u32 + 1),
-        ticket: p.ticket,
-    });
+    let rows = sc
+        .candidates
+        .iter()
+        .zip(&out.placements)
+        .map(|(c, p)| SeniorAssignmentRow {
+            candidate_id: c.id.as_str().into(),
+            junior_school: sc.juniors[c.junior as usize].id.as_str().into(),
+            score: c.score,
+            priority: c.priority,
+            senior_school: p.senior.map(|s| sc.seniors[s as usize].id.as_str().into()),
+            stage: p.stage,
+            choice: p
+                .senior
+                .and_then(|s| c.choices.iter().position(|&x| x == s))
+                .map(|i| i as u32 + 1),
+            ticket: p.ticket,
+        });
     write_records(SeniorAssignmentRow::HEADER, rows)
 }
 

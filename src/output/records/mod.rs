@@ -122,7 +122,9 @@ impl Spelled for Sector {
         s.serialize_str(self.as_str())
     }
     fn parse_spelling(text: &str) -> Option<Self> {
-        [Sector::Public, Sector::Private].into_iter().find(|x| x.as_str() == text)
+        [Sector::Public, Sector::Private]
+            .into_iter()
+            .find(|x| x.as_str() == text)
     }
 }
 
@@ -233,7 +235,11 @@ pub(crate) mod tenths {
 pub fn read_file(run: &Path, file: &str) -> Result<Vec<u8>, Error> {
     let path = run.join(file);
     std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::run_file(&path, None, "file is missing; is this a run folder written by `catchment run`?"),
+        std::io::ErrorKind::NotFound => Error::run_file(
+            &path,
+            None,
+            "file is missing; is this a run folder written by `catchment run`?",
+        ),
         _ => Error::io(&path, e),
     })
 }
@@ -246,7 +252,11 @@ pub fn read_json<T: DeserializeOwned>(run: &Path, file: &str) -> Result<T, Error
         let text = e.to_string();
         let position = format!(" at line {} column {}", e.line(), e.column());
         let message = text.strip_suffix(&position).unwrap_or(&text);
-        let column = if e.line() > 0 { format!(" (column {})", e.column()) } else { String::new() };
+        let column = if e.line() > 0 {
+            format!(" (column {})", e.column())
+        } else {
+            String::new()
+        };
         Error::run_file(&run.join(file), line, format!("{}{message}{column}", NOT_AS_WRITTEN))
     })
 }
@@ -322,7 +332,9 @@ mod tests {
         let good = round::tests::assignment();
         let mut w = csv::Writer::from_writer(Vec::new());
         w.serialize(&good).unwrap();
-        let text = String::from_utf8(w.into_inner().unwrap()).unwrap().replace(",1,", ",first,");
+        let text = String::from_utf8(w.into_inner().unwrap())
+            .unwrap()
+            .replace(",1,", ",first,");
         let e = parse_csv::<AssignmentRow>(text.as_bytes()).unwrap_err();
         assert_eq!(e.0, Some(2));
         assert!(e.1.starts_with("column priority: "), "{e:?}");

@@ -279,7 +279,11 @@ impl<'a> Checker<'a> {
             let message = format!(
                 "unknown key {prefix}{}; expected one of {}",
                 key.get_ref(),
-                known.iter().map(|k| format!("{prefix}{k}")).collect::<Vec<_>>().join(", ")
+                known
+                    .iter()
+                    .map(|k| format!("{prefix}{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             self.error(key.span(), message);
         }
@@ -306,7 +310,10 @@ impl<'a> Checker<'a> {
         match field.value {
             Ok(v) => Some(Spanned::new(field.span, v)),
             Err(raw) => {
-                self.error(field.span, format!("{name} must be {expected}, not {}", type_name(&raw)));
+                self.error(
+                    field.span,
+                    format!("{name} must be {expected}, not {}", type_name(&raw)),
+                );
                 None
             }
         }

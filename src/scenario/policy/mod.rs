@@ -148,7 +148,7 @@ struct RawPolicy {
     max_private_choices: Option<Field<i64>>,
     distance: Option<Spanned<Table<RawDistance>>>,
     fallback: Option<Spanned<Table<RawFallback>>>,
-    levels: Option<Spanned<Table<BTreeMap<Spanned<String>, Spanned<Table<RawLevel>>>>>>,
+    levels: Option<Spanned<Table<RawLevels>>>,
     class_cost_m: Option<Field<f64>>,
     crs: Option<Field<String>>,
     encoding: Option<Field<String>>,
@@ -167,6 +167,10 @@ struct RawFallback {
     rule: Option<Field<FallbackRule>>,
     max_distance_m: Option<Field<f64>>,
 }
+
+/// `[levels]`: each level's table by its name as written (an unknown
+/// name is reported as not a level rather than as an unknown key).
+type RawLevels = BTreeMap<Spanned<String>, Spanned<Table<RawLevel>>>;
 
 /// `[levels.primary]`, `[levels.junior]`.
 #[derive(Deserialize)]
@@ -242,7 +246,9 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
         }
     });
     let rule = c.choice(raw.rule, "rule").unwrap_or(Rule::Zone);
-    let tie_breaking = c.choice(raw.tie_breaking, "tie_breaking").unwrap_or(TieBreaking::Single);
+    let tie_breaking = c
+        .choice(raw.tie_breaking, "tie_breaking")
+        .unwrap_or(TieBreaking::Single);
     let groups = c.choice(raw.groups, "groups").unwrap_or(GroupPolicy::Together);
     let max_private_choices = c
         .integer(raw.max_private_choices, "max_private_choices", 0..=100)
@@ -266,7 +272,9 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
 
     let fallback = c.table("fallback", raw.fallback);
     let (fallback_rule, max_distance_m) = fallback.map_or((None, None), |f| (f.rule, f.max_distance_m));
-    let fallback_rule = c.choice(fallback_rule, "fallback.rule").unwrap_or(FallbackRule::NearestVacancy);
+    let fallback_rule = c
+        .choice(fallback_rule, "fallback.rule")
+        .unwrap_or(FallbackRule::NearestVacancy);
     let max_distance_m = c.metres(max_distance_m, "fallback.max_distance_m");
 
     let class_cost_m = c.metres(raw.class_cost_m, "class_cost_m").unwrap_or(2_000.0);
