@@ -229,9 +229,9 @@ pub(crate) mod tenths {
     }
 }
 
-/// The path of `file` in the run folder `run`, read whole; a missing file
-/// is a [`Error::RunFile`] (this is not a run folder), any other failure
-/// an I/O error.
+/// Reads `file` of the run folder `run` whole; a missing file is an
+/// [`Error::RunFile`] (this is not a run folder), any other failure an
+/// I/O error.
 pub fn read_file(run: &Path, file: &str) -> Result<Vec<u8>, Error> {
     let path = run.join(file);
     std::fs::read(&path).map_err(|e| match e.kind() {
@@ -257,7 +257,7 @@ pub fn read_json<T: DeserializeOwned>(run: &Path, file: &str) -> Result<T, Error
         } else {
             String::new()
         };
-        Error::run_file(&run.join(file), line, format!("{}{message}{column}", NOT_AS_WRITTEN))
+        Error::run_file(&run.join(file), line, format!("{NOT_AS_WRITTEN}{message}{column}"))
     })
 }
 
