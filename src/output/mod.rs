@@ -4,7 +4,9 @@
 //! Rendering is pure ([`render`] returns the bytes of every file), so
 //! `verify` can re-run a round and compare hashes without touching disk.
 //! Rows are sorted by id and numbers formatted explicitly, so the bytes
-//! depend only on the inputs, the seed and the version.
+//! depend only on the inputs, the seed and the version. Every file but the
+//! pages and the GeoJSON is written from a type of [`records`], the same
+//! type `verify` and `explain` read it back with.
 
 mod geojson;
 pub mod records;
