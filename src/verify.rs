@@ -97,9 +97,14 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
 /// and every applicant must have one row.
 pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> Result<Outcome, Vec<String>> {
     const FILE: &str = "assignments.csv";
-    let rows: Vec<AssignmentRow> = records::parse_csv(bytes).map_err(|(line, message)| {
-        let at = line.map_or(String::new(), |l| format!(":{l}"));
-        vec![format!("{FILE}{at}: {message}")]
+    let rows: Vec<AssignmentRow> = records::parse_csv(bytes).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|(line, message)| {
+                let at = line.map_or(String::new(), |l| format!(":{l}"));
+                format!("{FILE}{at}: {message}")
+            })
+            .collect::<Vec<_>>()
     })?;
     let schools: HashMap<&str, u32> = scenario
         .schools

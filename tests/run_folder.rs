@@ -49,10 +49,13 @@ fn a_broken_assignments_row_names_its_line_and_column() {
     let path = run.join("assignments.csv");
     let csv = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
-    // Line 3: the priority column (the 7th) is not a number.
-    let mut fields: Vec<&str> = lines[2].split(',').collect();
-    fields[6] = "first";
-    lines[2] = fields.join(",");
+    // Line 3: the priority column (the 7th) is not a number; line 5: the
+    // stage column (the 4th) is no stage.
+    for (line, column, value) in [(3, 6, "first"), (5, 3, "lottery")] {
+        let mut fields: Vec<&str> = lines[line - 1].split(',').collect();
+        fields[column] = value;
+        lines[line - 1] = fields.join(",");
+    }
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 
     let o = explain(&run);
@@ -63,11 +66,12 @@ fn a_broken_assignments_row_names_its_line_and_column() {
         "{err}"
     );
 
-    // verify lists it among the differences it found.
+    // verify lists both among the differences it found.
     let o = verify(&run);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("assignments.csv:3: column priority:"), "{err}");
+    assert!(err.contains("assignments.csv:5: \"lottery\" is not a stage"), "{err}");
 }
 
 #[test]

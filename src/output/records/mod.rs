@@ -262,28 +262,44 @@ pub fn read_json<T: DeserializeOwned>(run: &Path, file: &str) -> Result<T, Error
 }
 
 /// Reads every row of a CSV file of the run folder: the header must be the
-/// record's, and each row must parse.
+/// record's, and each row must parse (the first that does not is the
+/// error).
 pub fn read_csv<R: Record>(run: &Path, file: &str) -> Result<Vec<R>, Error> {
     let path = run.join(file);
     let bytes = read_file(run, file)?;
-    parse_csv(&bytes).map_err(|(line, message)| Error::run_file(&path, line, format!("{NOT_AS_WRITTEN}{message}")))
+    parse_csv(&bytes).map_err(|problems| {
+        let (line, message) = problems.into_iter().next().unwrap_or_default();
+        Error::run_file(&path, line, format!("{NOT_AS_WRITTEN}{message}"))
+    })
 }
 
 const NOT_AS_WRITTEN: &str = "not as `catchment run` writes it: ";
 
-/// The rows of a CSV text, or the line and the problem of the first that
-/// does not parse.
-pub(crate) fn parse_csv<R: Record>(bytes: &[u8]) -> Result<Vec<R>, (Option<u64>, String)> {
+/// A problem in a CSV text: its line, where known, and what is wrong.
+pub(crate) type CsvProblem = (Option<u64>, String);
+
+/// The rows of a CSV text, or the line and the problem of every row that
+/// does not parse (never an empty list).
+pub(crate) fn parse_csv<R: Record>(bytes: &[u8]) -> Result<Vec<R>, Vec<CsvProblem>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let header = reader.headers().map_err(|e| csv_problem(&e, &[]))?.clone();
+    let header = reader.headers().map_err(|e| vec![csv_problem(&e, &[])])?.clone();
     if !header.iter().eq(R::HEADER.iter().copied()) {
         let found: Vec<&str> = header.iter().collect();
-        return Err((Some(1), format!("header {found:?} is not {:?}", R::HEADER)));
+        return Err(vec![(Some(1), format!("header {found:?} is not {:?}", R::HEADER))]);
     }
-    reader
-        .deserialize()
-        .map(|row| row.map_err(|e| csv_problem(&e, R::HEADER)))
-        .collect()
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for row in reader.deserialize() {
+        match row {
+            Ok(row) => rows.push(row),
+            Err(e) => problems.push(csv_problem(&e, R::HEADER)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The line and the message of a csv error, naming the column.
@@ -336,11 +352,11 @@ mod tests {
             .unwrap()
             .replace(",1,", ",first,");
         let e = parse_csv::<AssignmentRow>(text.as_bytes()).unwrap_err();
-        assert_eq!(e.0, Some(2));
-        assert!(e.1.starts_with("column priority: "), "{e:?}");
+        assert_eq!(e[0].0, Some(2));
+        assert!(e[0].1.starts_with("column priority: "), "{e:?}");
         let e = parse_csv::<AssignmentRow>(b"applicant_id,level\nA,primary\n").unwrap_err();
-        assert_eq!(e.0, Some(1));
-        assert!(e.1.starts_with("header "), "{e:?}");
+        assert_eq!(e[0].0, Some(1));
+        assert!(e[0].1.starts_with("header "), "{e:?}");
     }
 
     #[test]
