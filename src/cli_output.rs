@@ -180,7 +180,7 @@ pub fn error_json(command: &str, e: &Error) -> Value {
             fields["diagnostics"] = diagnostics_json(diags);
         }
         Error::Verify(problems) => fields["problems"] = json!(problems),
-        Error::Io { path, .. } => fields["path"] = json!(path.display().to_string()),
+        Error::Io { path, .. } | Error::RunFile { path, .. } => fields["path"] = json!(path.display().to_string()),
         Error::Usage(_) => {}
     }
     object(command, false, fields)

@@ -160,6 +160,17 @@ pub enum Error {
     /// A run folder does not match its manifest or breaks an invariant.
     #[error("verification failed:\n{}", .0.join("\n"))]
     Verify(Vec<String>),
+    /// A file of a run folder is missing or not as `run` wrote it: the run
+    /// folder, not the machine, is at fault, so this is invalid input.
+    #[error("{}{}: {message}", .path.display(), .line.map_or(String::new(), |l| format!(":{l}")))]
+    RunFile {
+        /// The file.
+        path: PathBuf,
+        /// The line, where the parser says.
+        line: Option<u64>,
+        /// What is wrong, naming the column or field where known.
+        message: String,
+    },
     /// The command line or its arguments are wrong.
     #[error("{0}")]
     Usage(String),
@@ -174,10 +185,20 @@ impl Error {
         }
     }
 
-    /// Exit code: 1 input invalid (or verification failed), 2 usage, 3 I/O.
+    /// A run-folder file that is missing or cannot be read as written.
+    pub fn run_file(path: &Path, line: Option<u64>, message: impl Into<String>) -> Self {
+        Error::RunFile {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// Exit code: 1 input invalid (a scenario, a run folder, or failed
+    /// verification), 2 usage, 3 I/O.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Input(_) | Error::Verify(_) => 1,
+            Error::Input(_) | Error::Verify(_) | Error::RunFile { .. } => 1,
             Error::Usage(_) => 2,
             Error::Io { .. } => 3,
         }

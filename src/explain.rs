@@ -8,12 +8,16 @@
 //! it with `sha256sum`, the seats, the rank, the school's cut-off, and
 //! whether the applicant was admitted or why not.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::lottery::Key;
+use crate::output::records::{self, AssignmentRow, LotteryRow, Manifest, SchoolRow, Summary};
+use crate::stages::Reason;
 
 /// The explanation of one applicant's outcome.
 #[derive(Debug, Clone, Serialize)]
@@ -93,34 +97,6 @@ pub struct Outcome {
     pub reason: Option<String>,
 }
 
-type Row = HashMap<String, String>;
-
-fn read_rows(run: &Path, file: &str, mut keep: impl FnMut(&Row) -> bool) -> Result<Vec<Row>, Error> {
-    let path = run.join(file);
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::io(&path, std::io::Error::other(e)))?
-        .clone();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-        let row: Row = headers
-            .iter()
-            .zip(record.iter())
-            .map(|(h, v)| (h.to_string(), v.to_string()))
-            .collect();
-        if keep(&row) {
-            rows.push(row);
-        }
-    }
-    Ok(rows)
-}
-
-fn field<'a>(row: &'a Row, name: &str) -> &'a str {
-    row.get(name).map_or("", String::as_str)
-}
-
 /// Quotes a string for a POSIX shell.
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -128,155 +104,135 @@ fn shell_quote(s: &str) -> String {
 
 /// Builds the explanation of `applicant` from the run folder `run`.
 pub fn explain(run: &Path, applicant: &str) -> Result<Explanation, Error> {
-    let manifest_path = run.join("manifest.json");
-    let manifest: serde_json::Value = std::fs::read(&manifest_path)
-        .map_err(|e| Error::io(&manifest_path, e))
-        .and_then(|b| serde_json::from_slice(&b).map_err(|e| Error::io(&manifest_path, std::io::Error::other(e))))?;
-    let seed = manifest["seed"].as_str().unwrap_or_default().to_string();
-    let summary_path = run.join("summary.json");
-    let summary: serde_json::Value = std::fs::read(&summary_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let rule = summary["policy"]["rule"].as_str().unwrap_or("zone").to_string();
+    let manifest: Manifest = records::read_json(run, "manifest.json")?;
+    let seed = manifest.seed;
+    let summary: Summary = records::read_json(run, "summary.json")?;
+    let rule = summary.policy.rule.as_str();
 
-    let mine = read_rows(run, "assignments.csv", |r| field(r, "applicant_id") == applicant)?;
-    let Some(me) = mine.first() else {
+    let assignments: Vec<AssignmentRow> = records::read_csv(run, "assignments.csv")?;
+    let Some(me) = assignments.into_iter().find(|r| r.applicant_id == applicant) else {
         return Err(Error::Usage(format!(
             "applicant {applicant:?} is not in {}",
             run.join("assignments.csv").display()
         )));
     };
-    let schools: HashMap<String, Row> = read_rows(run, "schools.csv", |_| true)?
+    let schools: HashMap<String, SchoolRow> = records::read_csv::<SchoolRow>(run, "schools.csv")?
         .into_iter()
-        .map(|r| (field(&r, "school_id").to_string(), r))
+        .map(|r| (r.school_id.to_string(), r))
         .collect();
-    let name_of = |id: &str| schools.get(id).map_or(String::new(), |r| field(r, "name").to_string());
+    let name_of = |id: &str| schools.get(id).map_or(String::new(), |r| r.name.to_string());
 
     // The applicant's draw id, then every row of that draw id, and the size
     // of each draw it appears in.
-    let lottery = read_rows(run, "lottery.csv", |_| true)?;
+    let lottery: Vec<LotteryRow> = records::read_csv(run, "lottery.csv")?;
     let draw_id = lottery
         .iter()
-        .find(|r| field(r, "applicant_id") == applicant)
-        .map_or(applicant.to_string(), |r| field(r, "draw_id").to_string());
-    let mut drawn: HashMap<(String, String), u32> = HashMap::new();
+        .find(|r| r.applicant_id == applicant)
+        .map_or(applicant.to_string(), |r| r.draw_id.to_string());
+    let mut drawn: HashMap<(&str, &str), u32> = HashMap::new();
     for r in &lottery {
-        *drawn
-            .entry((field(r, "label").to_string(), field(r, "school_id").to_string()))
-            .or_default() += 1;
+        *drawn.entry((&r.label, &r.school_id)).or_default() += 1;
     }
     let mut group_members: Vec<String> = lottery
         .iter()
-        .filter(|r| field(r, "draw_id") == draw_id && field(r, "applicant_id") != applicant)
-        .map(|r| field(r, "applicant_id").to_string())
+        .filter(|r| r.draw_id == draw_id && r.applicant_id != applicant)
+        .map(|r| r.applicant_id.to_string())
         .collect();
     group_members.sort();
     group_members.dedup();
 
     let mut steps = Vec::new();
-    for r in lottery.iter().filter(|r| field(r, "applicant_id") == applicant) {
-        let label = field(r, "label").to_string();
-        let school_id = field(r, "school_id").to_string();
-        let stage = if label.starts_with("private:") {
-            "private_lottery".to_string()
-        } else if school_id.is_empty() {
-            "fallback".to_string()
+    for r in lottery.iter().filter(|r| r.applicant_id == applicant) {
+        let stage = if r.label.starts_with("private:") {
+            "private_lottery"
+        } else if r.school_id.is_empty() {
+            "fallback"
         } else {
-            rule.clone()
+            rule
         };
-        let priority: u32 = field(r, "priority").parse().unwrap_or(0);
-        let ticket = field(r, "ticket").to_string();
-        let admitted = field(r, "admitted") == "true";
-        let cutoff = schools.get(&school_id).and_then(|s| {
-            let p = field(s, "cutoff_priority").parse().ok()?;
-            Some((p, field(s, "cutoff_ticket").to_string()))
+        let cutoff = schools.get(r.school_id.as_ref()).and_then(|s| {
+            Some(Key {
+                priority: s.cutoff_priority?,
+                ticket: s.cutoff_ticket?,
+            })
         });
-        let why = verdict(
-            &stage,
-            admitted,
-            priority,
-            &ticket,
-            cutoff.as_ref(),
-            group_members.len() + 1,
-            me,
-        );
+        let why = verdict(stage, r, cutoff, group_members.len() + 1, me.reason);
         steps.push(Step {
             recompute: format!(
                 "printf '%s\\n%s\\n%s' {} {} {} | sha256sum",
                 shell_quote(&seed),
-                shell_quote(&label),
+                shell_quote(&r.label),
                 shell_quote(&draw_id)
             ),
-            drawn: drawn.get(&(label.clone(), school_id.clone())).copied().unwrap_or(0),
-            school_name: name_of(&school_id),
-            choice: field(r, "choice").parse().ok(),
-            rank: field(r, "rank").parse().unwrap_or(0),
-            seats: field(r, "seats").parse().unwrap_or(0),
-            stage,
-            label,
-            school_id,
-            priority,
-            ticket,
-            admitted,
-            cutoff,
+            drawn: drawn.get(&(&r.label, &r.school_id)).copied().unwrap_or(0),
+            school_name: name_of(&r.school_id),
+            choice: r.choice,
+            rank: r.rank,
+            seats: r.seats,
+            stage: stage.to_string(),
+            label: r.label.to_string(),
+            school_id: r.school_id.to_string(),
+            priority: r.priority,
+            ticket: r.ticket.to_hex(),
+            admitted: r.admitted,
+            cutoff: cutoff.map(|k| (k.priority, k.ticket.to_hex())),
             why,
         });
     }
-    let school_id = field(me, "school_id").to_string();
-    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let school_id = me.school_id.as_deref().unwrap_or_default().to_string();
     Ok(Explanation {
         applicant_id: applicant.to_string(),
-        level: field(me, "level").to_string(),
-        priority: field(me, "priority").parse().unwrap_or(0),
+        level: me.level.as_str().to_string(),
+        priority: me.priority,
         draw_id,
         group_members,
-        zone: non_empty(field(me, "zone_id")),
-        zone_source: non_empty(field(me, "zone_source")),
+        zone: me.zone_id.map(Cow::into_owned),
+        zone_source: me.zone_source.map(Cow::into_owned),
         seed_commitment: crate::lottery::seed_commitment(&seed),
         seed,
         steps,
         outcome: Outcome {
             school_name: name_of(&school_id),
             school_id,
-            stage: field(me, "stage").to_string(),
-            distance_m: field(me, "distance_m").parse().ok(),
-            class_no: field(me, "class_no").parse().ok(),
-            reason: non_empty(field(me, "reason")),
+            stage: me.stage.as_str().to_string(),
+            distance_m: me.distance_m,
+            class_no: me.class_no,
+            reason: me.reason.map(|r| r.as_str().to_string()),
         },
     })
 }
 
-/// Why an applicant was admitted at a step or not.
-fn verdict(
-    stage: &str,
-    admitted: bool,
-    priority: u32,
-    ticket: &str,
-    cutoff: Option<&(u32, String)>,
-    group_size: usize,
-    me: &Row,
-) -> String {
+/// Why an applicant was admitted at a step (its row `r` of `lottery.csv`)
+/// or not; `reason` is why it ended unplaced, if it did.
+fn verdict(stage: &str, r: &LotteryRow, cutoff: Option<Key>, group_size: usize, reason: Option<Reason>) -> String {
     if stage == "fallback" {
-        return if admitted {
+        return if r.admitted {
             "placed by the district at the nearest public school with a free seat within the distance limit".to_string()
         } else {
-            match field(me, "reason") {
-                "no_capacity" => "no public school of its level had a free seat left when its turn came".to_string(),
-                "fallback_none" => "the policy places nobody in the fallback (fallback.rule = \"none\")".to_string(),
+            match reason {
+                Some(Reason::NoCapacity) => {
+                    "no public school of its level had a free seat left when its turn came".to_string()
+                }
+                Some(Reason::FallbackNone) => {
+                    "the policy places nobody in the fallback (fallback.rule = \"none\")".to_string()
+                }
                 _ => "no school with a free seat within the distance limit when its turn came".to_string(),
             }
         };
     }
-    if admitted {
+    if r.admitted {
         return "admitted: it holds a seat here at the end of the stage".to_string();
     }
+    let priority = r.priority;
     match cutoff {
-        Some((cp, ct)) if (priority, ticket) > (*cp, ct.as_str()) => {
-            if priority > *cp {
+        Some(Key { priority: cp, ticket: ct }) if (priority, r.ticket) > (cp, ct) => {
+            if priority > cp {
                 format!("not admitted: the last applicant admitted was in priority tier {cp}, ahead of its tier {priority}")
             } else {
-                format!("not admitted: same tier {priority} as the last applicant admitted, whose ticket {} is smaller", short(ct))
+                format!(
+                    "not admitted: same tier {priority} as the last applicant admitted, whose ticket {} is smaller",
+                    short(&ct.to_hex())
+                )
             }
         }
         _ if group_size > 1 => format!(

@@ -9,41 +9,39 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::lottery::{sha256_hex, Ticket};
-use crate::output::{render, ASSIGNMENTS_HEADER};
-use crate::round::{self, Outcome, Placement, Stage};
+use crate::lottery::sha256_hex;
+use crate::output::records::{self, AssignmentRow, Manifest};
+use crate::output::render;
+use crate::round::{self, Outcome, Placement};
 use crate::scenario::{self, LoadOptions, Scenario};
-use crate::stages::Reason;
 
 /// At most this many differences are reported.
 const MAX_REPORTED: usize = 20;
 
 /// Verifies `run` against `scenario_dir`; `Ok` with the number of files
-/// checked, or [`Error::Verify`] listing the first differences.
+/// checked, [`Error::Verify`] listing the first differences, or
+/// [`Error::RunFile`] when `manifest.json` is missing or malformed.
 pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<usize, Error> {
     let scenario = scenario::load(scenario_dir, options)?;
-    let manifest_path = run.join("manifest.json");
-    let manifest_bytes = std::fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
-    let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| Error::Verify(vec![format!("manifest.json: not valid JSON: {e}")]))?;
+    let manifest: Manifest = records::read_json(run, "manifest.json")?;
     let mut problems = Vec::new();
     let now = crate::output::read_as(&scenario);
     // Manifests written before `read_as` existed have none to compare.
-    if let Some(then) = manifest.get("read_as").filter(|then| **then != now) {
-        for key in ["crs", "encoding"] {
-            if then[key] != now[key] {
+    if let Some(then) = manifest.round.as_ref().and_then(|r| r.read_as.as_ref()) {
+        for (key, then, now) in [
+            ("crs", &then.crs, &now.crs),
+            ("encoding", &then.encoding, &now.encoding),
+        ] {
+            if then != now {
                 problems.push(format!(
-                    "this run was made with --{key} {}, and the scenario is now read as {}; \
+                    "this run was made with --{key} {then}, and the scenario is now read as {now}; \
                      give verify the same --{key} as run",
-                    then[key].as_str().unwrap_or("?"),
-                    now[key].as_str().unwrap_or("?"),
                 ));
             }
         }
     }
     for input in &scenario.inputs {
-        let recorded = manifest["inputs"][&input.name].as_str();
-        if recorded != Some(input.sha256.as_str()) {
+        if manifest.inputs.get(&input.name) != Some(&input.sha256) {
             problems.push(format!(
                 "{}: the scenario's input differs from the one this run was made from",
                 input.name
@@ -53,7 +51,7 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
     let outcome = round::run(&scenario);
     let files = render(&scenario, &outcome);
     for f in files.iter().filter(|f| f.name != "manifest.json") {
-        let recorded = manifest["outputs"][f.name].as_str().unwrap_or("");
+        let recorded = manifest.outputs.get(f.name).map_or("", String::as_str);
         let fresh = sha256_hex(&f.bytes);
         match std::fs::read(run.join(f.name)) {
             Err(e) => problems.push(format!("{}: cannot be read: {e}", f.name)),
@@ -94,87 +92,65 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
 }
 
 /// Reads an `assignments.csv` back into an outcome (units and zones from
-/// `fresh`, placements from the file).
+/// `fresh`, placements from the file): every row must parse as an
+/// [`AssignmentRow`] and name an applicant and a school of the scenario,
+/// and every applicant must have one row.
 pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> Result<Outcome, Vec<String>> {
-    let mut problems = Vec::new();
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| vec![format!("assignments.csv: {e}")])?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header != ASSIGNMENTS_HEADER {
-        return Err(vec![format!(
-            "assignments.csv: header {header:?} is not {ASSIGNMENTS_HEADER:?}"
-        )]);
-    }
+    const FILE: &str = "assignments.csv";
+    let rows: Vec<AssignmentRow> = records::parse_csv(bytes).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|(line, message)| {
+                let at = line.map_or(String::new(), |l| format!(":{l}"));
+                format!("{FILE}{at}: {message}")
+            })
+            .collect::<Vec<_>>()
+    })?;
     let schools: HashMap<&str, u32> = scenario
         .schools
         .iter()
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i as u32))
         .collect();
+    let mut problems = Vec::new();
     let mut placements: Vec<Option<Placement>> = vec![None; scenario.applicants.len()];
-    for (row, record) in reader.records().enumerate() {
+    for (row, r) in rows.into_iter().enumerate() {
         let line = row + 2;
-        let Ok(r) = record else {
-            problems.push(format!("assignments.csv:{line}: cannot be read"));
-            continue;
-        };
-        let Some(a) = scenario.applicant_index(&r[0]) else {
+        let Some(a) = scenario.applicant_index(&r.applicant_id) else {
             problems.push(format!(
-                "assignments.csv:{line}: applicant {:?} is not in the scenario",
-                &r[0]
+                "{FILE}:{line}: applicant {:?} is not in the scenario",
+                r.applicant_id
             ));
             continue;
         };
-        let school = if r[2].is_empty() {
-            None
-        } else {
-            schools.get(&r[2]).copied()
+        let school = match r.school_id.as_deref() {
+            None => None,
+            Some(id) => match schools.get(id) {
+                Some(&s) => Some(s),
+                None => {
+                    problems.push(format!("{FILE}:{line}: school {id:?} is not in the scenario"));
+                    continue;
+                }
+            },
         };
-        let stage = Stage::parse(&r[3]);
-        let ticket = Ticket::from_hex(&r[7]);
-        let reason = match &r[9] {
-            "" => None,
-            "no_capacity" => Some(Reason::NoCapacity),
-            "no_seat_within_limit" => Some(Reason::NoSeatWithinLimit),
-            "fallback_none" => Some(Reason::FallbackNone),
-            _ => {
-                problems.push(format!("assignments.csv:{line}: unknown reason {:?}", &r[9]));
-                None
-            }
-        };
-        let (Some(stage), Some(ticket)) = (stage, ticket) else {
-            problems.push(format!("assignments.csv:{line}: bad stage or ticket"));
-            continue;
-        };
-        if !r[2].is_empty() && school.is_none() {
-            problems.push(format!(
-                "assignments.csv:{line}: school {:?} is not in the scenario",
-                &r[2]
-            ));
-            continue;
-        }
         let placement = Placement {
             school,
-            stage,
-            ticket,
-            reason,
-            distance_m: r[5].parse().ok(),
-            class_no: r[8].parse().ok(),
+            stage: r.stage,
+            ticket: r.ticket,
+            reason: r.reason,
+            distance_m: r.distance_m,
+            class_no: r.class_no,
         };
         if placements[a as usize].replace(placement).is_some() {
             problems.push(format!(
-                "assignments.csv:{line}: applicant {:?} has a second row",
-                &r[0]
+                "{FILE}:{line}: applicant {:?} has a second row",
+                r.applicant_id
             ));
         }
     }
     let missing = placements.iter().filter(|p| p.is_none()).count();
     if missing > 0 {
-        problems.push(format!("assignments.csv: {missing} applicant(s) have no row"));
+        problems.push(format!("{FILE}: {missing} applicant(s) have no row"));
     }
     if !problems.is_empty() {
         return Err(problems);

@@ -4,9 +4,12 @@
 //! Rendering is pure ([`render`] returns the bytes of every file), so
 //! `verify` can re-run a round and compare hashes without touching disk.
 //! Rows are sorted by id and numbers formatted explicitly, so the bytes
-//! depend only on the inputs, the seed and the version.
+//! depend only on the inputs, the seed and the version. Every file but the
+//! pages and the GeoJSON is written from a type of [`records`], the same
+//! type `verify` and `explain` read it back with.
 
 mod geojson;
+pub mod records;
 pub(crate) mod report;
 pub(crate) mod summary;
 mod tables;
@@ -19,10 +22,11 @@ use crate::round::Outcome;
 use crate::scenario::Scenario;
 
 pub use geojson::assignments_geojson;
+pub use records::{Manifest, ReadAs, RoundProvenance};
 pub use report::report_html;
-pub use summary::summary_json;
-pub(crate) use tables::Table;
-pub use tables::{assignments_csv, lottery_csv, schools_csv, ASSIGNMENTS_HEADER, LOTTERY_HEADER};
+pub use summary::{summary, summary_json};
+pub use tables::{assignments_csv, lottery_csv, schools_csv};
+pub(crate) use tables::{write_records, Table};
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {
@@ -71,49 +75,60 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
 /// `manifest.json`: tool version, seed, and the SHA-256 of every input and
 /// output file.
 pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
-    let (inputs, outputs) = file_hashes(&scenario.inputs, outputs);
-    let manifest = serde_json::json!({
-        "tool": "catchment",
-        "version": env!("CARGO_PKG_VERSION"),
-        "seed": scenario.policy.seed,
-        "seed_commitment": crate::lottery::seed_commitment(&scenario.policy.seed),
-        "published_seed_commitment": scenario.policy.seed_commitment,
-        "read_as": read_as(scenario),
-        "inputs": inputs,
-        "outputs": outputs,
-    });
+    let manifest = Manifest {
+        round: Some(RoundProvenance {
+            published_seed_commitment: scenario.policy.seed_commitment.clone(),
+            read_as: Some(read_as(scenario)),
+        }),
+        ..Manifest::new(None, &scenario.policy.seed, &scenario.inputs, outputs)
+    };
     pretty_json(&manifest)
 }
 
 /// How the inputs were read: their coordinate system and text encoding, so
 /// `verify` can say which flags a run was made with.
-pub fn read_as(scenario: &Scenario) -> serde_json::Value {
-    serde_json::json!({"crs": scenario.crs.as_str(), "encoding": scenario.encoding.as_str()})
+pub fn read_as(scenario: &Scenario) -> ReadAs {
+    ReadAs {
+        crs: scenario.crs.as_str().to_string(),
+        encoding: scenario.encoding.as_str().to_string(),
+    }
 }
 
-/// The manifest's `inputs` and `outputs`: each file's name and SHA-256.
-pub(crate) fn file_hashes(
-    inputs: &[crate::scenario::InputFile],
-    outputs: &[OutputFile],
-) -> (serde_json::Value, serde_json::Value) {
-    let inputs: serde_json::Map<String, serde_json::Value> = inputs
-        .iter()
-        .map(|f| (f.name.clone(), f.sha256.clone().into()))
-        .collect();
-    let outputs: serde_json::Map<String, serde_json::Value> = outputs
-        .iter()
-        .map(|f| (f.name.to_string(), sha256_hex(&f.bytes).into()))
-        .collect();
-    (inputs.into(), outputs.into())
+impl Manifest {
+    /// The manifest of a run folder written by `command` (`None` for
+    /// `run`) with this seed, inputs and outputs, without the round's
+    /// provenance.
+    pub fn new(
+        command: Option<&str>,
+        seed: &str,
+        inputs: &[crate::scenario::InputFile],
+        outputs: &[OutputFile],
+    ) -> Manifest {
+        Manifest {
+            tool: "catchment".to_string(),
+            command: command.map(str::to_string),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: seed.to_string(),
+            seed_commitment: crate::lottery::seed_commitment(seed),
+            round: None,
+            inputs: inputs.iter().map(|f| (f.name.clone(), f.sha256.clone())).collect(),
+            outputs: outputs
+                .iter()
+                .map(|f| (f.name.to_string(), sha256_hex(&f.bytes)))
+                .collect(),
+        }
+    }
 }
 
-/// A JSON value, pretty-printed with two-space indents, and a final newline.
+/// A record pretty-printed with two-space indents, and a final newline.
 ///
-/// `{:#}` is serde_json's `to_writer_pretty`, the bytes of `to_vec_pretty`,
-/// without a `Result` to handle: a `Value` has only string keys, so
-/// serialising it fails only when the sink does, and a `String` never does.
-pub(crate) fn pretty_json(value: &serde_json::Value) -> Vec<u8> {
-    format!("{value:#}\n").into_bytes()
+/// Serialising the run folder's records cannot fail: their maps have only
+/// string keys, and the sink is a `Vec<u8>`.
+#[allow(clippy::expect_used)]
+pub(crate) fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("records have string keys");
+    bytes.push(b'\n');
+    bytes
 }
 
 /// Writes files into `out` atomically: into a temporary folder beside it,

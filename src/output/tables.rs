@@ -1,24 +1,20 @@
-//! The CSV outputs: `assignments.csv`, `schools.csv`, `lottery.csv`.
+//! The CSV outputs: `assignments.csv`, `schools.csv`, `lottery.csv`,
+//! written from their [`super::records`] types.
 
+use serde::Serialize;
+
+use super::records::{AssignmentRow, LotteryRow, Record, SchoolRow};
 use crate::round::{Outcome, Stage};
 use crate::scenario::Scenario;
 
-/// Header of `assignments.csv`: the spec's ten columns (§6), then
-/// `zone_source`: `registry` when the zone came from the applicant's `zone`
-/// column, `home` when from the point-in-zone lookup, empty without a zone.
-pub const ASSIGNMENTS_HEADER: [&str; 11] = [
-    "applicant_id",
-    "level",
-    "school_id",
-    "stage",
-    "zone_id",
-    "distance_m",
-    "priority",
-    "ticket",
-    "class_no",
-    "reason",
-    "zone_source",
-];
+/// An in-memory CSV writer with `\n` line ends that writes no header of
+/// its own (the caller writes it, so an empty table still has one).
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .has_headers(false)
+        .from_writer(Vec::new())
+}
 
 /// A CSV table written into memory with `\n` line ends, every row as wide
 /// as the header: `N` columns, fixed by the type.
@@ -33,10 +29,7 @@ pub(crate) struct Table<const N: usize> {
 impl<const N: usize> Table<N> {
     /// A table with its header row written.
     pub(crate) fn new<T: AsRef<[u8]>>(header: [T; N]) -> Self {
-        let w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let mut table = Table { w };
+        let mut table = Table { w: writer() };
         table.row(header);
         table
     }
@@ -59,78 +52,66 @@ impl<const N: usize> Table<N> {
     }
 }
 
+/// A CSV file of typed rows under `header` (a [`Record`]'s, which is its
+/// field names, so every row has the header's width).
+///
+/// Writing cannot fail, as for [`Table`]: the sink is a `Vec<u8>` and the
+/// records are flat.
+// The outputs have no error channel: `render` returns bytes.
+#[allow(clippy::expect_used)]
+pub(crate) fn write_records<R: Serialize>(header: &[&str], rows: impl IntoIterator<Item = R>) -> Vec<u8> {
+    let mut w = writer();
+    w.write_record(header).expect("writing into a Vec cannot fail");
+    for row in rows {
+        w.serialize(row).expect("in-memory CSV records have the header's width");
+    }
+    w.into_inner().expect("flushing into a Vec cannot fail")
+}
+
 /// One row per applicant, sorted by applicant id.
 pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut w = Table::new(ASSIGNMENTS_HEADER);
-    for ((a, p), zone) in scenario
+    let rows = scenario
         .applicants
         .iter()
         .zip(&outcome.placements)
         .zip(&outcome.zone_of)
-    {
-        let zone = zone.map_or("", |z| scenario.zones[z as usize].id.as_str());
-        w.row([
-            a.id.as_str(),
-            a.level.as_str(),
-            p.school.map_or("", |s| scenario.school(s).id.as_str()),
-            p.stage.as_str(),
-            zone,
-            &p.distance_m.map_or(String::new(), |d| format!("{d:.1}")),
-            &a.priority.to_string(),
-            &p.ticket.to_hex(),
-            &p.class_no.map_or(String::new(), |c| c.to_string()),
-            p.reason.map_or("", |r| r.as_str()),
-            match (zone, a.zone) {
-                ("", _) => "",
-                (_, Some(_)) => "registry",
-                (_, None) => "home",
-            },
-        ]);
-    }
-    w.finish()
+        .map(|((a, p), zone)| AssignmentRow {
+            applicant_id: a.id.as_str().into(),
+            level: a.level,
+            school_id: p.school.map(|s| scenario.school(s).id.as_str().into()),
+            stage: p.stage,
+            zone_id: zone.map(|z| scenario.zones[z as usize].id.as_str().into()),
+            distance_m: p.distance_m,
+            priority: a.priority,
+            ticket: p.ticket,
+            class_no: p.class_no,
+            reason: p.reason,
+            zone_source: zone.map(|_| if a.zone.is_some() { "registry" } else { "home" }.into()),
+        });
+    write_records(AssignmentRow::HEADER, rows)
 }
 
 /// One row per school, sorted by school id.
 pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut w = Table::new([
-        "school_id",
-        "name",
-        "level",
-        "sector",
-        "classes",
-        "class_cap",
-        "capacity",
-        "applicants",
-        "admitted",
-        "admitted_fallback",
-        "classes_opened",
-        "largest_class",
-        "vacancies",
-        "oversubscribed",
-        "cutoff_priority",
-        "cutoff_ticket",
-    ]);
-    for (s, r) in scenario.schools.iter().zip(&outcome.schools) {
-        w.row([
-            s.id.as_str(),
-            s.name.as_str(),
-            s.level.as_str(),
-            s.sector.as_str(),
-            &s.classes.to_string(),
-            &s.cap.to_string(),
-            &s.capacity.to_string(),
-            &r.applicants.to_string(),
-            &r.admitted.to_string(),
-            &r.admitted_fallback.to_string(),
-            &r.classes_opened.to_string(),
-            &r.largest_class.to_string(),
-            &s.capacity.saturating_sub(r.admitted).to_string(),
-            if r.oversubscribed { "true" } else { "false" },
-            &r.cutoff.map_or(String::new(), |k| k.priority.to_string()),
-            &r.cutoff.map_or(String::new(), |k| k.ticket.to_hex()),
-        ]);
-    }
-    w.finish()
+    let rows = scenario.schools.iter().zip(&outcome.schools).map(|(s, r)| SchoolRow {
+        school_id: s.id.as_str().into(),
+        name: s.name.as_str().into(),
+        level: s.level,
+        sector: s.sector,
+        classes: s.classes,
+        class_cap: s.cap,
+        capacity: s.capacity,
+        applicants: r.applicants,
+        admitted: r.admitted,
+        admitted_fallback: r.admitted_fallback,
+        classes_opened: r.classes_opened,
+        largest_class: r.largest_class,
+        vacancies: s.capacity.saturating_sub(r.admitted),
+        oversubscribed: r.oversubscribed,
+        cutoff_priority: r.cutoff.map(|k| k.priority),
+        cutoff_ticket: r.cutoff.map(|k| k.ticket),
+    });
+    write_records(SchoolRow::HEADER, rows)
 }
 
 fn stage_rank(stage: Stage) -> u8 {
@@ -141,28 +122,12 @@ fn stage_rank(stage: Stage) -> u8 {
     }
 }
 
-/// Header of `lottery.csv`: the spec's seven columns, then `seats` (seats at
-/// the start of the draw), `choice` (the school's place on the applicant's
-/// list; empty in the fallback) and `draw_id` (the id the ticket was drawn
-/// for: the applicant id, or `group:<id>`).
-pub const LOTTERY_HEADER: [&str; 10] = [
-    "label",
-    "school_id",
-    "applicant_id",
-    "priority",
-    "ticket",
-    "rank",
-    "admitted",
-    "seats",
-    "choice",
-    "draw_id",
-];
-
 /// Every draw: for each school and label, every applicant who applied, in
 /// (priority, ticket) order; then the district-wide fallback order per level
 /// (empty `school_id`). `priority` is the one drawn with (a group's best).
+/// Rows borrow every string, so this file, the largest at city scale (a row
+/// per application), is written without an allocation per row.
 pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut w = Table::new(LOTTERY_HEADER);
     let mut draws: Vec<_> = outcome.draws.iter().collect();
     draws.sort_by_key(|d| {
         (
@@ -170,39 +135,28 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             d.draw.school.map(|s| scenario.school(s).id.as_bytes()),
         )
     });
-    // Written field by field without allocating: this file has a row for
-    // every application and is the largest output at city scale.
-    let mut numbers = [
-        itoa::Buffer::new(),
-        itoa::Buffer::new(),
-        itoa::Buffer::new(),
-        itoa::Buffer::new(),
-    ];
-    let mut hex = [0u8; 64];
-    for d in draws {
+    let rows = draws.into_iter().flat_map(|d| {
         let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
-        let mut rank = 0u32;
-        for e in &d.draw.entries {
-            let unit = &outcome.units[e.unit as usize];
-            e.key.ticket.hex_into(&mut hex);
-            for &m in &unit.members {
-                rank += 1;
-                let [priority, rank_text, seats, choice] = &mut numbers;
-                let fields: [&[u8]; 10] = [
-                    d.draw.label.as_bytes(),
-                    school.as_bytes(),
-                    scenario.applicant(m).id.as_bytes(),
-                    priority.format(e.key.priority).as_bytes(),
-                    &hex,
-                    rank_text.format(rank).as_bytes(),
-                    if e.admitted { b"true" } else { b"false" },
-                    seats.format(d.draw.seats).as_bytes(),
-                    e.choice.map_or(&b""[..], |c| choice.format(c).as_bytes()),
-                    unit.draw_id.as_bytes(),
-                ];
-                w.row(fields);
-            }
-        }
-    }
-    w.finish()
+        d.draw
+            .entries
+            .iter()
+            .flat_map(move |e| {
+                let unit = &outcome.units[e.unit as usize];
+                unit.members.iter().map(move |&m| (e, unit, m))
+            })
+            .zip(1u32..)
+            .map(move |((e, unit, m), rank)| LotteryRow {
+                label: d.draw.label.as_str().into(),
+                school_id: school.into(),
+                applicant_id: scenario.applicant(m).id.as_str().into(),
+                priority: e.key.priority,
+                ticket: e.key.ticket,
+                rank,
+                admitted: e.admitted,
+                seats: d.draw.seats,
+                choice: e.choice,
+                draw_id: unit.draw_id.as_str().into(),
+            })
+    });
+    write_records(LotteryRow::HEADER, rows)
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 
 use crate::error::{Diagnostics, Error, Location};
 use crate::lottery::sha256_file;
-use crate::scenario::policy::{line_of, toml_error, SpannedMap};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::scenario::policy::fields::{self, Checker, Field};
 use crate::scenario::table;
 use crate::scenario::InputFile;
 
@@ -265,7 +268,15 @@ fn check_graduates(juniors: &[JuniorSchool], candidates: &[Candidate], diags: &m
     }
 }
 
-const POLICY_KEYS: &[&str] = &["seed", "quota_share", "apportionment", "min_score"];
+/// The senior round's `policy.toml` as written: every key typed, with its
+/// span.
+#[derive(Deserialize)]
+struct RawSeniorPolicy {
+    seed: Option<Field<String>>,
+    quota_share: Option<Field<f64>>,
+    apportionment: Option<Field<String>>,
+    min_score: Option<Field<f64>>,
+}
 
 fn load_policy(src: &table::Source, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
     let bytes = table::read_input(src, POLICY, "", diags)?;
@@ -276,91 +287,59 @@ fn load_policy(src: &table::Source, diags: &mut Diagnostics) -> Option<SeniorPol
     parse_policy(&text, diags)
 }
 
-/// Parses the senior round's `policy.toml`.
+/// A TOML number as a decimal text, for [`Share`] and [`Score`], which
+/// parse decimals exactly; `None` when it is not a finite number.
+fn decimal(field: &Field<f64>) -> Option<String> {
+    field.value.as_ref().ok().filter(|v| v.is_finite()).map(f64::to_string)
+}
+
+/// Parses the senior round's `policy.toml`, reporting every problem found.
 fn parse_policy(text: &str, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let top: SpannedMap = match toml::from_str(text) {
-        Ok(t) => t,
-        Err(e) => {
-            let (loc, message) = toml_error(text, &e);
-            diags.error(POLICY, loc, message);
-            return None;
-        }
-    };
+    let table = fields::parse_toml::<RawSeniorPolicy>(POLICY, text, diags)?;
     let errors = diags.error_count();
-    let at = |span: std::ops::Range<usize>| Location::Line(line_of(text, span.start));
-    for key in top.keys() {
-        if !POLICY_KEYS.contains(&key.get_ref().as_str()) {
-            diags.error(
-                POLICY,
-                at(key.span()),
-                format!(
-                    "unknown key {}; expected one of {}",
-                    key.get_ref(),
-                    POLICY_KEYS.join(", ")
-                ),
-            );
-        }
+    let mut c = Checker::new(POLICY, text, diags);
+    let raw = c.known("", table).ok()?;
+    if raw.seed.is_none() {
+        c.diags.error(
+            POLICY,
+            Location::File,
+            "seed is missing; the lottery needs a published seed",
+        );
     }
-    let seed = match top.get("seed").map(|v| (v.span(), v.get_ref())) {
-        Some((_, toml::Value::String(s))) => Some(s.clone()),
-        Some((span, _)) => {
-            diags.error(POLICY, at(span), "seed must be a string in quotes");
-            None
-        }
-        None => {
-            diags.error(
-                POLICY,
-                Location::File,
-                "seed is missing; the lottery needs a published seed",
-            );
-            None
-        }
-    };
-    let quota_share = match top.get("quota_share").map(|v| (v.span(), v.get_ref())) {
+    let seed = c.string(raw.seed, "seed").map(Spanned::into_inner);
+    let quota_share = match raw.quota_share {
         None => Some(Share { num: 1, den: 2 }),
-        Some((span, value)) => {
-            let written = match value {
-                toml::Value::Float(f) if f.is_finite() => Some(f.to_string()),
-                toml::Value::Integer(i) => Some(i.to_string()),
-                _ => None,
-            };
-            let share = written.as_deref().and_then(Share::from_decimal);
+        Some(field) => {
+            let share = decimal(&field).and_then(|d| Share::from_decimal(&d));
             if share.is_none() {
-                diags.error(
-                    POLICY,
-                    at(span),
-                    "quota_share must be a number from 0 to 1 (at most 6 decimals), e.g. 0.5",
+                c.error(
+                    field.span,
+                    "quota_share must be a number from 0 to 1 (at most 6 decimals), e.g. 0.5".to_string(),
                 );
             }
             share
         }
     };
-    let apportionment = match top.get("apportionment").map(|v| (v.span(), v.get_ref())) {
+    let apportionment = match raw.apportionment {
         None => Some(Method::LargestRemainder),
-        Some((span, value)) => {
-            let m = value.as_str().and_then(Method::parse);
+        Some(field) => {
+            let m = field.value.as_deref().ok().and_then(Method::parse);
             if m.is_none() {
-                diags.error(
-                    POLICY,
-                    at(span),
-                    format!("apportionment {value} is not one of \"largest_remainder\", \"sainte_lague\""),
+                let written = field.value.map_or_else(|raw| raw, toml::Value::String);
+                c.error(
+                    field.span,
+                    format!("apportionment {written} is not one of \"largest_remainder\", \"sainte_lague\""),
                 );
             }
             m
         }
     };
-    let min_score = match top.get("min_score").map(|v| (v.span(), v.get_ref())) {
+    let min_score = match raw.min_score {
         None => Some(None),
-        Some((span, value)) => {
-            let written = match value {
-                toml::Value::Float(f) if f.is_finite() => Some(f.to_string()),
-                toml::Value::Integer(i) => Some(i.to_string()),
-                _ => None,
-            };
-            let s = written.as_deref().and_then(Score::parse);
+        Some(field) => {
+            let s = decimal(&field).and_then(|d| Score::parse(&d));
             if s.is_none() {
-                diags.error(POLICY, at(span), format!("min_score must be {SCORE_EXPECTED}"));
+                c.error(field.span, format!("min_score must be {SCORE_EXPECTED}"));
             }
             s.map(Some)
         }

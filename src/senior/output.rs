@@ -4,9 +4,13 @@
 //! explicitly) and written with [`crate::output::write_atomically`]; the page
 //! is a template in [`crate::html::senior`].
 
-use crate::html::senior::SeniorRow;
+use crate::html::senior::SeniorRow as SeniorPageRow;
 use crate::lottery::Key;
-use crate::output::{OutputFile, Table};
+use crate::output::records::{
+    FairnessRow, QuotaRow, Record, SeniorAssignmentRow, SeniorRow, SeniorSchoolSummary, SeniorStages, SeniorSummary,
+    ShareSpread, Spreads,
+};
+use crate::output::{write_records, Manifest, OutputFile};
 
 use super::round::{key, SeniorOutcome, SeniorStage};
 use super::{Score, SeniorScenario};
@@ -110,22 +114,21 @@ fn cutoffs(sc: &SeniorScenario, out: &SeniorOutcome) -> Cutoffs {
 }
 
 /// The score part of a key, as written.
-fn key_score(k: Option<Key>) -> String {
-    k.map(|k| Score((1 << 20) - 1 - (k.priority & ((1 << 20) - 1))).to_string())
-        .unwrap_or_default()
+fn key_score(k: Option<Key>) -> Option<Score> {
+    k.map(|k| Score((1 << 20) - 1 - (k.priority & ((1 << 20) - 1))))
 }
 
-fn key_priority(k: Option<Key>) -> String {
-    k.map(|k| (k.priority >> 20).to_string()).unwrap_or_default()
+fn key_priority(k: Option<Key>) -> Option<u32> {
+    k.map(|k| k.priority >> 20)
 }
 
 /// The last admitted's (priority, score) as read: `588` in tier 1, else
 /// `631.5 (tier 2)`; empty when nobody was admitted.
 fn cutoff_text(k: Option<Key>) -> String {
-    match k {
-        None => String::new(),
-        Some(k) if k.priority >> 20 == 1 => key_score(Some(k)),
-        Some(k) => format!("{} (tier {})", key_score(Some(k)), k.priority >> 20),
+    match (key_score(k), key_priority(k)) {
+        (Some(score), Some(1)) => score.to_string(),
+        (Some(score), Some(tier)) => format!("{score} (tier {tier})"),
+        _ => String::new(),
     }
 }
 
@@ -135,146 +138,98 @@ fn share(x: f64) -> String {
 
 /// `assignments.csv`: one row per candidate, sorted by id.
 pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
-    let mut w = Table::new([
-        "candidate_id",
-        "junior_school",
-        "score",
-        "priority",
-        "senior_school",
-        "stage",
-        "choice",
-        "ticket",
-    ]);
-    for (c, p) in sc.candidates.iter().zip(&out.placements) {
-        let senior = p.senior.map(|s| sc.seniors[s as usize].id.as_str()).unwrap_or("");
-        let choice = p
-            .senior
-            .and_then(|s| c.choices.iter().position(|&x| x == s))
-            .map(|i| (i + 1).to_string())
-            .unwrap_or_default();
-        w.row([
-            c.id.as_str(),
-            sc.juniors[c.junior as usize].id.as_str(),
-            &c.score.to_string(),
-            &c.priority.to_string(),
-            senior,
-            p.stage.as_str(),
-            &choice,
-            &p.ticket.map(|t| t.to_hex()).unwrap_or_default(),
-        ]);
-    }
-    w.finish()
+    let rows = sc
+        .candidates
+        .iter()
+        .zip(&out.placements)
+        .map(|(c, p)| SeniorAssignmentRow {
+            candidate_id: c.id.as_str().into(),
+            junior_school: sc.juniors[c.junior as usize].id.as_str().into(),
+            score: c.score,
+            priority: c.priority,
+            senior_school: p.senior.map(|s| sc.seniors[s as usize].id.as_str().into()),
+            stage: p.stage,
+            choice: p
+                .senior
+                .and_then(|s| c.choices.iter().position(|&x| x == s))
+                .map(|i| i as u32 + 1),
+            ticket: p.ticket,
+        });
+    write_records(SeniorAssignmentRow::HEADER, rows)
 }
 
 /// `quotas.csv`: per senior and junior school, the quota, admitted, returned
 /// and the quota cut-off score.
 fn quotas_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u8> {
-    let mut w = Table::new([
-        "senior_id",
-        "junior_id",
-        "graduates",
-        "quota",
-        "admitted",
-        "returned",
-        "cutoff_priority",
-        "cutoff_score",
-    ]);
-    for (s, senior) in sc.seniors.iter().enumerate() {
-        for (j, junior) in sc.juniors.iter().enumerate() {
-            let q = out.quotas[s][j];
-            let a = out.quota_admitted[s][j];
+    let rows = sc.seniors.iter().enumerate().flat_map(|(s, senior)| {
+        sc.juniors.iter().enumerate().map(move |(j, junior)| {
+            let (quota, admitted) = (out.quotas[s][j], out.quota_admitted[s][j]);
             let k = cut.quota_by_junior[s][j];
-            w.row([
-                senior.id.as_str(),
-                junior.id.as_str(),
-                &junior.graduates.to_string(),
-                &q.to_string(),
-                &a.to_string(),
-                &(q - a).to_string(),
-                &key_priority(k),
-                &key_score(k),
-            ]);
-        }
-    }
-    w.finish()
+            QuotaRow {
+                senior_id: senior.id.as_str().into(),
+                junior_id: junior.id.as_str().into(),
+                graduates: junior.graduates,
+                quota,
+                admitted,
+                returned: quota - admitted,
+                cutoff_priority: key_priority(k),
+                cutoff_score: key_score(k),
+            }
+        })
+    });
+    write_records(QuotaRow::HEADER, rows)
 }
 
 /// `seniors.csv`: per senior school, places in each stage and cut-offs.
 fn seniors_csv(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs) -> Vec<u8> {
-    let mut w = Table::new([
-        "senior_id",
-        "name",
-        "places",
-        "quota_share",
-        "quota_places",
-        "quota_admitted",
-        "quota_returned",
-        "open_places",
-        "open_admitted",
-        "vacancies",
-        "quota_cutoff_priority",
-        "quota_cutoff_score",
-        "open_cutoff_priority",
-        "open_cutoff_score",
-        "open_only_admitted",
-        "open_only_cutoff_priority",
-        "open_only_cutoff_score",
-    ]);
-    for (s, senior) in sc.seniors.iter().enumerate() {
+    let rows = sc.seniors.iter().enumerate().map(|(s, senior)| {
         let qp = senior.quota_places();
         let (qa, qk) = cut.quota[s];
         let (oa, ok) = cut.open[s];
         let (ba, bk) = cut.open_only[s];
-        w.row([
-            senior.id.as_str(),
-            senior.name.as_str(),
-            &senior.places.to_string(),
-            &share(senior.quota_share.as_f64()),
-            &qp.to_string(),
-            &qa.to_string(),
-            &(qp - qa).to_string(),
-            &out.open_places[s].to_string(),
-            &oa.to_string(),
-            &(out.open_places[s] - oa).to_string(),
-            &key_priority(qk),
-            &key_score(qk),
-            &key_priority(ok),
-            &key_score(ok),
-            &ba.to_string(),
-            &key_priority(bk),
-            &key_score(bk),
-        ]);
+        SeniorRow {
+            senior_id: senior.id.as_str().into(),
+            name: senior.name.as_str().into(),
+            places: senior.places,
+            quota_share: share(senior.quota_share.as_f64()),
+            quota_places: qp,
+            quota_admitted: qa,
+            quota_returned: qp - qa,
+            open_places: out.open_places[s],
+            open_admitted: oa,
+            vacancies: out.open_places[s] - oa,
+            quota_cutoff_priority: key_priority(qk),
+            quota_cutoff_score: key_score(qk),
+            open_cutoff_priority: key_priority(ok),
+            open_cutoff_score: key_score(ok),
+            open_only_admitted: ba,
+            open_only_cutoff_priority: key_priority(bk),
+            open_only_cutoff_score: key_score(bk),
+        }
+    });
+    write_records(SeniorRow::HEADER, rows)
+}
+
+/// A junior school's row of the fairness table, with its name and change
+/// for `fairness.csv`, without them for `summary.json`.
+fn fairness_row<'a>(sc: &'a SeniorScenario, r: &Fairness, full: bool) -> FairnessRow<'a> {
+    let j = &sc.juniors[r.junior];
+    FairnessRow {
+        junior_id: j.id.as_str().into(),
+        name: full.then(|| j.name.as_str().into()),
+        graduates: r.graduates,
+        admitted_before: r.before,
+        share_before: share(r.share_before()),
+        admitted_after: r.after,
+        share_after: share(r.share_after()),
+        change: full.then(|| format!("{:+.4}", r.share_after() - r.share_before())),
     }
-    w.finish()
 }
 
 /// `fairness.csv`: per junior school, the share of graduates admitted to a
 /// quality senior high before (open-only) and after quota allocation.
 fn fairness_csv(sc: &SeniorScenario, rows: &[Fairness]) -> Vec<u8> {
-    let mut w = Table::new([
-        "junior_id",
-        "name",
-        "graduates",
-        "admitted_before",
-        "share_before",
-        "admitted_after",
-        "share_after",
-        "change",
-    ]);
-    for r in rows {
-        let j = &sc.juniors[r.junior];
-        w.row([
-            j.id.as_str(),
-            j.name.as_str(),
-            &r.graduates.to_string(),
-            &r.before.to_string(),
-            &share(r.share_before()),
-            &r.after.to_string(),
-            &share(r.share_after()),
-            &format!("{:+.4}", r.share_after() - r.share_before()),
-        ]);
-    }
-    w.finish()
+    write_records(FairnessRow::HEADER, rows.iter().map(|r| fairness_row(sc, r, true)))
 }
 
 fn count(out: &SeniorOutcome, stage: SeniorStage) -> usize {
@@ -282,85 +237,64 @@ fn count(out: &SeniorOutcome, stage: SeniorStage) -> usize {
 }
 
 fn summary_json(sc: &SeniorScenario, out: &SeniorOutcome, cut: &Cutoffs, rows: &[Fairness]) -> Vec<u8> {
-    let seniors: Vec<serde_json::Value> = sc
+    let seniors = sc
         .seniors
         .iter()
         .enumerate()
-        .map(|(s, senior)| {
-            serde_json::json!({
-                "id": senior.id,
-                "places": senior.places,
-                "quota_places": senior.quota_places(),
-                "quota_admitted": cut.quota[s].0,
-                "quota_returned": senior.quota_places() - cut.quota[s].0,
-                "open_places": out.open_places[s],
-                "open_admitted": cut.open[s].0,
-                "quota_cutoff": cutoff_text(cut.quota[s].1),
-                "open_cutoff": cutoff_text(cut.open[s].1),
-                "open_only_cutoff": cutoff_text(cut.open_only[s].1),
-            })
+        .map(|(s, senior)| SeniorSchoolSummary {
+            id: senior.id.as_str().into(),
+            places: senior.places,
+            quota_places: senior.quota_places(),
+            quota_admitted: cut.quota[s].0,
+            quota_returned: senior.quota_places() - cut.quota[s].0,
+            open_places: out.open_places[s],
+            open_admitted: cut.open[s].0,
+            quota_cutoff: cutoff_text(cut.quota[s].1),
+            open_cutoff: cutoff_text(cut.open[s].1),
+            open_only_cutoff: cutoff_text(cut.open_only[s].1),
         })
         .collect();
-    let fair: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "junior_id": sc.juniors[r.junior].id,
-                "graduates": r.graduates,
-                "admitted_before": r.before,
-                "share_before": share(r.share_before()),
-                "admitted_after": r.after,
-                "share_after": share(r.share_after()),
-            })
-        })
-        .collect();
-    let shares_before: Vec<f64> = rows
-        .iter()
-        .filter(|r| r.graduates > 0)
-        .map(Fairness::share_before)
-        .collect();
-    let shares_after: Vec<f64> = rows
-        .iter()
-        .filter(|r| r.graduates > 0)
-        .map(Fairness::share_after)
-        .collect();
-    let summary = serde_json::json!({
-        "seed": sc.policy.seed,
-        "seed_commitment": crate::lottery::seed_commitment(&sc.policy.seed),
-        "apportionment": sc.policy.apportionment.as_str(),
-        "quota_share": share(sc.policy.quota_share.as_f64()),
-        "min_score": sc.policy.min_score.map(|s| s.to_string()),
-        "candidates": sc.candidates.len(),
-        "stages": {
-            "quota": count(out, SeniorStage::Quota),
-            "open": count(out, SeniorStage::Open),
-            "unplaced": count(out, SeniorStage::Unplaced),
+    let with_graduates = || rows.iter().filter(|r| r.graduates > 0);
+    let summary = SeniorSummary {
+        seed: sc.policy.seed.clone(),
+        seed_commitment: crate::lottery::seed_commitment(&sc.policy.seed),
+        apportionment: sc.policy.apportionment.as_str().to_string(),
+        quota_share: share(sc.policy.quota_share.as_f64()),
+        min_score: sc.policy.min_score.map(|s| s.to_string()),
+        candidates: sc.candidates.len(),
+        stages: SeniorStages {
+            quota: count(out, SeniorStage::Quota),
+            open: count(out, SeniorStage::Open),
+            unplaced: count(out, SeniorStage::Unplaced),
         },
-        "open_only_admitted": out.open_only.iter().filter(|s| s.is_some()).count(),
-        "seniors": seniors,
-        "fairness": fair,
-        "fairness_spread": {
-            "before": spread(&shares_before),
-            "after": spread(&shares_after),
+        open_only_admitted: out.open_only.iter().filter(|s| s.is_some()).count(),
+        seniors,
+        fairness: rows.iter().map(|r| fairness_row(sc, r, false)).collect(),
+        fairness_spread: Spreads {
+            before: spread(with_graduates().map(Fairness::share_before)),
+            after: spread(with_graduates().map(Fairness::share_after)),
         },
-    });
+    };
     crate::output::pretty_json(&summary)
 }
 
-/// Lowest and highest share across junior schools, and the gap.
-fn spread(shares: &[f64]) -> serde_json::Value {
-    let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if shares.is_empty() {
-        return serde_json::Value::Null;
-    }
-    serde_json::json!({"min": share(lo), "max": share(hi), "gap": share(hi - lo)})
+/// Lowest and highest share across junior schools, and the gap; `None`
+/// without any.
+fn spread(shares: impl Iterator<Item = f64>) -> Option<ShareSpread> {
+    let (lo, hi) = shares.fold(None, |acc: Option<(f64, f64)>, x| {
+        Some(acc.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))))
+    })?;
+    Some(ShareSpread {
+        min: share(lo),
+        max: share(hi),
+        gap: share(hi - lo),
+    })
 }
 
 /// The senior schools' rows of the report: admissions and cut-offs.
-fn senior_rows(sc: &SeniorScenario, cut: &Cutoffs) -> Vec<SeniorRow> {
+fn senior_rows(sc: &SeniorScenario, cut: &Cutoffs) -> Vec<SeniorPageRow> {
     (0..sc.seniors.len())
-        .map(|s| SeniorRow {
+        .map(|s| SeniorPageRow {
             quota_admitted: cut.quota[s].0,
             open_admitted: cut.open[s].0,
             quota_cutoff: cutoff_text(cut.quota[s].1),
@@ -400,16 +334,7 @@ pub fn render(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<OutputFile> {
             bytes: crate::html::senior::page(sc, out, &rows, &senior_rows(sc, &cut)),
         },
     ];
-    let (inputs, outputs) = crate::output::file_hashes(&sc.inputs, &files);
-    let manifest = serde_json::json!({
-        "tool": "catchment",
-        "command": "senior",
-        "version": env!("CARGO_PKG_VERSION"),
-        "seed": sc.policy.seed,
-        "seed_commitment": crate::lottery::seed_commitment(&sc.policy.seed),
-        "inputs": inputs,
-        "outputs": outputs,
-    });
+    let manifest = Manifest::new(Some("senior"), &sc.policy.seed, &sc.inputs, &files);
     let bytes = crate::output::pretty_json(&manifest);
     files.push(OutputFile {
         name: "manifest.json",
