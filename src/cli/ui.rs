@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 
-use catchment::bench::{Phases, Report};
+use catchment::bench::Phases;
 use catchment::error::{Diagnostic, Diagnostics, Error, Location, Severity};
 use catchment::output::OutputFile;
 use catchment::scenario::Scenario;
@@ -134,6 +134,13 @@ impl Ui {
             return print_out(&format!("{}\n", object(command, true, fields)));
         }
         print_out(text)
+    }
+
+    /// Prints a command's own JSON document (`explain --json`, `balance
+    /// --json`): pretty, with a final newline.
+    pub fn document(&self, value: &impl serde::Serialize) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(value).map_err(|e| Error::Usage(e.to_string()))?;
+        print_out(&format!("{text}\n"))
     }
 
     /// Reports a failed command: diagnostics and the error on standard
@@ -272,18 +279,4 @@ pub fn written(dir: &Path, files: &[OutputFile]) -> String {
         .iter()
         .map(|f| format!("wrote {} ({} bytes)\n", dir.join(f.name).display(), f.bytes.len()))
         .collect()
-}
-
-/// A bench report as JSON: title, total seconds, and each phase.
-pub fn report_json(report: &Report) -> Value {
-    let phases: Vec<Value> = report
-        .phases
-        .iter()
-        .map(|p| json!({"name": p.name, "seconds": p.time.as_secs_f64(), "peak_bytes": p.peak_bytes}))
-        .collect();
-    json!({
-        "title": report.title,
-        "total_seconds": report.total.as_secs_f64(),
-        "phases": phases,
-    })
 }

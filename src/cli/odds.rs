@@ -1,0 +1,52 @@
+//! `catchment odds`: many lotteries, with a progress bar on a terminal.
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use catchment::error::Error;
+use catchment::odds;
+use catchment::scenario::LoadOptions;
+
+use super::args::OddsArgs;
+use super::ui::Ui;
+
+/// Simulates `args.trials` rounds; writes the odds files when `--out` is
+/// given, else prints the summary.
+pub fn run(args: OddsArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
+    let scenario = super::load(&args.scenario, options, ui)?;
+    ui.clear();
+    let trials = args.trials;
+    let base = args.seed.unwrap_or_else(|| scenario.policy.seed.clone());
+    let bar = ui.bar(
+        u64::from(trials),
+        "{spinner} trials {pos}/{len} [{bar:30}] {elapsed} elapsed, {eta} left",
+    );
+    let started = Instant::now();
+    let odds = odds::simulate(&scenario, &base, trials, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let threads = rayon::current_num_threads();
+    let files = odds.render(&scenario);
+    ui.note(&format!(
+        "{trials} trials in {seconds:.2} s ({:.0} trials/s, {threads} thread(s))",
+        f64::from(trials) / seconds.max(1e-9),
+    ));
+    let summary = odds.summary(&scenario);
+    let out = args.out.as_deref();
+    let fields = json!({
+        "out": out.map(super::path_json),
+        "trials": trials,
+        "seed": base,
+        "seconds": seconds,
+        "threads": threads,
+        "summary": summary,
+    });
+    match out {
+        Some(out) => {
+            super::write(out, &files, ui)?;
+            ui.summary("odds", &format!("wrote {}", out.display()), fields)
+        }
+        None => ui.result("odds", &String::from_utf8_lossy(&summary.to_json()), fields),
+    }
+}
