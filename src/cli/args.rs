@@ -386,8 +386,6 @@ pub enum SeedCommand {
     },
 }
 
-
-
 impl Command {
     /// The command's name, as in the `"command"` field of `--json` output.
     pub fn name(&self) -> &'static str {
