@@ -443,3 +443,50 @@ impl Summary {
         bytes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_totals_add_field_by_field() {
+        let mut total = RankTotals::default();
+        let one = RankTotals {
+            better_single: 1,
+            better_multiple: 2,
+            rank_sum_single: 3,
+            rank_sum_multiple: 4,
+            ranked: 5,
+        };
+        total += one;
+        total += one;
+        assert_eq!(total.better_multiple, 4);
+        assert_eq!(total.ranked, 10);
+    }
+
+    #[test]
+    fn summary_json_keeps_its_keys_in_order_and_null_ranks() {
+        let summary = Summary {
+            trials: 2,
+            base_seed: "s".to_string(),
+            seed_derivation: "d",
+            policy_tie_breaking: "single",
+            tie_breaking_comparison: TieBreakingComparison {
+                applicants_compared_per_trial: 0.0,
+                better_school_under_single_per_trial: 0.0,
+                better_school_under_multiple_per_trial: 0.0,
+                mean_rank_single: None,
+                mean_rank_multiple: Some(1.25),
+                rank_definition: "r",
+            },
+        };
+        let text = String::from_utf8(summary.to_json()).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"trials\": 2,\n  \"base_seed\": \"s\",\n  \"seed_derivation\": \"d\",\n  \"policy_tie_breaking\": \"single\",\n  \
+             \"tie_breaking_comparison\": {\n    \"applicants_compared_per_trial\": 0.0,\n    \
+             \"better_school_under_single_per_trial\": 0.0,\n    \"better_school_under_multiple_per_trial\": 0.0,\n    \
+             \"mean_rank_single\": null,\n    \"mean_rank_multiple\": 1.25,\n    \"rank_definition\": \"r\"\n  }\n}\n"
+        );
+    }
+}

@@ -461,4 +461,44 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!(c.iter().map(|x| x.2).sum::<u32>(), 3);
     }
+
+    #[test]
+    fn table_csv_and_json_of_a_report_by_hand() {
+        let level = LevelReport {
+            level: "primary",
+            pupils: 130,
+            cells: 2,
+            cell_m: 250.0,
+            unseated: 0,
+            distance_m: 1500.0,
+            large_classes_now: 2,
+            large_classes_planned: 0,
+            schools: vec![SchoolRow {
+                school: "S1",
+                name: "North",
+                classes_now: 2,
+                classes_planned: 3,
+                pupils_now: 130,
+                pupils_planned: 130,
+                largest_class_now: 65,
+                largest_class_planned: 44,
+                large_now: (2, 0),
+                large_planned: (0, 0),
+            }],
+        };
+        let levels = [level];
+        assert_eq!(
+            plan_table(&levels),
+            "primary: 130 pupils in 2 cells of 250 m; 0 unseated; 2 km total distance; large classes (56+) 2 now -> 0 planned\n\
+             \x20 school   classes planned pupils now    planned largest now     planned  name\n\
+             \x20 S1             2       3        130        130          65          44  North\n"
+        );
+        let csv = String::from_utf8(plan_csv(&levels)).unwrap();
+        assert_eq!(csv.lines().nth(1), Some("S1,North,primary,2,3,130,130,65,44,2,0,0,0"));
+        let json = serde_json::to_string(&levels[0].schools[0]).unwrap();
+        assert_eq!(
+            json,
+            r#"{"school":"S1","name":"North","classes_now":2,"classes_planned":3,"pupils_now":130,"pupils_planned":130,"largest_class_now":65,"largest_class_planned":44}"#
+        );
+    }
 }

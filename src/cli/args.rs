@@ -418,3 +418,41 @@ fn seat_ratio(text: &str) -> Result<f64, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// The library's enums give the spellings; `--help` lists them on one
+    /// line as the strings did before (no per-value help).
+    #[test]
+    fn enum_values_keep_their_spellings_and_one_line_help() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("[possible values: wgs84, gcj02, bd09]"), "{help}");
+        assert!(help.contains("[possible values: utf-8, gbk]"), "{help}");
+        let mut cli = Cli::command();
+        let bench = cli
+            .find_subcommand_mut("bench")
+            .map(|c| c.render_long_help().to_string());
+        let bench = bench.unwrap_or_default();
+        assert!(
+            bench.contains("[default: both]\n          [possible values: district, city, both]"),
+            "{bench}"
+        );
+        assert!(
+            bench.contains("[default: zone]\n          [possible values: zone, nearest, optimal]"),
+            "{bench}"
+        );
+        let parsed = Cli::try_parse_from(["catchment", "--crs", "gcj02", "--encoding", "utf-8", "check", "x"]);
+        let parsed = parsed.map(|c| (c.crs, c.encoding)).ok();
+        assert_eq!(parsed, Some((Some(Crs::Gcj02), Some(Encoding::Utf8))));
+        assert!(Cli::try_parse_from(["catchment", "--encoding", "utf8", "check", "x"]).is_err());
+    }
+}
