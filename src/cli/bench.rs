@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use serde::Serialize;
-use serde_json::json;
 
 use catchment::bench::{self, Report};
 use catchment::error::Error;
@@ -11,6 +10,14 @@ use catchment::synth::SynthParams;
 
 use super::args::BenchArgs;
 use super::ui::{print_out, Ui};
+
+/// What `bench` reports under `--json`.
+#[derive(Serialize)]
+struct Machine<'a> {
+    cores: usize,
+    threads: usize,
+    reports: Vec<ReportJson<'a>>,
+}
 
 /// A phase in `--json`.
 #[derive(Serialize)]
@@ -65,12 +72,12 @@ pub fn run(args: &BenchArgs, ui: &Ui) -> Result<(), Error> {
     if !ui.json {
         return Ok(());
     }
-    let reports: Vec<ReportJson> = reports.iter().map(ReportJson::new).collect();
-    ui.result(
-        "bench",
-        "",
-        json!({"cores": cores, "threads": threads, "reports": reports}),
-    )
+    let machine = Machine {
+        cores,
+        threads,
+        reports: reports.iter().map(ReportJson::new).collect(),
+    };
+    ui.result("bench", "", &machine)
 }
 
 /// Runs the benches, printing each table as its bench ends (a city round

@@ -1,6 +1,7 @@
 //! `catchment check`: every problem in a scenario, errors first.
 
-use serde_json::json;
+use serde::Serialize;
+use serde_json::Value;
 
 use catchment::error::Error;
 use catchment::round;
@@ -8,6 +9,17 @@ use catchment::scenario::LoadOptions;
 
 use super::args::CheckArgs;
 use super::ui::{self, Ui};
+
+/// What `check` reports under `--json`.
+#[derive(Serialize)]
+struct Summary {
+    schools: usize,
+    applicants: usize,
+    zones: usize,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Value,
+}
 
 /// Loads the scenario, adds the round's preparation warnings and lists
 /// them all; an invalid scenario is the load error (exit 1).
@@ -17,22 +29,17 @@ pub fn run(args: &CheckArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error
     let mut diags = scenario.warnings.clone();
     diags.extend(round::prepare_warnings(&scenario));
     ui.diagnostics(&diags);
-    ui.summary(
-        "check",
-        &format!(
-            "ok: {} schools, {} applicants, {} zones; {} warning(s)",
-            scenario.schools.len(),
-            scenario.applicants.len(),
-            scenario.zones.len(),
-            diags.warning_count()
-        ),
-        json!({
-            "schools": scenario.schools.len(),
-            "applicants": scenario.applicants.len(),
-            "zones": scenario.zones.len(),
-            "errors": diags.error_count(),
-            "warnings": diags.warning_count(),
-            "diagnostics": ui::diagnostics_json(&diags),
-        }),
-    )
+    let s = Summary {
+        schools: scenario.schools.len(),
+        applicants: scenario.applicants.len(),
+        zones: scenario.zones.len(),
+        errors: diags.error_count(),
+        warnings: diags.warning_count(),
+        diagnostics: ui::diagnostics_json(&diags),
+    };
+    let line = format!(
+        "ok: {} schools, {} applicants, {} zones; {} warning(s)",
+        s.schools, s.applicants, s.zones, s.warnings
+    );
+    ui.summary("check", &line, &s)
 }

@@ -1,6 +1,7 @@
 //! `catchment compare`: the before and after rounds and their comparison.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use catchment::compare::{self, Figures, Side};
 use catchment::error::Error;
@@ -10,6 +11,24 @@ use catchment::scenario::LoadOptions;
 
 use super::args::CompareArgs;
 use super::ui::{self, Ui};
+
+/// A figure before and after the change.
+#[derive(Serialize)]
+struct BeforeAfter<T> {
+    before: T,
+    after: T,
+}
+
+/// What `compare` reports: the line for people, the fields under `--json`.
+#[derive(Serialize)]
+struct Summary {
+    out: String,
+    applicants_changed: u64,
+    households_changed: u64,
+    mean_distance_m: BeforeAfter<Option<f64>>,
+    unplaced: BeforeAfter<u64>,
+    oversubscribed_schools: BeforeAfter<u64>,
+}
 
 /// Runs the round with the scenario's zones and with the proposed map (or
 /// the other scenario folder), same seed, and writes both run folders and
@@ -65,27 +84,36 @@ pub fn run(args: &CompareArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Err
     let (apps, households, _) = compare::change_counts(b, a, &pairs, None);
     let (fb, fa) = (compare::figures(b, None), compare::figures(a, None));
     let mean = |f: &Figures| f.distance.get("mean").and_then(Value::as_f64);
-    let text = |m: Option<f64>| m.map_or("-".to_string(), |m| format!("{m:.0}"));
-    ui.summary(
-        "compare",
-        &format!(
-            "wrote {}: {apps} applicants in {households} households change school; mean distance {} -> {} m; \
-             unplaced {} -> {}; oversubscribed schools {} -> {}",
-            out.display(),
-            text(mean(&fb)),
-            text(mean(&fa)),
-            fb.applicants_unplaced,
-            fa.applicants_unplaced,
-            fb.schools_oversubscribed,
-            fa.schools_oversubscribed
-        ),
-        json!({
-            "out": super::path_json(out),
-            "applicants_changed": apps,
-            "households_changed": households,
-            "mean_distance_m": {"before": mean(&fb), "after": mean(&fa)},
-            "unplaced": {"before": fb.applicants_unplaced, "after": fa.applicants_unplaced},
-            "oversubscribed_schools": {"before": fb.schools_oversubscribed, "after": fa.schools_oversubscribed},
-        }),
-    )
+    let s = Summary {
+        out: out.display().to_string(),
+        applicants_changed: apps,
+        households_changed: households,
+        mean_distance_m: BeforeAfter {
+            before: mean(&fb),
+            after: mean(&fa),
+        },
+        unplaced: BeforeAfter {
+            before: fb.applicants_unplaced,
+            after: fa.applicants_unplaced,
+        },
+        oversubscribed_schools: BeforeAfter {
+            before: fb.schools_oversubscribed,
+            after: fa.schools_oversubscribed,
+        },
+    };
+    let metres = |m: Option<f64>| m.map_or("-".to_string(), |m| format!("{m:.0}"));
+    let line = format!(
+        "wrote {}: {} applicants in {} households change school; mean distance {} -> {} m; \
+         unplaced {} -> {}; oversubscribed schools {} -> {}",
+        s.out,
+        s.applicants_changed,
+        s.households_changed,
+        metres(s.mean_distance_m.before),
+        metres(s.mean_distance_m.after),
+        s.unplaced.before,
+        s.unplaced.after,
+        s.oversubscribed_schools.before,
+        s.oversubscribed_schools.after
+    );
+    ui.summary("compare", &line, &s)
 }

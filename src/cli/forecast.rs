@@ -1,7 +1,6 @@
 //! `catchment forecast`: entrants against seats per zone and year.
 
 use serde::Serialize;
-use serde_json::json;
 
 use catchment::error::Error;
 use catchment::forecast::{self, ForecastRow};
@@ -9,6 +8,15 @@ use catchment::scenario::{LoadOptions, Scenario};
 
 use super::args::ForecastArgs;
 use super::ui::Ui;
+
+/// What `forecast` reports under `--json`.
+#[derive(Serialize)]
+struct Report<'a> {
+    out: Option<String>,
+    population: String,
+    warnings: usize,
+    rows: Vec<Row<'a>>,
+}
 
 /// One forecast row in `--json`: the zone by id, the level by name.
 #[derive(Serialize)]
@@ -51,16 +59,12 @@ pub fn run(args: &ForecastArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Er
     if let Some(out) = out {
         super::write(out, &files, ui)?;
     }
-    let json_rows: Vec<Row> = rows.iter().map(|r| Row::new(&scenario, r)).collect();
-    ui.result(
-        "forecast",
-        &forecast::forecast_table(&scenario, &rows),
-        json!({
-            "out": out.map(super::path_json),
-            "population": super::path_json(&population),
-            "warnings": pop.warnings.warning_count(),
-            "rows": json_rows,
-        }),
-    )?;
+    let report = Report {
+        out: out.map(|out| out.display().to_string()),
+        population: population.display().to_string(),
+        warnings: pop.warnings.warning_count(),
+        rows: rows.iter().map(|r| Row::new(&scenario, r)).collect(),
+    };
+    ui.result("forecast", &forecast::forecast_table(&scenario, &rows), &report)?;
     super::wrote_after_table(out, ui)
 }

@@ -25,8 +25,6 @@ mod verify;
 use std::path::Path;
 use std::time::Instant;
 
-use serde_json::{json, Value};
-
 use catchment::error::Error;
 use catchment::output::{self, OutputFile};
 use catchment::scenario::{self, LoadOptions, Scenario};
@@ -87,9 +85,4 @@ fn wrote_after_table(out: Option<&Path>, ui: &Ui) -> Result<(), Error> {
         Some(out) if !ui.json && !ui.quiet => ui::print_out(&format!("wrote {}\n", out.display())),
         _ => Ok(()),
     }
-}
-
-/// A path as a JSON string.
-fn path_json(path: &Path) -> Value {
-    json!(path.display().to_string())
 }

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use serde_json::json;
+use serde::Serialize;
 
 use catchment::error::Error;
 use catchment::odds;
@@ -10,6 +10,17 @@ use catchment::scenario::LoadOptions;
 
 use super::args::OddsArgs;
 use super::ui::Ui;
+
+/// What `odds` reports under `--json`: the run and the summary.
+#[derive(Serialize)]
+struct Report {
+    out: Option<String>,
+    trials: u32,
+    seed: String,
+    seconds: f64,
+    threads: usize,
+    summary: odds::Summary,
+}
 
 /// Simulates `args.trials` rounds; writes the odds files when `--out` is
 /// given, else prints the summary.
@@ -32,21 +43,19 @@ pub fn run(args: OddsArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> 
         "{trials} trials in {seconds:.2} s ({:.0} trials/s, {threads} thread(s))",
         f64::from(trials) / seconds.max(1e-9),
     ));
-    let summary = odds.summary(&scenario);
-    let out = args.out.as_deref();
-    let fields = json!({
-        "out": out.map(super::path_json),
-        "trials": trials,
-        "seed": base,
-        "seconds": seconds,
-        "threads": threads,
-        "summary": summary,
-    });
-    match out {
+    let report = Report {
+        out: args.out.as_ref().map(|out| out.display().to_string()),
+        trials,
+        seed: base,
+        seconds,
+        threads,
+        summary: odds.summary(&scenario),
+    };
+    match &args.out {
         Some(out) => {
             super::write(out, &files, ui)?;
-            ui.summary("odds", &format!("wrote {}", out.display()), fields)
+            ui.summary("odds", &format!("wrote {}", out.display()), &report)
         }
-        None => ui.result("odds", &String::from_utf8_lossy(&summary.to_json()), fields),
+        None => ui.result("odds", &String::from_utf8_lossy(&report.summary.to_json()), &report),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use serde_json::json;
+use serde::Serialize;
 
 use catchment::classes::plan;
 use catchment::error::Error;
@@ -12,6 +12,14 @@ use catchment::scenario::LoadOptions;
 
 use super::args::PlanClassesArgs;
 use super::ui::Ui;
+
+/// What `plan-classes` reports under `--json`.
+#[derive(Serialize)]
+struct Report<'a> {
+    out: Option<String>,
+    seconds: f64,
+    levels: Vec<plan::LevelReport<'a>>,
+}
 
 /// Runs the round, solves the plan, prints its table (or JSON) and writes
 /// `plan.csv` when `--out` is given.
@@ -33,10 +41,12 @@ pub fn run(args: &PlanClassesArgs, options: &LoadOptions, ui: &Ui) -> Result<(),
         };
         super::write(out, std::slice::from_ref(&file), ui)?;
     }
-    ui.result(
-        "plan-classes",
-        &plan::plan_table(&levels),
-        json!({"out": out.map(super::path_json), "seconds": seconds, "levels": levels}),
-    )?;
+    let table = plan::plan_table(&levels);
+    let report = Report {
+        out: out.map(|out| out.display().to_string()),
+        seconds,
+        levels,
+    };
+    ui.result("plan-classes", &table, &report)?;
     super::wrote_after_table(out, ui)
 }

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use serde_json::json;
+use serde::Serialize;
 
 use catchment::error::Error;
 use catchment::output;
@@ -12,9 +12,19 @@ use catchment::scenario::LoadOptions;
 use super::args::RunArgs;
 use super::ui::{self, Ui};
 
+/// What `run` reports: the line for people, the fields under `--json`.
+#[derive(Serialize)]
+struct Summary {
+    out: String,
+    schools: usize,
+    applicants: usize,
+    placed: usize,
+    unplaced: usize,
+    warnings: usize,
+}
+
 /// Runs the round of `args.scenario` and writes its run folder.
 pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
-    let out = &args.out;
     let scenario = super::load(&args.scenario, &super::with_repair(options, args.repair), ui)?;
     ui.step("running the round: zone lookup, lottery, matching, classes");
     let outcome = round::run(&scenario);
@@ -24,25 +34,25 @@ pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> 
     let files = output::render(&scenario, &outcome);
     ui.detail(&format!("rendered in {:.3} s", started.elapsed().as_secs_f64()));
     ui.step("writing the run folder");
-    super::write(out, &files, ui)?;
-    let warnings = scenario.warnings.warning_count() + outcome.warnings.warning_count();
+    super::write(&args.out, &files, ui)?;
     let applicants = outcome.placements.len();
     let unplaced = outcome.placements.iter().filter(|p| p.school.is_none()).count();
-    ui.summary(
-        "run",
-        &format!(
-            "wrote {}: {applicants} applicants, {} placed, {unplaced} unplaced; {warnings} warning(s){}",
-            out.display(),
-            applicants - unplaced,
-            if warnings > 0 { " (see `catchment check`)" } else { "" }
-        ),
-        json!({
-            "out": super::path_json(out),
-            "schools": scenario.schools.len(),
-            "applicants": applicants,
-            "placed": applicants - unplaced,
-            "unplaced": unplaced,
-            "warnings": warnings,
-        }),
-    )
+    let s = Summary {
+        out: args.out.display().to_string(),
+        schools: scenario.schools.len(),
+        applicants,
+        placed: applicants - unplaced,
+        unplaced,
+        warnings: scenario.warnings.warning_count() + outcome.warnings.warning_count(),
+    };
+    let line = format!(
+        "wrote {}: {} applicants, {} placed, {} unplaced; {} warning(s){}",
+        s.out,
+        s.applicants,
+        s.placed,
+        s.unplaced,
+        s.warnings,
+        if s.warnings > 0 { " (see `catchment check`)" } else { "" }
+    );
+    ui.summary("run", &line, &s)
 }

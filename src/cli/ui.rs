@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use catchment::bench::Phases;
@@ -114,10 +115,10 @@ impl Ui {
     /// Prints a command's summary: `line` for people (not under
     /// `--quiet`), or under `--json` the object `fields` with `command`
     /// and `"ok": true` in front.
-    pub fn summary(&self, command: &str, line: &str, fields: Value) -> Result<(), Error> {
+    pub fn summary(&self, command: &str, line: &str, fields: &impl Serialize) -> Result<(), Error> {
         self.clear();
         if self.json {
-            return print_out(&format!("{}\n", object(command, true, fields)));
+            return print_out(&format!("{}\n", object(command, true, to_value(fields)?)));
         }
         if self.quiet {
             return Ok(());
@@ -128,17 +129,17 @@ impl Ui {
     /// Prints a command's result: `text` (a table, a hash; also under
     /// `--quiet`, since it is what was asked for), or the JSON object under
     /// `--json`.
-    pub fn result(&self, command: &str, text: &str, fields: Value) -> Result<(), Error> {
+    pub fn result(&self, command: &str, text: &str, fields: &impl Serialize) -> Result<(), Error> {
         self.clear();
         if self.json {
-            return print_out(&format!("{}\n", object(command, true, fields)));
+            return print_out(&format!("{}\n", object(command, true, to_value(fields)?)));
         }
         print_out(text)
     }
 
     /// Prints a command's own JSON document (`explain --json`, `balance
     /// --json`): pretty, with a final newline.
-    pub fn document(&self, value: &impl serde::Serialize) -> Result<(), Error> {
+    pub fn document(&self, value: &impl Serialize) -> Result<(), Error> {
         let text = serde_json::to_string_pretty(value).map_err(|e| Error::Usage(e.to_string()))?;
         print_out(&format!("{text}\n"))
     }
@@ -156,6 +157,12 @@ impl Ui {
             let _ = print_out(&format!("{}\n", error_json(command, e)));
         }
     }
+}
+
+/// A command's result as JSON (its fields are plain data: this does not
+/// fail in practice).
+fn to_value(value: &impl Serialize) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// `{"command": .., "ok": .., ..fields}`.

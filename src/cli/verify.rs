@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use serde_json::json;
+use serde::Serialize;
 
 use catchment::error::Error;
 use catchment::scenario::LoadOptions;
@@ -11,30 +11,37 @@ use catchment::verify;
 use super::args::VerifyArgs;
 use super::ui::Ui;
 
+/// What `verify` reports under `--json` (a failure is an error instead).
+#[derive(Serialize)]
+struct Summary {
+    scenario: String,
+    run: String,
+    files: usize,
+    invariants_hold: bool,
+}
+
 /// Checks every output's SHA-256 against the manifest and the invariants
 /// of the re-run round; a mismatch is the error (exit 1).
 pub fn run(args: &VerifyArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
     let (scenario, run) = (&args.scenario, &args.run);
     ui.step("re-running the round and checking the run folder");
     let started = Instant::now();
-    let n = verify::verify(scenario, run, &super::with_repair(options, args.repair))?;
+    let files = verify::verify(scenario, run, &super::with_repair(options, args.repair))?;
     ui.detail(&format!(
         "verified {} against {} in {:.3} s",
         run.display(),
         scenario.display(),
         started.elapsed().as_secs_f64()
     ));
-    ui.summary(
-        "verify",
-        &format!(
-            "ok: {} matches its manifest and the scenario ({n} files); invariants hold",
-            run.display()
-        ),
-        json!({
-            "scenario": super::path_json(scenario),
-            "run": super::path_json(run),
-            "files": n,
-            "invariants_hold": true,
-        }),
-    )
+    let s = Summary {
+        scenario: scenario.display().to_string(),
+        run: run.display().to_string(),
+        files,
+        invariants_hold: true,
+    };
+    let line = format!(
+        "ok: {} matches its manifest and the scenario ({} files); invariants hold",
+        s.run, s.files
+    );
+    ui.summary("verify", &line, &s)
 }
