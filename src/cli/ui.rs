@@ -214,29 +214,51 @@ pub fn usage_error_json(message: &str) -> Value {
 
 /// Diagnostics as a JSON array, in the order `check` lists them.
 pub fn diagnostics_json(diags: &Diagnostics) -> Value {
-    Value::Array(diags.sorted().iter().map(diagnostic_json).collect())
+    let sorted = diags.sorted();
+    json!(sorted.iter().map(DiagnosticJson::new).collect::<Vec<_>>())
 }
 
-/// One diagnostic: `severity`, `file`, `location` (`{"kind": "line",
-/// "line": 4}`, `{"kind": "feature", "index": 0, "id": "Z1"}` or
-/// `{"kind": "file"}`), `message`, and `text` as printed on standard error.
-fn diagnostic_json(d: &Diagnostic) -> Value {
-    let location = match &d.location {
-        Location::File => json!({"kind": "file"}),
-        Location::Line(line) => json!({"kind": "line", "line": line}),
-        Location::Feature(index, id) => json!({"kind": "feature", "index": index, "id": id}),
-    };
-    let severity = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    json!({
-        "severity": severity,
-        "file": d.file,
-        "location": location,
-        "message": d.message,
-        "text": d.to_string(),
-    })
+/// One diagnostic in JSON: `severity`, `file`, `location`, `message`, and
+/// `text` as printed on standard error.
+#[derive(Serialize)]
+struct DiagnosticJson<'a> {
+    severity: &'static str,
+    file: &'a str,
+    location: LocationJson<'a>,
+    message: &'a str,
+    text: String,
+}
+
+/// Where a diagnostic is: `{"kind": "line", "line": 4}`, `{"kind":
+/// "feature", "index": 0, "id": "Z1"}` or `{"kind": "file"}`.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum LocationJson<'a> {
+    File,
+    Line { line: u64 },
+    Feature { index: usize, id: Option<&'a str> },
+}
+
+impl<'a> DiagnosticJson<'a> {
+    fn new(d: &'a Diagnostic) -> Self {
+        DiagnosticJson {
+            severity: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            file: &d.file,
+            location: match &d.location {
+                Location::File => LocationJson::File,
+                Location::Line(line) => LocationJson::Line { line: *line },
+                Location::Feature(index, id) => LocationJson::Feature {
+                    index: *index,
+                    id: id.as_deref(),
+                },
+            },
+            message: &d.message,
+            text: d.to_string(),
+        }
+    }
 }
 
 /// Writes to standard output; a closed pipe (`catchment man | head`) is
