@@ -55,7 +55,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     // A script that asked for JSON gets its one object even when the
     // arguments themselves are wrong.
     if std::env::args_os().any(|a| a == "--json") {
-        let _ = ui::print_out(&format!("{}\n", ui::usage_error_json(&e.to_string())));
+        let _ = ui::print_usage_error(&e.to_string());
     }
     ExitCode::from(2)
 }

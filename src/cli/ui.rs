@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use catchment::bench::Phases;
 use catchment::error::{Diagnostic, Diagnostics, Error, Location, Severity};
@@ -118,7 +118,7 @@ impl Ui {
     pub fn summary(&self, command: &str, line: &str, fields: &impl Serialize) -> Result<(), Error> {
         self.clear();
         if self.json {
-            return print_out(&format!("{}\n", object(command, true, to_value(fields)?)));
+            return print_object(command, true, fields);
         }
         if self.quiet {
             return Ok(());
@@ -132,7 +132,7 @@ impl Ui {
     pub fn result(&self, command: &str, text: &str, fields: &impl Serialize) -> Result<(), Error> {
         self.clear();
         if self.json {
-            return print_out(&format!("{}\n", object(command, true, to_value(fields)?)));
+            return print_object(command, true, fields);
         }
         print_out(text)
     }
@@ -154,62 +154,88 @@ impl Ui {
         }
         eprintln!("error: {e}");
         if self.json {
-            let _ = print_out(&format!("{}\n", error_json(command, e)));
+            let _ = print_object(command, false, &Failure::new(e));
         }
     }
 }
 
-/// A command's result as JSON (its fields are plain data: this does not
-/// fail in practice).
-fn to_value(value: &impl Serialize) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::Usage(e.to_string()))
+/// Every JSON object the binary prints: `{"command": .., "ok": ..,
+/// ..fields}` on one line.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    command: &'a str,
+    ok: bool,
+    #[serde(flatten)]
+    fields: &'a T,
 }
 
-/// `{"command": .., "ok": .., ..fields}`.
-fn object(command: &str, ok: bool, fields: Value) -> Value {
-    let mut map = Map::new();
-    map.insert("command".to_string(), json!(command));
-    map.insert("ok".to_string(), json!(ok));
-    match fields {
-        Value::Object(fields) => map.extend(fields),
-        Value::Null => {}
-        other => {
-            map.insert("result".to_string(), other);
+/// Prints `fields` as a one-line JSON object after `command` and `ok`.
+fn print_object(command: &str, ok: bool, fields: &impl Serialize) -> Result<(), Error> {
+    let envelope = Envelope { command, ok, fields };
+    let text = serde_json::to_string(&envelope).map_err(|e| Error::Usage(e.to_string()))?;
+    print_out(&format!("{text}\n"))
+}
+
+/// The fields of a failed command: the error, its exit code, and the
+/// diagnostics (invalid input), problems (verification), path (I/O) or
+/// usage text (arguments the parser rejected) behind it.
+#[derive(Serialize, Default)]
+struct Failure<'a> {
+    exit_code: u8,
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diagnostics: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<&'a str>,
+}
+
+impl<'a> Failure<'a> {
+    fn new(e: &'a Error) -> Self {
+        let failure = Failure {
+            exit_code: e.exit_code(),
+            error: e.to_string(),
+            ..Failure::default()
+        };
+        match e {
+            Error::Input(diags) => Failure {
+                errors: Some(diags.error_count()),
+                warnings: Some(diags.warning_count()),
+                diagnostics: Some(diagnostics_json(diags)),
+                ..failure
+            },
+            Error::Verify(problems) => Failure {
+                problems: Some(problems),
+                ..failure
+            },
+            Error::Io { path, .. } => Failure {
+                path: Some(path.display().to_string()),
+                ..failure
+            },
+            Error::Usage(_) => failure,
         }
     }
-    Value::Object(map)
 }
 
-/// The JSON object of a failed command: the error, its exit code, and the
-/// diagnostics (invalid input) or problems (verification) behind it.
-pub fn error_json(command: &str, e: &Error) -> Value {
-    let mut fields = json!({
-        "exit_code": e.exit_code(),
-        "error": e.to_string(),
-    });
-    match e {
-        Error::Input(diags) => {
-            fields["errors"] = json!(diags.error_count());
-            fields["warnings"] = json!(diags.warning_count());
-            fields["diagnostics"] = diagnostics_json(diags);
-        }
-        Error::Verify(problems) => fields["problems"] = json!(problems),
-        Error::Io { path, .. } => fields["path"] = json!(path.display().to_string()),
-        Error::Usage(_) => {}
-    }
-    object(command, false, fields)
-}
-
-/// The JSON object of arguments the parser rejected (exit code 2): the
-/// first line of its message, without clap's `error: `.
-pub fn usage_error_json(message: &str) -> Value {
+/// Prints the JSON object of arguments the parser rejected (exit code 2):
+/// the first line of its message, without clap's `error: `, and the whole
+/// message as `usage`.
+pub fn print_usage_error(message: &str) -> Result<(), Error> {
     let first = message.lines().next().unwrap_or_default();
-    let error = first.strip_prefix("error: ").unwrap_or(first);
-    object(
-        "",
-        false,
-        json!({"exit_code": 2, "error": error, "usage": message.trim_end()}),
-    )
+    let failure = Failure {
+        exit_code: 2,
+        error: first.strip_prefix("error: ").unwrap_or(first).to_string(),
+        usage: Some(message.trim_end()),
+        ..Failure::default()
+    };
+    print_object("", false, &failure)
 }
 
 /// Diagnostics as a JSON array, in the order `check` lists them.
