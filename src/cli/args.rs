@@ -1,6 +1,9 @@
 //! The command line's arguments: the global flags and one `Args` struct per
 //! command, parsed by clap. The accepted spellings of enum values come from
-//! the library's enums (`ValueEnum`, derived under the `cli` feature).
+//! the library's enums (`ValueEnum`, derived under the `cli` feature); their
+//! variants carry `value(help = None)` so that `--help` keeps listing the
+//! values on one line (`[possible values: ..]`) rather than the variants'
+//! doc comments, and completions and the manual page stay as they were.
 
 use std::path::PathBuf;
 

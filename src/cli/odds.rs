@@ -24,11 +24,11 @@ struct Report {
 
 /// Simulates `args.trials` rounds; writes the odds files when `--out` is
 /// given, else prints the summary.
-pub fn run(args: OddsArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
+pub fn run(args: &OddsArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
     let scenario = super::load(&args.scenario, options, ui)?;
     ui.clear();
     let trials = args.trials;
-    let base = args.seed.unwrap_or_else(|| scenario.policy.seed.clone());
+    let base = args.seed.clone().unwrap_or_else(|| scenario.policy.seed.clone());
     let bar = ui.bar(
         u64::from(trials),
         "{spinner} trials {pos}/{len} [{bar:30}] {elapsed} elapsed, {eta} left",
