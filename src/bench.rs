@@ -127,3 +127,37 @@ impl Report {
         out
     }
 }
+
+/// Which generated scenarios `catchment bench` runs (`--size`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Size {
+    /// The district: 20,000 applicants, 60 public schools.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
+    District,
+    /// The city: 300,000 applicants, 2,000 public schools.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
+    City,
+    /// The district, then the city.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
+    Both,
+}
+
+impl Size {
+    /// The generated scenarios of this choice, named, in the order they run.
+    ///
+    /// ```
+    /// use catchment::bench::Size;
+    /// let names: Vec<_> = Size::Both.presets().into_iter().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["district", "city"]);
+    /// ```
+    pub fn presets(self) -> Vec<(&'static str, SynthParams)> {
+        let district = ("district", SynthParams::district());
+        let city = ("city", SynthParams::city());
+        match self {
+            Size::District => vec![district],
+            Size::City => vec![city],
+            Size::Both => vec![district, city],
+        }
+    }
+}

@@ -33,13 +33,17 @@ use std::f64::consts::PI;
 
 /// The coordinate reference system of the input files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Crs {
     /// WGS84 (GPS, OpenStreetMap): no conversion.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     #[default]
     Wgs84,
     /// GCJ-02 (Amap/Gaode, Tencent): converted to WGS84.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Gcj02,
     /// BD-09 (Baidu): converted to WGS84.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Bd09,
 }
 

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::output::{OutputFile, Table};
 use crate::round::{self, Outcome, Prepared, Stage};
@@ -40,9 +40,68 @@ struct Trial {
     placements: Vec<Ending>,
     /// Per school: intake, and the cut-off when oversubscribed.
     schools: Vec<(u32, Option<TierCutoff>)>,
-    /// Tie-breaking comparison: (better under single, better under
-    /// multiple, rank sum single, rank sum multiple, applicants ranked).
-    comparison: [u64; 5],
+    /// Ranks under single and multiple tie-breaking.
+    comparison: RankTotals,
+}
+
+/// Ranks achieved under single and under multiple tie-breaking, summed
+/// over applicants (weighted by group size) and trials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RankTotals {
+    /// Applicants with a school higher on their list under single.
+    better_single: u64,
+    /// Applicants with a school higher on their list under multiple.
+    better_multiple: u64,
+    /// Sum of ranks under single tie-breaking.
+    rank_sum_single: u64,
+    /// Sum of ranks under multiple tie-breaking.
+    rank_sum_multiple: u64,
+    /// Applicants ranked.
+    ranked: u64,
+}
+
+impl std::ops::AddAssign for RankTotals {
+    fn add_assign(&mut self, other: RankTotals) {
+        self.better_single += other.better_single;
+        self.better_multiple += other.better_multiple;
+        self.rank_sum_single += other.rank_sum_single;
+        self.rank_sum_multiple += other.rank_sum_multiple;
+        self.ranked += other.ranked;
+    }
+}
+
+/// `odds_summary.json`, the summary `catchment odds` prints: the trials,
+/// how seeds are derived, and the cost of multiple tie-breaking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Trials run.
+    pub trials: u32,
+    /// The base seed.
+    pub base_seed: String,
+    /// How trial seeds are derived from the base seed, in words.
+    pub seed_derivation: &'static str,
+    /// The policy's tie-breaking, `single` or `multiple`.
+    pub policy_tie_breaking: &'static str,
+    /// Single against multiple tie-breaking on the same seeds.
+    pub tie_breaking_comparison: TieBreakingComparison,
+}
+
+/// Single against multiple tie-breaking, per trial (rounded to 0.001) and
+/// as mean ranks (rounded to 0.0001; `None` when nobody was ranked).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TieBreakingComparison {
+    /// Applicants compared (with a list, not placed privately).
+    pub applicants_compared_per_trial: f64,
+    /// Applicants with a better school under single tie-breaking.
+    pub better_school_under_single_per_trial: f64,
+    /// Applicants with a better school under multiple tie-breaking.
+    pub better_school_under_multiple_per_trial: f64,
+    /// Mean rank under single tie-breaking.
+    pub mean_rank_single: Option<f64>,
+    /// Mean rank under multiple tie-breaking.
+    pub mean_rank_multiple: Option<f64>,
+    /// What a rank is, in words.
+    pub rank_definition: &'static str,
 }
 
 /// Where an applicant ends a trial: its school (or none) and the stage.
@@ -66,7 +125,8 @@ pub struct Odds {
     /// Per school: per cut-off tier (`None` = not oversubscribed), the count
     /// and the sum over those trials of the share of that tier admitted.
     cutoffs: Vec<BTreeMap<Option<u32>, (u32, f64)>>,
-    comparison: [u64; 5],
+    /// Ranks under single and multiple tie-breaking, over all trials.
+    comparison: RankTotals,
 }
 
 /// Runs `trials` rounds. `progress(done)` is called after each batch.
@@ -80,7 +140,7 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
         applicant_outcomes: vec![Vec::new(); n_apps],
         intake: vec![BTreeMap::new(); n_schools],
         cutoffs: vec![BTreeMap::new(); n_schools],
-        comparison: [0; 5],
+        comparison: RankTotals::default(),
     };
     let mut start = 0;
     while start < trials {
@@ -152,15 +212,15 @@ fn tier_share(outcome: &Outcome, s: SchoolIdx, tier: u32) -> (u32, u32) {
 /// tie-breaking. An applicant's rank is the position of its stage-2 school
 /// on its list, or one past the end when stage 2 did not seat it; only
 /// applicants with a list who were not placed by the private lottery count.
-fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple: &Outcome) -> [u64; 5] {
+fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple: &Outcome) -> RankTotals {
     let ctx = Context::new(scenario, &single.units, &prepared.zone_of);
     let stage2 = match scenario.policy.rule {
         Rule::Zone => Stage::Zone,
         Rule::Nearest => Stage::Nearest,
         // No lottery decides the optimal assignment: nothing to compare.
-        Rule::Optimal => return [0; 5],
+        Rule::Optimal => return RankTotals::default(),
     };
-    let mut out = [0u64; 5];
+    let mut out = RankTotals::default();
     for (u, unit) in single.units.iter().enumerate() {
         let rep = unit.rep() as usize;
         let (a, b) = (&single.placements[rep], &multiple.placements[rep]);
@@ -182,11 +242,13 @@ fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple:
         };
         let (ra, rb) = (rank(a), rank(b));
         let weight = unit.members.len() as u64;
-        out[0] += weight * u64::from(ra < rb);
-        out[1] += weight * u64::from(rb < ra);
-        out[2] += weight * ra;
-        out[3] += weight * rb;
-        out[4] += weight;
+        out += RankTotals {
+            better_single: weight * u64::from(ra < rb),
+            better_multiple: weight * u64::from(rb < ra),
+            rank_sum_single: weight * ra,
+            rank_sum_multiple: weight * rb,
+            ranked: weight,
+        };
     }
     out
 }
@@ -226,9 +288,7 @@ impl Odds {
             e.0 += 1;
             e.1 += share;
         }
-        for (total, x) in self.comparison.iter_mut().zip(trial.comparison) {
-            *total += x;
-        }
+        self.comparison += trial.comparison;
     }
 
     /// Renders the output files: `odds_applicants.csv`, `odds_schools.csv`,
@@ -316,30 +376,6 @@ impl Odds {
                 ]);
             }
         }
-        let [better_single, better_multiple, rank_single, rank_multiple, ranked] = self.comparison;
-        let per_trial = |x: u64| ((x as f64 / n) * 1000.0).round() / 1000.0;
-        let mean_rank = |x: u64| {
-            if ranked == 0 {
-                serde_json::Value::Null
-            } else {
-                json!(((x as f64 / ranked as f64) * 10000.0).round() / 10000.0)
-            }
-        };
-        let summary = json!({
-            "trials": self.trials,
-            "base_seed": self.base_seed,
-            "seed_derivation": "trial t (0-based) uses seed = base_seed + \"#\" + t",
-            "policy_tie_breaking": match scenario.policy.tie_breaking { TieBreaking::Single => "single", TieBreaking::Multiple => "multiple" },
-            "tie_breaking_comparison": {
-                "applicants_compared_per_trial": per_trial(ranked),
-                "better_school_under_single_per_trial": per_trial(better_single),
-                "better_school_under_multiple_per_trial": per_trial(better_multiple),
-                "mean_rank_single": mean_rank(rank_single),
-                "mean_rank_multiple": mean_rank(rank_multiple),
-                "rank_definition": "position of the stage-2 school on the applicant's list (1 = first choice); list length + 1 when stage 2 did not seat it",
-            },
-        });
-        let summary_bytes = crate::output::pretty_json(&summary);
         vec![
             OutputFile {
                 name: "odds_applicants.csv",
@@ -359,8 +395,90 @@ impl Odds {
             },
             OutputFile {
                 name: "odds_summary.json",
-                bytes: summary_bytes,
+                bytes: self.summary(scenario).to_json(),
             },
         ]
+    }
+    /// The summary of the simulation (`odds_summary.json`).
+    pub fn summary(&self, scenario: &Scenario) -> Summary {
+        let n = f64::from(self.trials.max(1));
+        let totals = self.comparison;
+        let per_trial = |x: u64| ((x as f64 / n) * 1000.0).round() / 1000.0;
+        let mean_rank =
+            |x: u64| (totals.ranked > 0).then(|| ((x as f64 / totals.ranked as f64) * 10000.0).round() / 10000.0);
+        Summary {
+            trials: self.trials,
+            base_seed: self.base_seed.clone(),
+            seed_derivation: "trial t (0-based) uses seed = base_seed + \"#\" + t",
+            policy_tie_breaking: match scenario.policy.tie_breaking {
+                TieBreaking::Single => "single",
+                TieBreaking::Multiple => "multiple",
+            },
+            tie_breaking_comparison: TieBreakingComparison {
+                applicants_compared_per_trial: per_trial(totals.ranked),
+                better_school_under_single_per_trial: per_trial(totals.better_single),
+                better_school_under_multiple_per_trial: per_trial(totals.better_multiple),
+                mean_rank_single: mean_rank(totals.rank_sum_single),
+                mean_rank_multiple: mean_rank(totals.rank_sum_multiple),
+                rank_definition: "position of the stage-2 school on the applicant's list (1 = first choice); list length + 1 when stage 2 did not seat it",
+            },
+        }
+    }
+}
+
+impl Summary {
+    /// The summary as pretty JSON with a final newline, as written to
+    /// `odds_summary.json` and printed by `catchment odds`.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_totals_add_field_by_field() {
+        let mut total = RankTotals::default();
+        let one = RankTotals {
+            better_single: 1,
+            better_multiple: 2,
+            rank_sum_single: 3,
+            rank_sum_multiple: 4,
+            ranked: 5,
+        };
+        total += one;
+        total += one;
+        assert_eq!(total.better_multiple, 4);
+        assert_eq!(total.ranked, 10);
+    }
+
+    #[test]
+    fn summary_json_keeps_its_keys_in_order_and_null_ranks() {
+        let summary = Summary {
+            trials: 2,
+            base_seed: "s".to_string(),
+            seed_derivation: "d",
+            policy_tie_breaking: "single",
+            tie_breaking_comparison: TieBreakingComparison {
+                applicants_compared_per_trial: 0.0,
+                better_school_under_single_per_trial: 0.0,
+                better_school_under_multiple_per_trial: 0.0,
+                mean_rank_single: None,
+                mean_rank_multiple: Some(1.25),
+                rank_definition: "r",
+            },
+        };
+        let text = String::from_utf8(summary.to_json()).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"trials\": 2,\n  \"base_seed\": \"s\",\n  \"seed_derivation\": \"d\",\n  \"policy_tie_breaking\": \"single\",\n  \
+             \"tie_breaking_comparison\": {\n    \"applicants_compared_per_trial\": 0.0,\n    \
+             \"better_school_under_single_per_trial\": 0.0,\n    \"better_school_under_multiple_per_trial\": 0.0,\n    \
+             \"mean_rank_single\": null,\n    \"mean_rank_multiple\": 1.25,\n    \"rank_definition\": \"r\"\n  }\n}\n"
+        );
     }
 }

@@ -29,8 +29,6 @@ fn commands() -> Vec<String> {
         .take_while(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
-        // TODO(after the CLI split lands): `seed --help` gains its example.
-        .filter(|c| *c != "seed")
         .map(str::to_string)
         .collect()
 }

@@ -32,6 +32,7 @@
 use std::collections::BTreeMap;
 
 use good_lp::{microlp, variable, Expression, ProblemVariables, Solution, SolverModel, Variable};
+use serde::Serialize;
 
 use crate::distance::haversine;
 use crate::error::Error;
@@ -274,8 +275,133 @@ fn plan_level(
     })
 }
 
-/// The plan as CSV: one row per school.
-pub fn plan_csv(scenario: &Scenario, plans: &[LevelPlan]) -> Vec<u8> {
+/// A school's line of the plan with its id and name: a row of the
+/// `plan-classes` table, of `plan.csv`, and of its `--json` output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchoolRow<'a> {
+    /// School id.
+    pub school: &'a str,
+    /// School name.
+    pub name: &'a str,
+    /// Classes it can open now.
+    pub classes_now: u32,
+    /// Classes the plan opens.
+    pub classes_planned: u32,
+    /// Pupils today.
+    pub pupils_now: u32,
+    /// Pupils the plan sends there.
+    pub pupils_planned: u32,
+    /// Largest class today.
+    pub largest_class_now: u32,
+    /// Largest class under the plan.
+    pub largest_class_planned: u32,
+    /// Large and super-large classes today (in `plan.csv` only).
+    #[serde(skip)]
+    pub large_now: (u32, u32),
+    /// The same under the plan (in `plan.csv` only).
+    #[serde(skip)]
+    pub large_planned: (u32, u32),
+}
+
+/// The plan of one level with school ids and names, ready to print,
+/// write or serialise (`catchment plan-classes --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelReport<'a> {
+    /// The level's spelling (`primary`, `junior`).
+    pub level: &'static str,
+    /// Pupils planned for.
+    pub pupils: u32,
+    /// Cells of demand.
+    pub cells: usize,
+    /// Cell size used, metres.
+    pub cell_m: f64,
+    /// Pupils the plan cannot seat.
+    pub unseated: u32,
+    /// Total distance, metres.
+    pub distance_m: f64,
+    /// Large and super-large classes today, all schools together.
+    pub large_classes_now: u32,
+    /// The same under the plan.
+    pub large_classes_planned: u32,
+    /// Per school, sorted by id.
+    pub schools: Vec<SchoolRow<'a>>,
+}
+
+/// The plans with school ids and names, one report per level.
+pub fn report<'a>(scenario: &'a Scenario, plans: &[LevelPlan]) -> Vec<LevelReport<'a>> {
+    plans
+        .iter()
+        .map(|plan| LevelReport {
+            level: plan.level.as_str(),
+            pupils: plan.demand,
+            cells: plan.cells,
+            cell_m: plan.cell_m,
+            unseated: plan.unseated,
+            distance_m: plan.distance_m,
+            large_classes_now: plan.schools.iter().map(|p| p.large_now.0 + p.large_now.1).sum(),
+            large_classes_planned: plan.schools.iter().map(|p| p.large_planned.0 + p.large_planned.1).sum(),
+            schools: plan
+                .schools
+                .iter()
+                .map(|p| {
+                    let school = scenario.school(p.school);
+                    SchoolRow {
+                        school: &school.id,
+                        name: &school.name,
+                        classes_now: p.classes_now,
+                        classes_planned: p.classes_planned,
+                        pupils_now: p.pupils_now,
+                        pupils_planned: p.pupils,
+                        largest_class_now: p.largest_class_now,
+                        largest_class_planned: p.largest_class_planned,
+                        large_now: p.large_now,
+                        large_planned: p.large_planned,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The plan as the table `catchment plan-classes` prints: per level a
+/// line of totals, then one line per school.
+pub fn plan_table(levels: &[LevelReport]) -> String {
+    let mut table = String::new();
+    for level in levels {
+        table.push_str(&format!(
+            "{}: {} pupils in {} cells of {} m; {} unseated; {:.0} km total distance; large classes (56+) {} now -> {} planned\n",
+            level.level,
+            level.pupils,
+            level.cells,
+            level.cell_m,
+            level.unseated,
+            level.distance_m / 1000.0,
+            level.large_classes_now,
+            level.large_classes_planned
+        ));
+        table.push_str(&format!(
+            "  {:<8} {:>7} {:>7} {:>10} {:>10} {:>11} {:>11}  name\n",
+            "school", "classes", "planned", "pupils now", "planned", "largest now", "planned"
+        ));
+        for p in &level.schools {
+            table.push_str(&format!(
+                "  {:<8} {:>7} {:>7} {:>10} {:>10} {:>11} {:>11}  {}\n",
+                p.school,
+                p.classes_now,
+                p.classes_planned,
+                p.pupils_now,
+                p.pupils_planned,
+                p.largest_class_now,
+                p.largest_class_planned,
+                p.name
+            ));
+        }
+    }
+    table
+}
+
+/// The plan as CSV (`plan.csv`): one row per school.
+pub fn plan_csv(levels: &[LevelReport]) -> Vec<u8> {
     let mut w = crate::output::Table::new([
         "school_id",
         "name",
@@ -291,17 +417,16 @@ pub fn plan_csv(scenario: &Scenario, plans: &[LevelPlan]) -> Vec<u8> {
         "large_classes_recommended",
         "super_large_classes_recommended",
     ]);
-    for plan in plans {
-        for p in &plan.schools {
-            let school = scenario.school(p.school);
+    for level in levels {
+        for p in &level.schools {
             w.row([
-                school.id.as_str(),
-                school.name.as_str(),
-                plan.level.as_str(),
+                p.school,
+                p.name,
+                level.level,
                 &p.classes_now.to_string(),
                 &p.classes_planned.to_string(),
                 &p.pupils_now.to_string(),
-                &p.pupils.to_string(),
+                &p.pupils_planned.to_string(),
                 &p.largest_class_now.to_string(),
                 &p.largest_class_planned.to_string(),
                 &p.large_now.0.to_string(),
@@ -335,5 +460,45 @@ mod tests {
         let c = cells(&homes, 250.0);
         assert_eq!(c.len(), 2);
         assert_eq!(c.iter().map(|x| x.2).sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn table_csv_and_json_of_a_report_by_hand() {
+        let level = LevelReport {
+            level: "primary",
+            pupils: 130,
+            cells: 2,
+            cell_m: 250.0,
+            unseated: 0,
+            distance_m: 1500.0,
+            large_classes_now: 2,
+            large_classes_planned: 0,
+            schools: vec![SchoolRow {
+                school: "S1",
+                name: "North",
+                classes_now: 2,
+                classes_planned: 3,
+                pupils_now: 130,
+                pupils_planned: 130,
+                largest_class_now: 65,
+                largest_class_planned: 44,
+                large_now: (2, 0),
+                large_planned: (0, 0),
+            }],
+        };
+        let levels = [level];
+        assert_eq!(
+            plan_table(&levels),
+            "primary: 130 pupils in 2 cells of 250 m; 0 unseated; 2 km total distance; large classes (56+) 2 now -> 0 planned\n\
+             \x20 school   classes planned pupils now    planned largest now     planned  name\n\
+             \x20 S1             2       3        130        130          65          44  North\n"
+        );
+        let csv = String::from_utf8(plan_csv(&levels)).unwrap();
+        assert_eq!(csv.lines().nth(1), Some("S1,North,primary,2,3,130,130,65,44,2,0,0,0"));
+        let json = serde_json::to_string(&levels[0].schools[0]).unwrap();
+        assert_eq!(
+            json,
+            r#"{"school":"S1","name":"North","classes_now":2,"classes_planned":3,"pupils_now":130,"pupils_planned":130,"largest_class_now":65,"largest_class_planned":44}"#
+        );
     }
 }

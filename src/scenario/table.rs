@@ -124,12 +124,15 @@ impl<'a> Row<'a> {
 /// or `encoding` in `policy.toml`; `policy.toml` itself is always UTF-8,
 /// as TOML requires).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Encoding {
     /// UTF-8 (a BOM is accepted).
     #[default]
+    #[cfg_attr(feature = "cli", value(name = "utf-8", help = None::<&str>))]
     Utf8,
     /// GBK / GB18030, as Excel on Chinese Windows saves CSV; decoded to
     /// UTF-8 when read.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Gbk,
 }
 

@@ -21,12 +21,16 @@ const FILE: &str = "policy.toml";
 /// Public allocation rule (spec §4 stage 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Rule {
     /// Catchment zones, deferred acceptance inside each zone.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Zone,
     /// Deferred acceptance over all public schools by distance.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Nearest,
     /// The minimum-total-distance assignment (exact min-cost flow).
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Optimal,
 }
 

@@ -10,9 +10,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
-use catchment::bench::{Phases, Report};
+use catchment::bench::Phases;
 use catchment::error::{Diagnostic, Diagnostics, Error, Location, Severity};
 use catchment::output::OutputFile;
 use catchment::scenario::Scenario;
@@ -114,10 +115,10 @@ impl Ui {
     /// Prints a command's summary: `line` for people (not under
     /// `--quiet`), or under `--json` the object `fields` with `command`
     /// and `"ok": true` in front.
-    pub fn summary(&self, command: &str, line: &str, fields: Value) -> Result<(), Error> {
+    pub fn summary(&self, command: &str, line: &str, fields: &impl Serialize) -> Result<(), Error> {
         self.clear();
         if self.json {
-            return print_out(&format!("{}\n", object(command, true, fields)));
+            return print_object(command, true, fields);
         }
         if self.quiet {
             return Ok(());
@@ -128,12 +129,19 @@ impl Ui {
     /// Prints a command's result: `text` (a table, a hash; also under
     /// `--quiet`, since it is what was asked for), or the JSON object under
     /// `--json`.
-    pub fn result(&self, command: &str, text: &str, fields: Value) -> Result<(), Error> {
+    pub fn result(&self, command: &str, text: &str, fields: &impl Serialize) -> Result<(), Error> {
         self.clear();
         if self.json {
-            return print_out(&format!("{}\n", object(command, true, fields)));
+            return print_object(command, true, fields);
         }
         print_out(text)
+    }
+
+    /// Prints a command's own JSON document (`explain --json`, `balance
+    /// --json`): pretty, with a final newline.
+    pub fn document(&self, value: &impl Serialize) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(value).map_err(|e| Error::Usage(e.to_string()))?;
+        print_out(&format!("{text}\n"))
     }
 
     /// Reports a failed command: diagnostics and the error on standard
@@ -146,83 +154,137 @@ impl Ui {
         }
         eprintln!("error: {e}");
         if self.json {
-            let _ = print_out(&format!("{}\n", error_json(command, e)));
+            let _ = print_object(command, false, &Failure::new(e));
         }
     }
 }
 
-/// `{"command": .., "ok": .., ..fields}`.
-fn object(command: &str, ok: bool, fields: Value) -> Value {
-    let mut map = Map::new();
-    map.insert("command".to_string(), json!(command));
-    map.insert("ok".to_string(), json!(ok));
-    match fields {
-        Value::Object(fields) => map.extend(fields),
-        Value::Null => {}
-        other => {
-            map.insert("result".to_string(), other);
-        }
-    }
-    Value::Object(map)
+/// Every JSON object the binary prints: `{"command": .., "ok": ..,
+/// ..fields}` on one line.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    command: &'a str,
+    ok: bool,
+    #[serde(flatten)]
+    fields: &'a T,
 }
 
-/// The JSON object of a failed command: the error, its exit code, and the
-/// diagnostics (invalid input) or problems (verification) behind it.
-pub fn error_json(command: &str, e: &Error) -> Value {
-    let mut fields = json!({
-        "exit_code": e.exit_code(),
-        "error": e.to_string(),
-    });
-    match e {
-        Error::Input(diags) => {
-            fields["errors"] = json!(diags.error_count());
-            fields["warnings"] = json!(diags.warning_count());
-            fields["diagnostics"] = diagnostics_json(diags);
-        }
-        Error::Verify(problems) => fields["problems"] = json!(problems),
-        Error::Io { path, .. } | Error::RunFile { path, .. } => fields["path"] = json!(path.display().to_string()),
-        Error::Usage(_) => {}
-    }
-    object(command, false, fields)
+/// Prints `fields` as a one-line JSON object after `command` and `ok`.
+fn print_object(command: &str, ok: bool, fields: &impl Serialize) -> Result<(), Error> {
+    let envelope = Envelope { command, ok, fields };
+    let text = serde_json::to_string(&envelope).map_err(|e| Error::Usage(e.to_string()))?;
+    print_out(&format!("{text}\n"))
 }
 
-/// The JSON object of arguments the parser rejected (exit code 2): the
-/// first line of its message, without clap's `error: `.
-pub fn usage_error_json(message: &str) -> Value {
+/// The fields of a failed command: the error, its exit code, and the
+/// diagnostics (invalid input), problems (verification), path (I/O) or
+/// usage text (arguments the parser rejected) behind it.
+#[derive(Serialize, Default)]
+struct Failure<'a> {
+    exit_code: u8,
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diagnostics: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<&'a str>,
+}
+
+impl<'a> Failure<'a> {
+    fn new(e: &'a Error) -> Self {
+        let failure = Failure {
+            exit_code: e.exit_code(),
+            error: e.to_string(),
+            ..Failure::default()
+        };
+        match e {
+            Error::Input(diags) => Failure {
+                errors: Some(diags.error_count()),
+                warnings: Some(diags.warning_count()),
+                diagnostics: Some(diagnostics_json(diags)),
+                ..failure
+            },
+            Error::Verify(problems) => Failure {
+                problems: Some(problems),
+                ..failure
+            },
+            Error::Io { path, .. } | Error::RunFile { path, .. } => Failure {
+                path: Some(path.display().to_string()),
+                ..failure
+            },
+            Error::Usage(_) => failure,
+        }
+    }
+}
+
+/// Prints the JSON object of arguments the parser rejected (exit code 2):
+/// the first line of its message, without clap's `error: `, and the whole
+/// message as `usage`.
+pub fn print_usage_error(message: &str) -> Result<(), Error> {
     let first = message.lines().next().unwrap_or_default();
-    let error = first.strip_prefix("error: ").unwrap_or(first);
-    object(
-        "",
-        false,
-        json!({"exit_code": 2, "error": error, "usage": message.trim_end()}),
-    )
+    let failure = Failure {
+        exit_code: 2,
+        error: first.strip_prefix("error: ").unwrap_or(first).to_string(),
+        usage: Some(message.trim_end()),
+        ..Failure::default()
+    };
+    print_object("", false, &failure)
 }
 
 /// Diagnostics as a JSON array, in the order `check` lists them.
 pub fn diagnostics_json(diags: &Diagnostics) -> Value {
-    Value::Array(diags.sorted().iter().map(diagnostic_json).collect())
+    let sorted = diags.sorted();
+    json!(sorted.iter().map(DiagnosticJson::new).collect::<Vec<_>>())
 }
 
-/// One diagnostic: `severity`, `file`, `location` (`{"kind": "line",
-/// "line": 4}`, `{"kind": "feature", "index": 0, "id": "Z1"}` or
-/// `{"kind": "file"}`), `message`, and `text` as printed on standard error.
-fn diagnostic_json(d: &Diagnostic) -> Value {
-    let location = match &d.location {
-        Location::File => json!({"kind": "file"}),
-        Location::Line(line) => json!({"kind": "line", "line": line}),
-        Location::Feature(index, id) => json!({"kind": "feature", "index": index, "id": id}),
-    };
-    let severity = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    json!({
-        "severity": severity,
-        "file": d.file,
-        "location": location,
-        "message": d.message,
-        "text": d.to_string(),
-    })
+/// One diagnostic in JSON: `severity`, `file`, `location`, `message`, and
+/// `text` as printed on standard error.
+#[derive(Serialize)]
+struct DiagnosticJson<'a> {
+    severity: &'static str,
+    file: &'a str,
+    location: LocationJson<'a>,
+    message: &'a str,
+    text: String,
+}
+
+/// Where a diagnostic is: `{"kind": "line", "line": 4}`, `{"kind":
+/// "feature", "index": 0, "id": "Z1"}` or `{"kind": "file"}`.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum LocationJson<'a> {
+    File,
+    Line { line: u64 },
+    Feature { index: usize, id: Option<&'a str> },
+}
+
+impl<'a> DiagnosticJson<'a> {
+    fn new(d: &'a Diagnostic) -> Self {
+        DiagnosticJson {
+            severity: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            file: &d.file,
+            location: match &d.location {
+                Location::File => LocationJson::File,
+                Location::Line(line) => LocationJson::Line { line: *line },
+                Location::Feature(index, id) => LocationJson::Feature {
+                    index: *index,
+                    id: id.as_deref(),
+                },
+            },
+            message: &d.message,
+            text: d.to_string(),
+        }
+    }
 }
 
 /// Writes to standard output; a closed pipe (`catchment man | head`) is
@@ -272,18 +334,4 @@ pub fn written(dir: &Path, files: &[OutputFile]) -> String {
         .iter()
         .map(|f| format!("wrote {} ({} bytes)\n", dir.join(f.name).display(), f.bytes.len()))
         .collect()
-}
-
-/// A bench report as JSON: title, total seconds, and each phase.
-pub fn report_json(report: &Report) -> Value {
-    let phases: Vec<Value> = report
-        .phases
-        .iter()
-        .map(|p| json!({"name": p.name, "seconds": p.time.as_secs_f64(), "peak_bytes": p.peak_bytes}))
-        .collect();
-    json!({
-        "title": report.title,
-        "total_seconds": report.total.as_secs_f64(),
-        "phases": phases,
-    })
 }

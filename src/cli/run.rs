@@ -1,0 +1,60 @@
+//! `catchment run`: load, run the round, write the run folder.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use catchment::bench::Phases;
+use catchment::error::Error;
+use catchment::output;
+use catchment::round;
+use catchment::scenario::LoadOptions;
+
+use super::args::RunArgs;
+use super::ui::{self, Ui};
+
+/// What `run` reports: the line for people, the fields under `--json`.
+#[derive(Serialize)]
+struct Summary {
+    out: String,
+    schools: usize,
+    applicants: usize,
+    placed: usize,
+    unplaced: usize,
+    warnings: usize,
+}
+
+/// Runs the round of `args.scenario` and writes its run folder.
+pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
+    let scenario = super::load(&args.scenario, &super::with_repair(options, args.repair), ui)?;
+    ui.step("running the round: zone lookup, lottery, matching, classes");
+    let mut phases = Phases::default();
+    let outcome = round::run_timed(&scenario, &mut phases);
+    ui.detail(&ui::phase_lines("round", &phases));
+    ui.step("rendering the run folder");
+    let started = Instant::now();
+    let files = output::render(&scenario, &outcome);
+    ui.detail(&format!("rendered in {:.3} s", started.elapsed().as_secs_f64()));
+    ui.step("writing the run folder");
+    super::write(&args.out, &files, ui)?;
+    let applicants = outcome.placements.len();
+    let unplaced = outcome.placements.iter().filter(|p| p.school.is_none()).count();
+    let s = Summary {
+        out: args.out.display().to_string(),
+        schools: scenario.schools.len(),
+        applicants,
+        placed: applicants - unplaced,
+        unplaced,
+        warnings: scenario.warnings.warning_count() + outcome.warnings.warning_count(),
+    };
+    let line = format!(
+        "wrote {}: {} applicants, {} placed, {} unplaced; {} warning(s){}",
+        s.out,
+        s.applicants,
+        s.placed,
+        s.unplaced,
+        s.warnings,
+        if s.warnings > 0 { " (see `catchment check`)" } else { "" }
+    );
+    ui.summary("run", &line, &s)
+}
