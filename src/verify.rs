@@ -4,6 +4,10 @@
 //! `manifest.json`, and re-computed — and re-checks the invariants of spec
 //! §4 ([`crate::invariants`]) on the `assignments.csv` found on disk, so a
 //! tampered file is caught even when its manifest entry was updated too.
+//! Then [`crate::audit`] checks the files on disk against the scenario with
+//! its own reading of spec §4 (seats, classes, tickets, zones, stability,
+//! the fallback, optimality), so `verify` does not trust the round it
+//! verifies; each difference names the applicant and school ids.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -81,6 +85,12 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
                 }
             }
             Err(mut e) => problems.append(&mut e),
+        }
+        // The independent check, from the files alone: it shares no code
+        // with the round it verifies beyond loading the scenario.
+        match crate::audit::check_run_folder(&scenario, run) {
+            Ok(audit) => problems.extend(audit.findings.iter().map(|f| format!("spec §4 check: {f}"))),
+            Err(e) => problems.push(e),
         }
     }
     if problems.is_empty() {

@@ -148,3 +148,8 @@ fn public_schools(scenario: &Scenario, level: Level) -> Vec<usize> {
         .filter(|&s| scenario.schools[s].level == level && scenario.schools[s].sector == Sector::Public)
         .collect()
 }
+
+/// A cell as messages show it: its text, or `(empty)`.
+fn shown<T: std::fmt::Display>(cell: Option<T>) -> String {
+    cell.map_or_else(|| "(empty)".to_string(), |c| c.to_string())
+}

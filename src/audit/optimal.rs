@@ -124,8 +124,9 @@ fn check_level(facts: &Facts, audit: &mut Audit, members: &[usize], avail: &[i64
                 Some(&row.applicant_id),
                 row.school_id.as_deref(),
                 format!(
-                    "not seated by stage {stage}, so unplaced ({reason}); the row says stage {} reason {:?}",
-                    row.stage, row.reason
+                    "not seated by stage {stage}, so unplaced ({reason}); the row says stage {} reason {}",
+                    row.stage,
+                    super::shown(row.reason.as_deref())
                 ),
             );
         }

@@ -162,7 +162,7 @@ pub(super) fn check_capacity_and_classes(facts: &Facts, audit: &mut Audit) {
                 audit.add(
                     Some(id),
                     Some(&school.id),
-                    format!("class_no {class:?}, expected {expected} by spec §5"),
+                    format!("class_no {}, expected {expected} by spec §5", super::shown(*class)),
                 );
             }
         }

@@ -254,7 +254,15 @@ pub(super) fn check_tickets_and_zones(facts: &Facts, audit: &mut Audit) {
         }
         let want_zone = facts.zone[a].map(|z| sc.zones[z].id.as_str());
         if r.zone_id.as_deref() != want_zone {
-            audit.add(id, None, format!("zone_id {:?}, expected {:?}", r.zone_id, want_zone));
+            audit.add(
+                id,
+                None,
+                format!(
+                    "zone_id {}, expected {}",
+                    super::shown(r.zone_id.as_deref()),
+                    super::shown(want_zone)
+                ),
+            );
         }
         match (school, r.distance_m) {
             (Some(s), Some(d)) => {
@@ -296,7 +304,11 @@ pub(super) fn check_tickets_and_zones(facts: &Facts, audit: &mut Audit) {
             audit.add(
                 id,
                 None,
-                format!("reason {:?} does not fit stage {}", r.reason, r.stage),
+                format!(
+                    "reason {} does not fit stage {}",
+                    super::shown(r.reason.as_deref()),
+                    r.stage
+                ),
             );
         }
     }

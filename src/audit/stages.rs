@@ -269,8 +269,9 @@ pub(super) fn check_fallback(facts: &Facts, audit: &mut Audit) {
                     id,
                     row.school_id.as_deref(),
                     format!(
-                        "the fallback replayed leaves it unplaced ({reason}), the row says stage {} reason {:?}",
-                        row.stage, row.reason
+                        "the fallback replayed leaves it unplaced ({reason}), the row says stage {} reason {}",
+                        row.stage,
+                        super::shown(row.reason.as_deref())
                     ),
                 ),
                 _ => {}
