@@ -38,6 +38,9 @@ pub struct OutputFile {
 
 /// Renders every output file of a run, the manifest last.
 pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
+    // The summary (with its balance indicators) is computed once, for
+    // `summary.json` and for the report's balance section.
+    let summary = summary(scenario, outcome);
     let mut files = vec![
         OutputFile {
             name: "assignments.csv",
@@ -53,7 +56,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
         },
         OutputFile {
             name: "summary.json",
-            bytes: summary_json(scenario, outcome),
+            bytes: pretty_json(&summary),
         },
         OutputFile {
             name: "assignments.geojson",
@@ -62,7 +65,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
     ];
     files.push(OutputFile {
         name: "report.html",
-        bytes: report_html(scenario, outcome),
+        bytes: crate::html::report::page(scenario, outcome, &summary.balance),
     });
     let manifest = manifest_json(scenario, &files);
     files.push(OutputFile {
