@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Command;
 
 use catchment::error::Diagnostics;
-use catchment::lottery::ticket;
-use catchment::senior::round::{self, key, open_label, quota_eligible, quota_label, SeniorStage};
+use catchment::senior::round::{self, SeniorStage};
 use catchment::senior::{Candidate, JuniorSchool, Method, Score, SeniorPolicy, SeniorScenario, SeniorSchool, Share};
 use proptest::prelude::*;
+use sha2::Digest;
 
 fn scenario(
     places: &[u32],
@@ -70,12 +70,89 @@ fn scenario(
     }
 }
 
-/// Candidate `c`'s key at senior `s` under a label function.
-fn k(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> catchment::lottery::Key {
-    let cand = &sc.candidates[c];
-    let sid = &sc.seniors[s as usize].id;
-    let label = if quota { quota_label(sid) } else { open_label(sid) };
-    key(cand.priority, cand.score, ticket(&sc.policy.seed, &label, &cand.id))
+/// Spec §9 read on its own, without `catchment::senior`'s logic: the order
+/// at a senior school, quota eligibility, quota places and their
+/// apportionment.
+mod oracle {
+    use std::cmp::Reverse;
+
+    use catchment::senior::{Method, SeniorScenario};
+    use sha2::{Digest, Sha256};
+
+    /// (priority ascending, score descending, ticket ascending), tickets of
+    /// spec §3 with label `quota:<senior>` or `open:<senior>`.
+    pub fn key(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> (u32, Reverse<u32>, String) {
+        let cand = &sc.candidates[c];
+        let stage = if quota { "quota" } else { "open" };
+        let text = format!("{}\n{stage}:{}\n{}", sc.policy.seed, sc.seniors[s as usize].id, cand.id);
+        let ticket: String = Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        (cand.priority, Reverse(cand.score.0), ticket)
+    }
+
+    /// Whether a candidate meets the senior school's minimum score (its
+    /// own, else the policy's) for the quota stage.
+    pub fn eligible(sc: &SeniorScenario, c: usize, s: u32) -> bool {
+        let min = sc.seniors[s as usize].min_score.or(sc.policy.min_score);
+        min.is_none_or(|m| sc.candidates[c].score.0 >= m.0)
+    }
+
+    /// `floor(places × quota_share)`, exactly in integers.
+    pub fn quota_places(sc: &SeniorScenario, s: usize) -> u32 {
+        let senior = &sc.seniors[s];
+        (u64::from(senior.places) * senior.quota_share.num / senior.quota_share.den) as u32
+    }
+
+    /// Quota places of senior `s` per junior school (spec §9.2): Hamilton
+    /// or Sainte-Laguë by graduates; ties to more graduates, then the
+    /// smaller junior id; none at all when no junior has graduates.
+    pub fn apportion(sc: &SeniorScenario, s: usize) -> Vec<u32> {
+        let q = u64::from(quota_places(sc, s));
+        let g: Vec<u64> = sc.juniors.iter().map(|j| u64::from(j.graduates)).collect();
+        let total: u64 = g.iter().sum();
+        let mut seats = vec![0u64; g.len()];
+        if total == 0 {
+            return vec![0; g.len()];
+        }
+        let tie = |a: usize, b: usize| {
+            g[b].cmp(&g[a])
+                .then(sc.juniors[a].id.as_bytes().cmp(sc.juniors[b].id.as_bytes()))
+        };
+        match sc.policy.apportionment {
+            Method::LargestRemainder => {
+                for j in 0..g.len() {
+                    seats[j] = q * g[j] / total;
+                }
+                let left = q - seats.iter().sum::<u64>();
+                let mut order: Vec<usize> = (0..g.len()).filter(|&j| g[j] > 0).collect();
+                order.sort_by(|&a, &b| ((q * g[b]) % total).cmp(&((q * g[a]) % total)).then(tie(a, b)));
+                for &j in order.iter().take(left as usize) {
+                    seats[j] += 1;
+                }
+            }
+            Method::SainteLague => {
+                for _ in 0..q {
+                    let best = (0..g.len()).filter(|&j| g[j] > 0).min_by(|&a, &b| {
+                        // g_a / (2 s_a + 1) larger first, by cross-multiplying.
+                        (g[b] * (2 * seats[a] + 1))
+                            .cmp(&(g[a] * (2 * seats[b] + 1)))
+                            .then(tie(a, b))
+                    });
+                    if let Some(j) = best {
+                        seats[j] += 1;
+                    }
+                }
+            }
+        }
+        seats.into_iter().map(|x| x as u32).collect()
+    }
+}
+
+/// Candidate `c`'s key at senior `s`, by the oracle.
+fn k(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> (u32, std::cmp::Reverse<u32>, String) {
+    oracle::key(sc, c, s, quota)
 }
 
 /// Brute force: no candidate `c` in `members` and school `s` it prefers to
@@ -151,7 +228,8 @@ proptest! {
         let any_grads = sc.juniors.iter().any(|j| j.graduates > 0);
         for (s, senior) in sc.seniors.iter().enumerate() {
             let total: u32 = out.quotas[s].iter().sum();
-            prop_assert_eq!(total, if any_grads { senior.quota_places() } else { 0 });
+            prop_assert_eq!(total, if any_grads { oracle::quota_places(&sc, s) } else { 0 });
+            prop_assert_eq!(&out.quotas[s], &oracle::apportion(&sc, s), "apportionment of senior {}", s);
             for j in 0..sc.juniors.len() {
                 prop_assert!(out.quota_admitted[s][j] <= out.quotas[s][j]);
             }
@@ -175,7 +253,7 @@ proptest! {
             for &c in &members {
                 if out.placements[c].stage == SeniorStage::Quota {
                     let s = out.placements[c].senior.unwrap();
-                    prop_assert!(quota_eligible(&sc, c as u32, s));
+                    prop_assert!(oracle::eligible(&sc, c, s));
                     count[s as usize] += 1;
                 }
             }
@@ -185,7 +263,7 @@ proptest! {
             assert_stable(
                 &sc,
                 &members,
-                |c| sc.candidates[c].choices.iter().copied().filter(|&s| quota_eligible(&sc, c as u32, s)).collect(),
+                |c| sc.candidates[c].choices.iter().copied().filter(|&s| oracle::eligible(&sc, c, s)).collect(),
                 |c| (out.placements[c].stage == SeniorStage::Quota).then(|| out.placements[c].senior.unwrap()),
                 |s| out.quotas[s as usize][j as usize],
                 true,
@@ -329,12 +407,15 @@ fn demo_fixture_end_to_end_is_deterministic() {
         .unwrap()
         .split(',')
         .collect();
-    let expected = ticket(
-        "2027 senior quota round, published 2027-06-20",
-        &format!("quota:{}", row[4]),
-        row[0],
+    let text = format!(
+        "2027 senior quota round, published 2027-06-20\nquota:{}\n{}",
+        row[4], row[0]
     );
-    assert_eq!(row[7], expected.to_hex());
+    let expected: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(row[7], expected);
     // quotas.csv: each senior's quotas sum to floor(places × share).
     let quotas = std::fs::read_to_string(a.join("quotas.csv")).unwrap();
     let sum_h03: u32 = quotas
