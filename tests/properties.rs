@@ -4,6 +4,8 @@
 //! policy as plain values, written out as the four files of a scenario
 //! folder (`schools.csv`, `applicants.csv`, `zones.geojson`, `policy.toml`)
 //! and loaded with `scenario::load`, exactly as a user's folder would be.
+//! Zones are grid rectangles, a third of them concave (a corner notch) and
+//! a third with a hole, with homes on their edges and reflex vertices.
 //! The model is small on purpose (1–2 levels, 2–8 public schools of 0–3
 //! classes of 2–5 pupils, 0–40 applicants) so schools are often
 //! oversubscribed and every stage has work to do. Ids are chosen so that
@@ -94,6 +96,59 @@ struct Zone {
     /// lon0, lat0, lon1, lat1.
     rect: [f64; 4],
     multipolygon: bool,
+    /// A part cut out of the rectangle, so that zones are also concave or
+    /// have holes.
+    cut: Option<Cut>,
+}
+
+/// What is cut out of a zone's rectangle.
+#[derive(Clone, Copy)]
+enum Cut {
+    /// The corner quadrant above and right of (lon, lat), a point inside
+    /// the rectangle: an L-shaped, concave zone with a reflex vertex there.
+    Notch(f64, f64),
+    /// A hole strictly inside the rectangle: lon0, lat0, lon1, lat1.
+    Hole([f64; 4]),
+}
+
+impl Zone {
+    /// Whether the zone covers a point (boundary included), from the shape
+    /// alone: the closed rectangle less the open cut (a notch's cut also
+    /// takes the rectangle's own edges beside it).
+    fn covers(&self, lon: f64, lat: f64) -> bool {
+        let [x0, y0, x1, y1] = self.rect;
+        let in_rect = x0 <= lon && lon <= x1 && y0 <= lat && lat <= y1;
+        let cut = match self.cut {
+            None => false,
+            Some(Cut::Notch(cx, cy)) => lon > cx && lat > cy,
+            Some(Cut::Hole([hx0, hy0, hx1, hy1])) => hx0 < lon && lon < hx1 && hy0 < lat && lat < hy1,
+        };
+        in_rect && !cut
+    }
+
+    /// The GeoJSON geometry: exterior ring counter-clockwise, a hole
+    /// clockwise.
+    fn geometry(&self) -> String {
+        let [x0, y0, x1, y1] = self.rect;
+        let ring = |points: &[(f64, f64)]| {
+            let cells: Vec<String> = points.iter().map(|(x, y)| format!("[{x},{y}]")).collect();
+            format!("[{}]", cells.join(","))
+        };
+        let rings = match self.cut {
+            None => ring(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+            Some(Cut::Notch(cx, cy)) => ring(&[(x0, y0), (x1, y0), (x1, cy), (cx, cy), (cx, y1), (x0, y1), (x0, y0)]),
+            Some(Cut::Hole([hx0, hy0, hx1, hy1])) => format!(
+                "{},{}",
+                ring(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+                ring(&[(hx0, hy0), (hx0, hy1), (hx1, hy1), (hx1, hy0), (hx0, hy0)])
+            ),
+        };
+        if self.multipolygon {
+            format!("{{\"type\":\"MultiPolygon\",\"coordinates\":[[{rings}]]}}")
+        } else {
+            format!("{{\"type\":\"Polygon\",\"coordinates\":[{rings}]}}")
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -301,13 +356,7 @@ impl Model {
             .zones
             .iter()
             .map(|z| {
-                let [x0, y0, x1, y1] = z.rect;
-                let ring = format!("[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]");
-                let geometry = if z.multipolygon {
-                    format!("{{\"type\":\"MultiPolygon\",\"coordinates\":[[{ring}]]}}")
-                } else {
-                    format!("{{\"type\":\"Polygon\",\"coordinates\":[{ring}]}}")
-                };
+                let geometry = z.geometry();
                 let mut members: Vec<String> = z
                     .schools
                     .iter()
@@ -400,7 +449,9 @@ type RawPublic = (u32, u32, u32, Option<u32>, Option<u32>, Option<u8>, u8);
 /// x, y (in four grid steps), classes, class_cap, reserved, name pick.
 type RawPrivate = (u32, u32, u32, Option<u32>, Option<u32>, u8);
 /// x0, y0, width, height (in two grid steps), written as a MultiPolygon.
-type RawZone = (u32, u32, u32, u32, bool);
+/// x, y, width, height (in zone-corner units), shape: MultiPolygon when a
+/// multiple of 5, cut by its remainder mod 3 (none, notch, hole).
+type RawZone = (u32, u32, u32, u32, u8);
 type RawLevel = (Vec<RawPublic>, Vec<RawPrivate>, Vec<RawZone>);
 /// level bit, x, y, priority, zone override, private picks, public picks,
 /// group, copy the group's first member, household.
@@ -447,7 +498,7 @@ fn raw_level() -> impl Strategy<Value = RawLevel> {
         any::<u8>(),
     );
     let private = (0..=10u32, 0..=10u32, 0..=3u32, class_cap, reserved, any::<u8>());
-    let zone = (0..=19u32, 0..=19u32, 1..=8u32, 1..=8u32, prop::bool::weighted(0.2));
+    let zone = (0..=19u32, 0..=19u32, 1..=8u32, 1..=8u32, 0..15u8);
     (
         prop::collection::vec(public, 2..=8),
         prop::collection::vec(private, 0..=2),
@@ -564,18 +615,32 @@ fn build(force: Force, levels: usize, raw: [RawLevel; 2], apps: Vec<RawApplicant
                 reserved,
             });
         }
-        for (&(x0, y0, w, h, multipolygon), members) in rects.iter().zip(members) {
+        for (&(x0, y0, w, h, shape), members) in rects.iter().zip(members) {
             if members.is_empty() {
                 continue;
             }
             let (x1, y1) = ((x0 + w).min(20), (y0 + h).min(20));
             let (lo, hi) = (point(2 * x0, 2 * y0), point(2 * x1, 2 * y1));
+            // Cut corners sit on the homes' grid too, so that some homes lie
+            // exactly on a notch's edges, its reflex vertex or a hole's rim.
+            let cut = match shape % 3 {
+                1 => {
+                    let (cx, cy) = point(x0 + x1, y0 + y1);
+                    Some(Cut::Notch(cx, cy))
+                }
+                2 if x1 >= x0 + 2 && y1 >= y0 + 2 => {
+                    let (a, b) = (point(2 * x0 + 1, 2 * y0 + 1), point(2 * x1 - 1, 2 * y1 - 1));
+                    Some(Cut::Hole([a.0, a.1, b.0, b.1]))
+                }
+                _ => None,
+            };
             zones.push(Zone {
                 id: zone_id(zones.len()),
                 level,
                 schools: members,
                 rect: [lo.0, lo.1, hi.0, hi.1],
-                multipolygon,
+                multipolygon: shape % 5 == 0,
+                cut,
             });
         }
     }
@@ -716,11 +781,7 @@ impl Model {
     /// id when several do.
     fn lookup_zone(&self, level: usize, (lon, lat): (f64, f64)) -> Option<usize> {
         (0..self.zones.len())
-            .filter(|&z| {
-                let zone = &self.zones[z];
-                let [x0, y0, x1, y1] = zone.rect;
-                zone.level == level && x0 <= lon && lon <= x1 && y0 <= lat && lat <= y1
-            })
+            .filter(|&z| self.zones[z].level == level && self.zones[z].covers(lon, lat))
             .min_by(|&a, &b| self.zones[a].id.as_bytes().cmp(self.zones[b].id.as_bytes()))
     }
 
