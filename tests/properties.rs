@@ -7,7 +7,7 @@
 //! Zones are grid rectangles, a third of them concave (a corner notch) and
 //! a third with a hole, with homes on their edges and reflex vertices.
 //! The model is small on purpose (1–2 levels, 2–8 public schools of 0–3
-//! classes of 2–5 pupils, 0–40 applicants) so schools are often
+//! classes of 2–5 pupils, 0–40 applicants, and 41–300 in one case in ten) so schools are often
 //! oversubscribed and every stage has work to do. Ids are chosen so that
 //! byte order and numeric order differ ("a10" < "a9", "Z15" < "Z8").
 //!
@@ -545,7 +545,12 @@ fn arb_model(force: Force) -> impl Strategy<Value = Model> {
         0..3usize,
         raw_level(),
         raw_level(),
-        prop::collection::vec(raw_applicant(), 0..=40),
+        // Mostly small rounds, where every stage is crowded; one case in
+        // ten has a few hundred applicants.
+        prop_oneof![
+            9 => prop::collection::vec(raw_applicant(), 0..=40),
+            1 => prop::collection::vec(raw_applicant(), 41..=300),
+        ],
         raw_policy(),
     )
         .prop_map(move |(levels, l0, l1, apps, policy)| build(force, levels, [l0, l1], apps, policy))
@@ -562,7 +567,8 @@ fn school_id(k: usize) -> String {
 }
 
 fn applicant_id(j: usize) -> String {
-    let n = (j * 37 + 3) % 101;
+    // A permutation of each block of 101, so ids stay unique past 101.
+    let n = (j * 37 + 3) % 101 + 101 * (j / 101);
     if j % 5 == 4 {
         format!("A{n}")
     } else {
