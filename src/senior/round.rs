@@ -8,6 +8,7 @@
 
 use crate::lottery::{ticket, Key, Ticket};
 use crate::matching::deferred_acceptance;
+use crate::scenario::SchoolIdx;
 
 use super::apportion::apportion;
 use super::{CandIdx, SeniorIdx, SeniorScenario};
@@ -226,14 +227,18 @@ fn run_da(
         &sizes,
         capacity,
         |u| {
-            let s = prefs[u as usize].get(pos[u as usize]).copied();
-            pos[u as usize] += 1;
+            // The senior schools are numbered like public schools here.
+            let s = prefs[u.index()].get(pos[u.index()]).copied().map(SchoolIdx);
+            pos[u.index()] += 1;
             s
         },
         |u, s| {
-            let c = &sc.candidates[members[u as usize] as usize];
-            key(c.priority, c.score, ticket(seed, &labels[s as usize], &c.id))
+            let c = &sc.candidates[members[u.index()] as usize];
+            key(c.priority, c.score, ticket(seed, &labels[s.index()], &c.id))
         },
     )
     .assigned
+    .into_iter()
+    .map(|s| s.map(|s| s.0))
+    .collect()
 }
