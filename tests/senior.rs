@@ -8,7 +8,10 @@ use std::process::Command;
 use catchment::error::Diagnostics;
 use catchment::lottery::ticket;
 use catchment::senior::round::{self, key, open_label, quota_eligible, quota_label, SeniorStage};
-use catchment::senior::{Candidate, JuniorSchool, Method, Score, SeniorPolicy, SeniorScenario, SeniorSchool, Share};
+use catchment::senior::{
+    CandIdx, Candidate, JuniorIdx, JuniorSchool, Method, Score, SeniorIdx, SeniorPolicy, SeniorScenario, SeniorSchool,
+    Share,
+};
 use proptest::prelude::*;
 
 fn scenario(
@@ -47,9 +50,9 @@ fn scenario(
         .enumerate()
         .map(|(i, (j, score, choices, priority))| Candidate {
             id: format!("c{i:04}"),
-            junior: *j,
+            junior: JuniorIdx(*j),
             score: Score(*score),
-            choices: choices.clone(),
+            choices: choices.iter().copied().map(SeniorIdx).collect(),
             priority: *priority,
             line: i as u64 + 2,
         })
@@ -71,9 +74,9 @@ fn scenario(
 }
 
 /// Candidate `c`'s key at senior `s` under a label function.
-fn k(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> catchment::lottery::Key {
+fn k(sc: &SeniorScenario, c: usize, s: SeniorIdx, quota: bool) -> catchment::lottery::Key {
     let cand = &sc.candidates[c];
-    let sid = &sc.seniors[s as usize].id;
+    let sid = &sc.seniors[s.index()].id;
     let label = if quota { quota_label(sid) } else { open_label(sid) };
     key(cand.priority, cand.score, ticket(&sc.policy.seed, &label, &cand.id))
 }
@@ -83,15 +86,15 @@ fn k(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> catchment::lottery::
 fn assert_stable(
     sc: &SeniorScenario,
     members: &[usize],
-    prefs: impl Fn(usize) -> Vec<u32>,
-    matched: impl Fn(usize) -> Option<u32>,
-    capacity: impl Fn(u32) -> u32,
+    prefs: impl Fn(usize) -> Vec<SeniorIdx>,
+    matched: impl Fn(usize) -> Option<SeniorIdx>,
+    capacity: impl Fn(SeniorIdx) -> u32,
     quota: bool,
 ) -> Result<(), TestCaseError> {
     for &c in members {
         let list = prefs(c);
         let mine = matched(c);
-        let better: Vec<u32> = match mine {
+        let better: Vec<SeniorIdx> = match mine {
             Some(m) => {
                 prop_assert!(list.contains(&m), "candidate {c} matched outside its list");
                 list.iter().copied().take_while(|&s| s != m).collect()
@@ -103,7 +106,7 @@ fn assert_stable(
             prop_assert!(held.len() as u32 <= capacity(s));
             let free = (held.len() as u32) < capacity(s);
             let worse = held.iter().any(|&d| k(sc, d, s, quota) > k(sc, c, s, quota));
-            prop_assert!(!free && !worse, "blocking pair: candidate {c} and school {s}");
+            prop_assert!(!free && !worse, "blocking pair: candidate {c} and school {s:?}");
         }
     }
     Ok(())
@@ -159,9 +162,9 @@ proptest! {
             let used: u32 = out.quota_admitted[s].iter().sum();
             prop_assert_eq!(out.open_places[s], senior.places - used);
             // No school over its places, in either round.
-            let after = out.placements.iter().filter(|p| p.senior == Some(s as u32)).count() as u32;
+            let after = out.placements.iter().filter(|p| p.senior == Some(SeniorIdx(s as u32))).count() as u32;
             prop_assert!(after <= senior.places);
-            let before = out.open_only.iter().filter(|&&x| x == Some(s as u32)).count() as u32;
+            let before = out.open_only.iter().filter(|&&x| x == Some(SeniorIdx(s as u32))).count() as u32;
             prop_assert!(before <= senior.places);
         }
         // Stage and school agree for every candidate.
@@ -170,13 +173,13 @@ proptest! {
         }
         // Quota stage: stable within each junior school.
         for j in 0..sc.juniors.len() as u32 {
-            let members: Vec<usize> = (0..n).filter(|&c| sc.candidates[c].junior == j).collect();
+            let members: Vec<usize> = (0..n).filter(|&c| sc.candidates[c].junior == JuniorIdx(j)).collect();
             let mut count = vec![0u32; sc.seniors.len()];
             for &c in &members {
                 if out.placements[c].stage == SeniorStage::Quota {
                     let s = out.placements[c].senior.unwrap();
-                    prop_assert!(quota_eligible(&sc, c as u32, s));
-                    count[s as usize] += 1;
+                    prop_assert!(quota_eligible(&sc, CandIdx(c as u32), s));
+                    count[s.index()] += 1;
                 }
             }
             for (n, admitted) in count.iter().zip(&out.quota_admitted) {
@@ -185,9 +188,9 @@ proptest! {
             assert_stable(
                 &sc,
                 &members,
-                |c| sc.candidates[c].choices.iter().copied().filter(|&s| quota_eligible(&sc, c as u32, s)).collect(),
+                |c| sc.candidates[c].choices.iter().copied().filter(|&s| quota_eligible(&sc, CandIdx(c as u32), s)).collect(),
                 |c| (out.placements[c].stage == SeniorStage::Quota).then(|| out.placements[c].senior.unwrap()),
-                |s| out.quotas[s as usize][j as usize],
+                |s| out.quotas[s.index()][j as usize],
                 true,
             )?;
         }
@@ -198,7 +201,7 @@ proptest! {
             &rest,
             |c| sc.candidates[c].choices.clone(),
             |c| out.placements[c].senior,
-            |s| out.open_places[s as usize],
+            |s| out.open_places[s.index()],
             false,
         )?;
         // Open-only round: stable over everyone with every place open.
@@ -208,7 +211,7 @@ proptest! {
             &all,
             |c| sc.candidates[c].choices.clone(),
             |c| out.open_only[c],
-            |s| sc.seniors[s as usize].places,
+            |s| sc.seniors[s.index()].places,
             false,
         )?;
     }
@@ -235,7 +238,8 @@ fn hand_worked_two_juniors_one_senior() {
     assert_eq!(stages, vec!["quota", "quota", "open", "open", "unplaced"]);
     assert_eq!(out.open_places, vec![2]);
     // Open-only: 95, 90, 80, 70 in; 1.00 out.
-    assert_eq!(out.open_only, vec![Some(0), Some(0), Some(0), Some(0), None]);
+    let h0 = Some(SeniorIdx(0));
+    assert_eq!(out.open_only, vec![h0, h0, h0, h0, None]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Dense index types (issue 18): one newtype per kind of index, so the
 //! compiler stops a school index being used where an applicant index is
-//! meant. Each wraps the `u32` the aliases used to be; [`SchoolIdx::index`]
+//! meant (the senior round's indices are here too, re-exported by
+//! [`senior`](crate::senior)). Each wraps the `u32` the aliases used to be; [`SchoolIdx::index`]
 //! and friends give the `usize` for indexing a `Vec`.
 
 /// Defines a `u32` index newtype with an `index()` accessor.
@@ -36,4 +37,19 @@ index_type!(
     /// Index of a unit in the slice given to
     /// [`deferred_acceptance`](crate::matching::deferred_acceptance).
     UnitIdx
+);
+index_type!(
+    /// Dense index of a senior school in
+    /// [`SeniorScenario::seniors`](crate::senior::SeniorScenario::seniors) (sorted by id).
+    SeniorIdx
+);
+index_type!(
+    /// Dense index of a junior school in
+    /// [`SeniorScenario::juniors`](crate::senior::SeniorScenario::juniors) (sorted by id).
+    JuniorIdx
+);
+index_type!(
+    /// Dense index of a candidate in
+    /// [`SeniorScenario::candidates`](crate::senior::SeniorScenario::candidates) (sorted by id).
+    CandIdx
 );
