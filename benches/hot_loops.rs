@@ -6,7 +6,7 @@
 use catchment::geo_index::{school_tree, NearestSchools, ZoneIndex};
 use catchment::lottery::{Key, Ticket};
 use catchment::matching::deferred_acceptance;
-use catchment::scenario::{self, LoadOptions, Scenario, Sector};
+use catchment::scenario::{self, LoadOptions, Scenario, SchoolIdx, Sector};
 use catchment::synth::{write_scenario, SynthParams};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -49,7 +49,7 @@ fn matching(c: &mut Criterion, s: &Scenario) {
     // Every applicant ranks the public schools of its level by distance
     // (8 nearest), tickets from the applicant index.
     let tree = school_tree(&s.schools, |_, school| school.sector == Sector::Public);
-    let prefs: Vec<Vec<u32>> = s
+    let prefs: Vec<Vec<SchoolIdx>> = s
         .applicants
         .iter()
         .map(|a| {
@@ -72,13 +72,13 @@ fn matching(c: &mut Criterion, s: &Scenario) {
                 &sizes,
                 &capacity,
                 |u| {
-                    let next = prefs[u as usize].get(pos[u as usize]).copied();
-                    pos[u as usize] += 1;
+                    let next = prefs[u.index()].get(pos[u.index()]).copied();
+                    pos[u.index()] += 1;
                     next
                 },
                 |u, _| Key {
                     priority: 1,
-                    ticket: tickets[u as usize],
+                    ticket: tickets[u.index()],
                 },
             )
         })

@@ -138,8 +138,8 @@ pub fn compute(scenario: &Scenario, outcome: &Outcome) -> Balance {
     let mut dist = vec![(0.0f64, 0u32); n];
     for p in &outcome.placements {
         if let (Some(s), Some(d)) = (p.school, p.distance_m) {
-            dist[s as usize].0 += d;
-            dist[s as usize].1 += 1;
+            dist[s.index()].0 += d;
+            dist[s.index()].1 += 1;
         }
     }
     let per_pupil = |v: Option<f64>, pupils: u32, scale: f64| {

@@ -27,7 +27,7 @@ use geo::{Area, BooleanOps, MultiPolygon};
 use crate::output::summary::distance_stats;
 use crate::output::{OutputFile, Table};
 use crate::round::{Outcome, Stage};
-use crate::scenario::{Level, Scenario};
+use crate::scenario::{Level, Scenario, SchoolIdx};
 
 /// Smallest class counted as large (大班额, 56–65).
 pub const LARGE_CLASS: u32 = 56;
@@ -145,7 +145,7 @@ pub fn changes_school(before: Side, after: Side, pair: Pair) -> bool {
 }
 
 /// Sizes of every class formed, per school.
-fn class_sizes(side: Side) -> BTreeMap<(u32, u32), u32> {
+fn class_sizes(side: Side) -> BTreeMap<(SchoolIdx, u32), u32> {
     let mut sizes = BTreeMap::new();
     for p in &side.outcome.placements {
         if let (Some(s), Some(c)) = (p.school, p.class_no) {
@@ -461,10 +461,10 @@ fn zone_figures(side: Side<'_>, level: Level) -> BTreeMap<&str, ZoneFigures> {
         .collect();
     for (a, z) in side.outcome.zone_of.iter().enumerate() {
         let Some(z) = z else { continue };
-        let f = &mut figures[*z as usize];
+        let f = &mut figures[z.index()];
         f.applicants += 1;
         let school = side.outcome.placements[a].school;
-        f.placed_in_zone += u64::from(school.is_some_and(|s| sc.zones[*z as usize].schools.contains(&s)));
+        f.placed_in_zone += u64::from(school.is_some_and(|s| sc.zone(*z).schools.contains(&s)));
     }
     sc.zones
         .iter()

@@ -153,7 +153,7 @@ pub fn load_population(path: &Path, scenario: &Scenario, options: &LoadOptions) 
         .zones
         .iter()
         .enumerate()
-        .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
+        .map(|(i, z)| (z.id.as_str(), ZoneIdx(i as u32)))
         .collect();
     let mut communities = Vec::new();
     let mut outside: [(u64, u64); 2] = [(0, 0); 2];
@@ -166,7 +166,7 @@ pub fn load_population(path: &Path, scenario: &Scenario, options: &LoadOptions) 
             for id in listed {
                 match zone_ids.get(id) {
                     Some(&z) => {
-                        let level = scenario.zones[z as usize].level;
+                        let level = scenario.zone(z).level;
                         if zones[level.index()].replace(z).is_some() {
                             diags.error(
                                 &file,
@@ -318,7 +318,7 @@ pub fn forecast(scenario: &Scenario, population: &Population, years: u32) -> Res
     }
     let mut rows = Vec::new();
     for (zi, zone) in scenario.zones.iter().enumerate() {
-        let zi = zi as ZoneIdx;
+        let zi = ZoneIdx(zi as u32);
         if zone.level == Level::Junior && !population.has_grades {
             continue;
         }
@@ -350,9 +350,9 @@ pub fn forecast(scenario: &Scenario, population: &Population, years: u32) -> Res
         }
     }
     rows.sort_by(|a, b| {
-        (a.level, scenario.zones[a.zone as usize].id.as_bytes(), a.year).cmp(&(
+        (a.level, scenario.zone(a.zone).id.as_bytes(), a.year).cmp(&(
             b.level,
-            scenario.zones[b.zone as usize].id.as_bytes(),
+            scenario.zone(b.zone).id.as_bytes(),
             b.year,
         ))
     });
@@ -363,7 +363,7 @@ pub fn forecast(scenario: &Scenario, population: &Population, years: u32) -> Res
 pub fn forecast_csv(scenario: &Scenario, rows: &[ForecastRow]) -> Vec<u8> {
     let mut out = String::from("zone_id,level,year,entrants,seats,surplus,classes_short,schools\n");
     for r in rows {
-        let zone = &scenario.zones[r.zone as usize];
+        let zone = scenario.zone(r.zone);
         let schools: Vec<&str> = zone.schools.iter().map(|&s| scenario.school(s).id.as_str()).collect();
         let _ = writeln!(
             out,
@@ -424,7 +424,7 @@ pub fn forecast_table(scenario: &Scenario, rows: &[ForecastRow]) -> String {
             out,
             "{:<8} {:<24} {:>6}",
             level.as_str(),
-            scenario.zones[z as usize].id,
+            scenario.zone(z).id,
             v[0].seats
         );
         for y in &years {

@@ -41,7 +41,7 @@ impl<'a> ZoneIndex<'a> {
         for (i, z) in zones.iter().enumerate() {
             if let Some(r) = z.area.bounding_rect() {
                 let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                boxes[z.level.index()].push(GeomWithData::new(rect, i as ZoneIdx));
+                boxes[z.level.index()].push(GeomWithData::new(rect, ZoneIdx(i as u32)));
             }
         }
         let [p, j] = boxes;
@@ -57,7 +57,7 @@ impl<'a> ZoneIndex<'a> {
         let mut hits: Vec<ZoneIdx> = self.trees[level.index()]
             .locate_in_envelope_intersecting(&AABB::from_point([lon, lat]))
             .map(|b| b.data)
-            .filter(|&z| self.zones[z as usize].area.intersects(&point))
+            .filter(|&z| self.zones[z.index()].area.intersects(&point))
             .collect();
         hits.sort_unstable();
         let zone = hits.first().copied();
@@ -85,8 +85,8 @@ pub fn school_tree(schools: &[School], keep: impl Fn(SchoolIdx, &School) -> bool
         schools
             .iter()
             .enumerate()
-            .filter(|(i, s)| keep(*i as SchoolIdx, s))
-            .map(|(i, s)| GeomWithData::new(unit_vector(s.lon, s.lat), i as SchoolIdx))
+            .filter(|(i, s)| keep(SchoolIdx(*i as u32), s))
+            .map(|(i, s)| GeomWithData::new(unit_vector(s.lon, s.lat), SchoolIdx(i as u32)))
             .collect(),
     )
 }
@@ -127,7 +127,7 @@ impl<'a> NearestSchools<'a> {
         let mut fetched = Vec::with_capacity(want);
         for p in self.tree.nearest_neighbor_iter_with_distance_2(&self.query).take(want) {
             last_chord2 = p.1;
-            let s = &self.schools[p.0.data as usize];
+            let s = &self.schools[p.0.data.index()];
             fetched.push((haversine(self.home, (s.lon, s.lat)), p.0.data));
         }
         fetched.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -203,7 +203,7 @@ mod tests {
             let tree = school_tree(&schools, |_, _| true);
             let got: Vec<SchoolIdx> = NearestSchools::new(&tree, &schools, home.0, home.1).map(|x| x.0).collect();
             let mut want: Vec<(f64, SchoolIdx)> = schools.iter().enumerate()
-                .map(|(i, s)| (haversine(home, (s.lon, s.lat)), i as SchoolIdx)).collect();
+                .map(|(i, s)| (haversine(home, (s.lon, s.lat)), SchoolIdx(i as u32))).collect();
             want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             prop_assert_eq!(got, want.into_iter().map(|x| x.1).collect::<Vec<_>>());
         }

@@ -18,7 +18,7 @@ use crate::distance::Distances;
 use crate::lottery::Key;
 use crate::matching::UnitIdx;
 use crate::round::{Outcome, Stage};
-use crate::scenario::{Scenario, SchoolIdx, Sector};
+use crate::scenario::{AppIdx, Scenario, SchoolIdx, Sector};
 use crate::stages::{self, Context};
 
 /// Returns a description of every invariant the outcome breaks (empty when
@@ -62,7 +62,7 @@ fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mu
     let mut classes: BTreeMap<SchoolIdx, BTreeMap<u32, u32>> = BTreeMap::new();
     let distances = Distances::new(scenario);
     for (a, p) in outcome.placements.iter().enumerate() {
-        let id = &scenario.applicant(a as u32).id;
+        let id = &scenario.applicant(AppIdx(a as u32)).id;
         match (p.school, p.stage, p.class_no, p.distance_m) {
             (None, Stage::Unplaced, None, None) if p.reason.is_some() => {}
             // A placement has a distance unless the matrix has no pair for
@@ -70,7 +70,7 @@ fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mu
             (Some(s), stage, Some(c), d)
                 if stage != Stage::Unplaced
                     && p.reason.is_none()
-                    && (d.is_some() || distances.between(a as u32, s).is_none()) =>
+                    && (d.is_some() || distances.between(AppIdx(a as u32), s).is_none()) =>
             {
                 *classes.entry(s).or_default().entry(c).or_default() += 1;
             }
@@ -108,9 +108,9 @@ fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mu
 fn check_placements(scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<String>) {
     for (a, p) in outcome.placements.iter().enumerate() {
         let Some(s) = p.school else { continue };
-        let app = scenario.applicant(a as u32);
+        let app = scenario.applicant(AppIdx(a as u32));
         let school = scenario.school(s);
-        let unit = &outcome.units[outcome.unit_of[a] as usize];
+        let unit = &outcome.units[outcome.unit_of[a].index()];
         let rep = scenario.applicant(unit.rep());
         let wrong = if school.level != app.level {
             Some("a school of another level")
@@ -119,7 +119,7 @@ fn check_placements(scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<S
         } else if p.stage == Stage::PrivateLottery && !rep.private_choices.contains(&s) {
             Some("a private school it did not apply to")
         } else if p.stage == Stage::Zone
-            && outcome.zone_of[unit.rep() as usize].is_none_or(|z| !scenario.zones[z as usize].schools.contains(&s))
+            && outcome.zone_of[unit.rep().index()].is_none_or(|z| !scenario.zone(z).schools.contains(&s))
         {
             Some("a school outside its zone")
         } else {
@@ -131,7 +131,7 @@ fn check_placements(scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<S
         let split = unit
             .members
             .iter()
-            .any(|&m| outcome.placements[m as usize].school != p.school);
+            .any(|&m| outcome.placements[m.index()].school != p.school);
         // Under `optimal` (rule or fallback) groups are placed as separate
         // members (spec §8).
         let one_by_one = |stage: Stage| {
@@ -141,7 +141,7 @@ fn check_placements(scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<S
         let optimal = unit
             .members
             .iter()
-            .any(|&m| one_by_one(outcome.placements[m as usize].stage));
+            .any(|&m| one_by_one(outcome.placements[m.index()].stage));
         if split && !optimal && scenario.policy.groups == crate::scenario::GroupPolicy::Together {
             problems.push(format!(
                 "applicant {}: separated from its group {}",
@@ -163,15 +163,15 @@ fn check_stable(
     let scenario = ctx.scenario;
     // Units taking part: everyone for the private stage, everyone not placed
     // by the private stage for the zone stage.
-    let stage_of = |u: UnitIdx| outcome.placements[ctx.units[u as usize].rep() as usize].stage;
+    let stage_of = |u: UnitIdx| outcome.placements[ctx.units[u.index()].rep().index()].stage;
     let in_stage = |u: UnitIdx| stage != Stage::Zone || stage_of(u) != Stage::PrivateLottery;
     let mut admitted: BTreeMap<SchoolIdx, Vec<UnitIdx>> = BTreeMap::new();
     let mut used = vec![0u32; scenario.schools.len()];
     let mut group_applied = vec![false; scenario.schools.len()];
     let mut lists = Vec::with_capacity(ctx.units.len());
-    for u in 0..ctx.units.len() as UnitIdx {
-        let unit = &ctx.units[u as usize];
-        let placement = &outcome.placements[unit.rep() as usize];
+    for u in (0..ctx.units.len() as u32).map(UnitIdx) {
+        let unit = &ctx.units[u.index()];
+        let placement = &outcome.placements[unit.rep().index()];
         let list = if in_stage(u) { preferences(u) } else { Vec::new() };
         let here = (placement.stage == stage).then_some(placement.school).flatten();
         let reach = here
@@ -179,12 +179,12 @@ fn check_stable(
             .map_or(list.len(), |i| i + 1);
         if unit.size() > 1 {
             for &s in &list[..reach] {
-                group_applied[s as usize] = true;
+                group_applied[s.index()] = true;
             }
         }
         if let Some(s) = here {
             admitted.entry(s).or_default().push(u);
-            used[s as usize] += unit.size();
+            used[s.index()] += unit.size();
         }
         lists.push((list, here));
     }
@@ -193,23 +193,23 @@ fn check_stable(
         .filter_map(|(&s, units)| units.iter().map(|&v| key(v, s)).max().map(|k| (s, k)))
         .collect();
     for (u, (list, here)) in lists.iter().enumerate() {
-        let u = u as UnitIdx;
-        if ctx.units[u as usize].size() > 1 {
+        let u = UnitIdx(u as u32);
+        if ctx.units[u.index()].size() > 1 {
             continue;
         }
         for &s in list.iter().take_while(|&&s| Some(s) != *here) {
-            if group_applied[s as usize] {
+            if group_applied[s.index()] {
                 continue;
             }
             let school = scenario.school(s);
-            let free = school.capacity.saturating_sub(used[s as usize]);
+            let free = school.capacity.saturating_sub(used[s.index()]);
             let mine = key(u, s);
             let outranked = worst.get(&s).is_some_and(|&w| w > mine);
             if free > 0 || outranked {
                 problems.push(format!(
                     "{} stage not stable: applicant {} prefers school {} ({})",
                     stage.as_str(),
-                    ctx.units[u as usize].draw_id,
+                    ctx.units[u.index()].draw_id,
                     school.id,
                     if free > 0 {
                         "it has a free seat".to_string()

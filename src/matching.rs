@@ -18,8 +18,7 @@ use std::collections::BTreeSet;
 use crate::lottery::Key;
 use crate::scenario::SchoolIdx;
 
-/// Index of a unit in the slice given to [`deferred_acceptance`].
-pub type UnitIdx = u32;
+pub use crate::scenario::index::UnitIdx;
 
 /// One proposal made during the algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,16 +57,17 @@ struct Held {
 ///
 /// ```
 /// use catchment::lottery::{Key, Ticket};
-/// use catchment::matching::deferred_acceptance;
+/// use catchment::matching::{deferred_acceptance, UnitIdx};
+/// use catchment::scenario::SchoolIdx;
 /// // Two applicants, one school with one seat; unit 1 has the better ticket.
-/// let prefs = vec![vec![0u32], vec![0u32]];
+/// let prefs = vec![vec![SchoolIdx(0)], vec![SchoolIdx(0)]];
 /// let mut pos = vec![0usize; 2];
 /// let m = deferred_acceptance(&[1, 1], &[1], |u| {
-///     let s = prefs[u as usize].get(pos[u as usize]).copied();
-///     pos[u as usize] += 1;
+///     let s = prefs[u.index()].get(pos[u.index()]).copied();
+///     pos[u.index()] += 1;
 ///     s
-/// }, |u, _| Key { priority: 1, ticket: Ticket([if u == 1 { 0 } else { 9 }; 32]) });
-/// assert_eq!(m.assigned, vec![None, Some(0)]);
+/// }, |u, _| Key { priority: 1, ticket: Ticket([if u == UnitIdx(1) { 0 } else { 9 }; 32]) });
+/// assert_eq!(m.assigned, vec![None, Some(SchoolIdx(0))]);
 /// ```
 pub fn deferred_acceptance(
     sizes: &[u32],
@@ -78,7 +78,7 @@ pub fn deferred_acceptance(
     let mut held: Vec<Held> = (0..capacity.len()).map(|_| Held::default()).collect();
     let mut proposals = Vec::new();
     // Lowest index proposes first.
-    let mut free: Vec<UnitIdx> = (0..sizes.len() as UnitIdx).rev().collect();
+    let mut free: Vec<UnitIdx> = (0..sizes.len() as u32).map(UnitIdx).rev().collect();
     let mut rejected = Vec::new();
     while let Some(u) = free.pop() {
         let Some(s) = next_choice(u) else {
@@ -90,21 +90,21 @@ pub fn deferred_acceptance(
             unit: u,
             key: k,
         });
-        let h = &mut held[s as usize];
-        let size = sizes[u as usize];
+        let h = &mut held[s.index()];
+        let size = sizes[u.index()];
         h.units.insert((k, u));
         h.seats_used += u64::from(size);
         if size > 1 {
             h.groups += 1;
         }
-        choose(h, (k, u), u64::from(capacity[s as usize]), sizes, &mut rejected);
+        choose(h, (k, u), u64::from(capacity[s.index()]), sizes, &mut rejected);
         // Rejected units propose again, best-placed first.
         free.extend(rejected.drain(..).rev());
     }
     let mut assigned = vec![None; sizes.len()];
     for (s, h) in held.iter().enumerate() {
         for &(_, u) in &h.units {
-            assigned[u as usize] = Some(s as SchoolIdx);
+            assigned[u.index()] = Some(SchoolIdx(s as u32));
         }
     }
     Matching { assigned, proposals }
@@ -119,7 +119,7 @@ fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejec
     // The units held before all fitted, so when the newcomer is last in
     // order the walk would keep them all and turn only the newcomer away.
     if h.units.last() == Some(&new) {
-        let size = sizes[new.1 as usize];
+        let size = sizes[new.1.index()];
         h.units.pop_last();
         h.seats_used -= u64::from(size);
         if size > 1 {
@@ -140,7 +140,7 @@ fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejec
     let mut remaining = capacity;
     let mut out = Vec::new();
     for &(k, u) in &h.units {
-        let size = u64::from(sizes[u as usize]);
+        let size = u64::from(sizes[u.index()]);
         if size <= remaining {
             remaining -= size;
         } else {
@@ -149,7 +149,7 @@ fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejec
     }
     for entry in out {
         h.units.remove(&entry);
-        let size = sizes[entry.1 as usize];
+        let size = sizes[entry.1.index()];
         h.seats_used -= u64::from(size);
         if size > 1 {
             h.groups -= 1;
@@ -163,19 +163,19 @@ mod tests {
     use super::*;
     use crate::lottery::Ticket;
 
-    fn run(prefs: &[Vec<SchoolIdx>], sizes: &[u32], capacity: &[u32], keys: &[u8]) -> Matching {
+    fn run(prefs: &[Vec<u32>], sizes: &[u32], capacity: &[u32], keys: &[u8]) -> Matching {
         let mut pos = vec![0usize; prefs.len()];
         deferred_acceptance(
             sizes,
             capacity,
             |u| {
-                let s = prefs[u as usize].get(pos[u as usize]).copied();
-                pos[u as usize] += 1;
+                let s = prefs[u.index()].get(pos[u.index()]).copied().map(SchoolIdx);
+                pos[u.index()] += 1;
                 s
             },
             |u, _| Key {
                 priority: 1,
-                ticket: Ticket([keys[u as usize]; 32]),
+                ticket: Ticket([keys[u.index()]; 32]),
             },
         )
     }
@@ -186,7 +186,7 @@ mod tests {
         // A best; tickets order 2 < 0 < 1. Worked by hand: 2 gets A, 0 gets
         // B, 1 is left out.
         let m = run(&[vec![0, 1], vec![0, 1], vec![0, 1]], &[1, 1, 1], &[1, 1], &[5, 7, 1]);
-        assert_eq!(m.assigned, vec![Some(1), None, Some(0)]);
+        assert_eq!(m.assigned, vec![Some(SchoolIdx(1)), None, Some(SchoolIdx(0))]);
     }
 
     #[test]
@@ -195,6 +195,9 @@ mod tests {
         // 0 takes a seat, the twins do not fit in the one left, 2 takes it;
         // the twins go together to school 1.
         let m = run(&[vec![0], vec![0, 1], vec![0]], &[1, 2, 1], &[2, 2], &[1, 2, 3]);
-        assert_eq!(m.assigned, vec![Some(0), Some(1), Some(0)]);
+        assert_eq!(
+            m.assigned,
+            vec![Some(SchoolIdx(0)), Some(SchoolIdx(1)), Some(SchoolIdx(0))]
+        );
     }
 }

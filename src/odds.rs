@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::matching::UnitIdx;
 use crate::output::{OutputFile, Table};
 use crate::round::{self, Outcome, Prepared, Stage};
 use crate::scenario::{Rule, Scenario, SchoolIdx, TieBreaking};
@@ -178,7 +179,7 @@ fn run_trial(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Trial {
         .enumerate()
         .map(|(s, r)| {
             let cutoff = r.cutoff.map(|key| {
-                let (admitted, applied) = tier_share(&outcome, s as SchoolIdx, key.priority);
+                let (admitted, applied) = tier_share(&outcome, SchoolIdx(s as u32), key.priority);
                 (key.priority, admitted, applied)
             });
             (r.admitted, cutoff)
@@ -198,7 +199,7 @@ fn tier_share(outcome: &Outcome, s: SchoolIdx, tier: u32) -> (u32, u32) {
     let mut applied = 0;
     for d in outcome.draws.iter().filter(|d| d.draw.school == Some(s)) {
         for e in d.draw.entries.iter().filter(|e| e.key.priority == tier) {
-            let size = outcome.units[e.unit as usize].members.len() as u32;
+            let size = outcome.units[e.unit.index()].members.len() as u32;
             applied += size;
             if e.admitted {
                 admitted += size;
@@ -222,14 +223,14 @@ fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple:
     };
     let mut out = RankTotals::default();
     for (u, unit) in single.units.iter().enumerate() {
-        let rep = unit.rep() as usize;
+        let rep = unit.rep().index();
         let (a, b) = (&single.placements[rep], &multiple.placements[rep]);
         if a.stage == Stage::PrivateLottery || b.stage == Stage::PrivateLottery {
             continue;
         }
         let list = match scenario.policy.rule {
             Rule::Zone => prepared.zone_lists[u].clone(),
-            Rule::Nearest | Rule::Optimal => nearest_list(scenario, &ctx, u as u32),
+            Rule::Nearest | Rule::Optimal => nearest_list(scenario, &ctx, UnitIdx(u as u32)),
         };
         if list.is_empty() {
             continue;
@@ -256,14 +257,17 @@ fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple:
 /// Under rule `nearest` a list is every public school of the level by
 /// distance; ranks beyond the schools that seated anyone do not matter, so
 /// the list is cut at 32 schools to keep trials fast.
-fn nearest_list(scenario: &Scenario, ctx: &Context, unit: u32) -> Vec<SchoolIdx> {
-    let level = ctx.units[unit as usize].level;
+fn nearest_list(scenario: &Scenario, ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
+    let level = ctx.units[unit.index()].level;
     let mut list: Vec<(f64, SchoolIdx)> = scenario
         .schools
         .iter()
         .enumerate()
         .filter(|(_, s)| s.level == level && s.sector == crate::scenario::Sector::Public)
-        .filter_map(|(i, _)| ctx.distance(unit, i as SchoolIdx).map(|d| (d, i as SchoolIdx)))
+        .filter_map(|(i, _)| {
+            ctx.distance(unit, SchoolIdx(i as u32))
+                .map(|d| (d, SchoolIdx(i as u32)))
+        })
         .collect();
     list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     list.truncate(32);

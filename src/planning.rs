@@ -97,7 +97,7 @@ fn level_demand(scenario: &Scenario, diags: &mut Diagnostics) {
 fn zone_demand(scenario: &Scenario, zone_of: &[Option<ZoneIdx>], diags: &mut Diagnostics) {
     let mut demand = vec![0u64; scenario.zones.len()];
     for z in zone_of.iter().flatten() {
-        demand[*z as usize] += 1;
+        demand[z.index()] += 1;
     }
     for level in [Level::Primary, Level::Junior] {
         // (shortfall, zone index): largest shortfall first, then zone id.
@@ -151,7 +151,7 @@ fn unzoned_schools(scenario: &Scenario, diags: &mut Diagnostics) {
     let mut listed = vec![false; scenario.schools.len()];
     for zone in &scenario.zones {
         for &s in &zone.schools {
-            listed[s as usize] = true;
+            listed[s.index()] = true;
         }
     }
     for level in [Level::Primary, Level::Junior] {

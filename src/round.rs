@@ -190,7 +190,7 @@ fn locate_zones(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>
             match zone {
                 None => bump(&mut outside, a.line),
                 Some(z) => {
-                    let schools = &scenario.zones[z as usize].schools;
+                    let schools = &scenario.zone(z).schools;
                     if a.public_choices.iter().any(|s| !schools.contains(s)) {
                         bump(&mut stray_choice, a.line);
                     }
@@ -201,7 +201,7 @@ fn locate_zones(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>
         .collect();
     const FILE: &str = "applicants.csv";
     for ((z, other), (n, line)) in overlaps {
-        let (a, b) = (&scenario.zones[z as usize].id, &scenario.zones[other as usize].id);
+        let (a, b) = (&scenario.zone(z).id, &scenario.zone(other).id);
         warnings.warning(
             FILE,
             Location::Line(line),
@@ -243,7 +243,7 @@ fn check_groups(scenario: &Scenario, units: &[Unit], zone_of: &[Option<ZoneIdx>]
         let differs = unit.members[1..].iter().any(|&m| {
             let a = scenario.applicant(m);
             (a.lon, a.lat) != (rep.lon, rep.lat)
-                || zone_of[m as usize] != zone_of[unit.rep() as usize]
+                || zone_of[m.index()] != zone_of[unit.rep().index()]
                 || a.private_choices != rep.private_choices
                 || a.public_choices != rep.public_choices
         });
@@ -293,9 +293,9 @@ pub fn prepare(scenario: &Scenario, observer: &mut dyn PhaseObserver) -> Prepare
             return vec![Vec::new(); units.len()];
         }
         let ctx = Context::new(scenario, &units, &zone_of);
-        (0..units.len() as UnitIdx)
+        (0..units.len() as u32)
             .into_par_iter()
-            .map(|u| stages::zone::preferences(&ctx, u))
+            .map(|u| stages::zone::preferences(&ctx, UnitIdx(u)))
             .collect()
     });
     Prepared {
@@ -346,7 +346,7 @@ pub fn run_prepared(
         .drawn_with(seed, tie_breaking)
         .with_zone_lists(&prepared.zone_lists);
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
-    let everyone: Vec<UnitIdx> = (0..units.len() as UnitIdx).collect();
+    let everyone: Vec<UnitIdx> = (0..units.len() as u32).map(UnitIdx).collect();
 
     let private = timed(observer, "private lottery", || {
         stages::private::run(&ctx, &everyone, &mut seats)
@@ -365,7 +365,7 @@ pub fn run_prepared(
     });
 
     let mut outcome = Outcome {
-        unit_of: vec![0; scenario.applicants.len()],
+        unit_of: vec![UnitIdx(0); scenario.applicants.len()],
         zone_of: prepared.zone_of.clone(),
         placements: Vec::with_capacity(scenario.applicants.len()),
         draws: Vec::new(),
@@ -383,7 +383,7 @@ pub fn run_prepared(
     }
     for (u, unit) in units.iter().enumerate() {
         for &m in &unit.members {
-            outcome.unit_of[m as usize] = u as UnitIdx;
+            outcome.unit_of[m.index()] = UnitIdx(u as u32);
         }
     }
     // Every applicant is a member of exactly one unit, every unit starts in
@@ -417,7 +417,7 @@ fn record(
                 .distances
                 .between(m, p.school)
                 .or_else(|| ctx.distance(p.who.unit, p.school));
-            by_applicant[m as usize] = Some(Placement {
+            by_applicant[m.index()] = Some(Placement {
                 school: Some(p.school),
                 stage,
                 ticket: p.key.ticket,
@@ -425,7 +425,7 @@ fn record(
                 distance_m,
                 class_no: None,
             });
-            let school = &mut outcome.schools[p.school as usize];
+            let school = &mut outcome.schools[p.school.index()];
             school.admitted += 1;
             if stage == Stage::Fallback {
                 school.admitted_fallback += 1;
@@ -434,10 +434,10 @@ fn record(
     }
     for left in &result.unplaced {
         for &m in left.who.members(ctx.units) {
-            by_applicant[m as usize] = Some(Placement {
+            by_applicant[m.index()] = Some(Placement {
                 school: None,
                 stage: Stage::Unplaced,
-                ticket: ctx.units[left.who.unit as usize].public_ticket,
+                ticket: ctx.units[left.who.unit.index()].public_ticket,
                 reason: Some(left.reason),
                 distance_m: None,
                 class_no: None,
@@ -446,9 +446,9 @@ fn record(
     }
     for draw in &result.draws {
         if let Some(s) = draw.school {
-            let school = &mut outcome.schools[s as usize];
+            let school = &mut outcome.schools[s.index()];
             for e in &draw.entries {
-                school.applicants += ctx.units[e.unit as usize].size();
+                school.applicants += ctx.units[e.unit.index()].size();
                 if e.admitted {
                     school.cutoff = school.cutoff.max(Some(e.key));
                 } else {
@@ -471,22 +471,22 @@ fn form_classes(scenario: &Scenario, outcome: &mut Outcome) {
     let mut pupils: Vec<Vec<AppIdx>> = vec![Vec::new(); scenario.schools.len()];
     for (a, p) in outcome.placements.iter().enumerate() {
         if let Some(s) = p.school {
-            pupils[s as usize].push(a as AppIdx);
+            pupils[s.index()].push(AppIdx(a as u32));
         }
     }
     for (s, members) in pupils.iter().enumerate() {
-        let school = scenario.school(s as SchoolIdx);
+        let school = scenario.school(SchoolIdx(s as u32));
         let keys: Vec<(u32, Ticket, &str)> = members
             .iter()
             .map(|&a| {
                 let app = scenario.applicant(a);
-                (app.priority, outcome.placements[a as usize].ticket, app.id.as_str())
+                (app.priority, outcome.placements[a.index()].ticket, app.id.as_str())
             })
             .collect();
         let class = classes::deal(&keys, school.cap, school.classes);
         let mut sizes = BTreeMap::new();
         for (&a, &c) in members.iter().zip(&class) {
-            outcome.placements[a as usize].class_no = Some(c);
+            outcome.placements[a.index()].class_no = Some(c);
             *sizes.entry(c).or_insert(0u32) += 1;
         }
         let result = &mut outcome.schools[s];

@@ -17,7 +17,7 @@ use crate::lottery::sha256_hex;
 use crate::output::records::{self, AssignmentRow, Manifest};
 use crate::output::render;
 use crate::round::{self, Outcome, Placement};
-use crate::scenario::{self, LoadOptions, Scenario};
+use crate::scenario::{self, LoadOptions, Scenario, SchoolIdx};
 
 /// At most this many differences are reported.
 const MAX_REPORTED: usize = 20;
@@ -116,11 +116,11 @@ pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> R
             })
             .collect::<Vec<_>>()
     })?;
-    let schools: HashMap<&str, u32> = scenario
+    let schools: HashMap<&str, SchoolIdx> = scenario
         .schools
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .map(|(i, s)| (s.id.as_str(), SchoolIdx(i as u32)))
         .collect();
     let mut problems = Vec::new();
     let mut placements: Vec<Option<Placement>> = vec![None; scenario.applicants.len()];
@@ -151,7 +151,7 @@ pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> R
             distance_m: r.distance_m,
             class_no: r.class_no,
         };
-        if placements[a as usize].replace(placement).is_some() {
+        if placements[a.index()].replace(placement).is_some() {
             problems.push(format!(
                 "{FILE}:{line}: applicant {:?} has a second row",
                 r.applicant_id

@@ -57,7 +57,7 @@ impl Round {
 
     /// (school id or "", stage) of an applicant.
     fn of(&self, id: &str) -> (String, Stage) {
-        let i = self.scenario.applicant_index(id).unwrap() as usize;
+        let i = self.scenario.applicant_index(id).unwrap().index();
         let p = &self.outcome.placements[i];
         (
             p.school.map_or(String::new(), |s| self.scenario.school(s).id.clone()),
@@ -66,7 +66,7 @@ impl Round {
     }
 
     fn reason(&self, id: &str) -> Option<&'static str> {
-        let i = self.scenario.applicant_index(id).unwrap() as usize;
+        let i = self.scenario.applicant_index(id).unwrap().index();
         self.outcome.placements[i].reason.map(|r| r.as_str())
     }
 

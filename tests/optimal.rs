@@ -34,7 +34,7 @@ fn optimal_beats_nearest_first_by_hand() {
     let o = round::run(&s);
     assert!(invariants::check(&s, &o).is_empty());
     let school = |id: &str| {
-        s.school(o.placements[s.applicant_index(id).unwrap() as usize].school.unwrap())
+        s.school(o.placements[(s.applicant_index(id).unwrap()).index()].school.unwrap())
             .id
             .clone()
     };

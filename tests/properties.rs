@@ -1079,13 +1079,13 @@ impl Seen {
         (p.stage == stage)
             .then_some(p.school)
             .flatten()
-            .map(|s| self.model_school[s as usize])
+            .map(|s| self.model_school[s.index()])
     }
 
     fn school(&self, a: usize) -> Option<usize> {
         self.outcome.placements[self.lib_app[a]]
             .school
-            .map(|s| self.model_school[s as usize])
+            .map(|s| self.model_school[s.index()])
     }
 
     fn stage2(model: &Model) -> Stage {
@@ -1456,7 +1456,7 @@ fn applicant_fields(model: &Model) -> Result<(), TestCaseError> {
     for a in 0..model.applicants.len() {
         let id = &model.applicants[a].id;
         let want_zone = if model.policy.rule_zone { model.zone_of(a) } else { None };
-        let got_zone = seen.outcome.zone_of[seen.lib_app[a]].map(|z| seen.model_zone[z as usize]);
+        let got_zone = seen.outcome.zone_of[seen.lib_app[a]].map(|z| seen.model_zone[z.index()]);
         if got_zone != want_zone {
             problems.push(format!(
                 "{id}: zone {:?}, expected {:?}",

@@ -7,7 +7,9 @@ use std::process::Command;
 
 use catchment::error::Diagnostics;
 use catchment::senior::round::{self, SeniorStage};
-use catchment::senior::{Candidate, JuniorSchool, Method, Score, SeniorPolicy, SeniorScenario, SeniorSchool, Share};
+use catchment::senior::{
+    Candidate, JuniorIdx, JuniorSchool, Method, Score, SeniorIdx, SeniorPolicy, SeniorScenario, SeniorSchool, Share,
+};
 use proptest::prelude::*;
 use sha2::Digest;
 
@@ -47,9 +49,9 @@ fn scenario(
         .enumerate()
         .map(|(i, (j, score, choices, priority))| Candidate {
             id: format!("c{i:04}"),
-            junior: *j,
+            junior: JuniorIdx(*j),
             score: Score(*score),
-            choices: choices.clone(),
+            choices: choices.iter().copied().map(SeniorIdx).collect(),
             priority: *priority,
             line: i as u64 + 2,
         })
@@ -76,15 +78,15 @@ fn scenario(
 mod oracle {
     use std::cmp::Reverse;
 
-    use catchment::senior::{Method, SeniorScenario};
+    use catchment::senior::{Method, SeniorIdx, SeniorScenario};
     use sha2::{Digest, Sha256};
 
     /// (priority ascending, score descending, ticket ascending), tickets of
     /// spec §3 with label `quota:<senior>` or `open:<senior>`.
-    pub fn key(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> (u32, Reverse<u32>, String) {
+    pub fn key(sc: &SeniorScenario, c: usize, s: SeniorIdx, quota: bool) -> (u32, Reverse<u32>, String) {
         let cand = &sc.candidates[c];
         let stage = if quota { "quota" } else { "open" };
-        let text = format!("{}\n{stage}:{}\n{}", sc.policy.seed, sc.seniors[s as usize].id, cand.id);
+        let text = format!("{}\n{stage}:{}\n{}", sc.policy.seed, sc.seniors[s.index()].id, cand.id);
         let ticket: String = Sha256::digest(text.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -94,8 +96,8 @@ mod oracle {
 
     /// Whether a candidate meets the senior school's minimum score (its
     /// own, else the policy's) for the quota stage.
-    pub fn eligible(sc: &SeniorScenario, c: usize, s: u32) -> bool {
-        let min = sc.seniors[s as usize].min_score.or(sc.policy.min_score);
+    pub fn eligible(sc: &SeniorScenario, c: usize, s: SeniorIdx) -> bool {
+        let min = sc.seniors[s.index()].min_score.or(sc.policy.min_score);
         min.is_none_or(|m| sc.candidates[c].score.0 >= m.0)
     }
 
@@ -151,7 +153,7 @@ mod oracle {
 }
 
 /// Candidate `c`'s key at senior `s`, by the oracle.
-fn k(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> (u32, std::cmp::Reverse<u32>, String) {
+fn k(sc: &SeniorScenario, c: usize, s: SeniorIdx, quota: bool) -> (u32, std::cmp::Reverse<u32>, String) {
     oracle::key(sc, c, s, quota)
 }
 
@@ -160,15 +162,15 @@ fn k(sc: &SeniorScenario, c: usize, s: u32, quota: bool) -> (u32, std::cmp::Reve
 fn assert_stable(
     sc: &SeniorScenario,
     members: &[usize],
-    prefs: impl Fn(usize) -> Vec<u32>,
-    matched: impl Fn(usize) -> Option<u32>,
-    capacity: impl Fn(u32) -> u32,
+    prefs: impl Fn(usize) -> Vec<SeniorIdx>,
+    matched: impl Fn(usize) -> Option<SeniorIdx>,
+    capacity: impl Fn(SeniorIdx) -> u32,
     quota: bool,
 ) -> Result<(), TestCaseError> {
     for &c in members {
         let list = prefs(c);
         let mine = matched(c);
-        let better: Vec<u32> = match mine {
+        let better: Vec<SeniorIdx> = match mine {
             Some(m) => {
                 prop_assert!(list.contains(&m), "candidate {c} matched outside its list");
                 list.iter().copied().take_while(|&s| s != m).collect()
@@ -180,7 +182,7 @@ fn assert_stable(
             prop_assert!(held.len() as u32 <= capacity(s));
             let free = (held.len() as u32) < capacity(s);
             let worse = held.iter().any(|&d| k(sc, d, s, quota) > k(sc, c, s, quota));
-            prop_assert!(!free && !worse, "blocking pair: candidate {c} and school {s}");
+            prop_assert!(!free && !worse, "blocking pair: candidate {c} and school {s:?}");
         }
     }
     Ok(())
@@ -237,9 +239,9 @@ proptest! {
             let used: u32 = out.quota_admitted[s].iter().sum();
             prop_assert_eq!(out.open_places[s], senior.places - used);
             // No school over its places, in either round.
-            let after = out.placements.iter().filter(|p| p.senior == Some(s as u32)).count() as u32;
+            let after = out.placements.iter().filter(|p| p.senior == Some(SeniorIdx(s as u32))).count() as u32;
             prop_assert!(after <= senior.places);
-            let before = out.open_only.iter().filter(|&&x| x == Some(s as u32)).count() as u32;
+            let before = out.open_only.iter().filter(|&&x| x == Some(SeniorIdx(s as u32))).count() as u32;
             prop_assert!(before <= senior.places);
         }
         // Stage and school agree for every candidate.
@@ -248,13 +250,13 @@ proptest! {
         }
         // Quota stage: stable within each junior school.
         for j in 0..sc.juniors.len() as u32 {
-            let members: Vec<usize> = (0..n).filter(|&c| sc.candidates[c].junior == j).collect();
+            let members: Vec<usize> = (0..n).filter(|&c| sc.candidates[c].junior == JuniorIdx(j)).collect();
             let mut count = vec![0u32; sc.seniors.len()];
             for &c in &members {
                 if out.placements[c].stage == SeniorStage::Quota {
                     let s = out.placements[c].senior.unwrap();
                     prop_assert!(oracle::eligible(&sc, c, s));
-                    count[s as usize] += 1;
+                    count[s.index()] += 1;
                 }
             }
             for (n, admitted) in count.iter().zip(&out.quota_admitted) {
@@ -265,7 +267,7 @@ proptest! {
                 &members,
                 |c| sc.candidates[c].choices.iter().copied().filter(|&s| oracle::eligible(&sc, c, s)).collect(),
                 |c| (out.placements[c].stage == SeniorStage::Quota).then(|| out.placements[c].senior.unwrap()),
-                |s| out.quotas[s as usize][j as usize],
+                |s| out.quotas[s.index()][j as usize],
                 true,
             )?;
         }
@@ -276,7 +278,7 @@ proptest! {
             &rest,
             |c| sc.candidates[c].choices.clone(),
             |c| out.placements[c].senior,
-            |s| out.open_places[s as usize],
+            |s| out.open_places[s.index()],
             false,
         )?;
         // Open-only round: stable over everyone with every place open.
@@ -286,7 +288,7 @@ proptest! {
             &all,
             |c| sc.candidates[c].choices.clone(),
             |c| out.open_only[c],
-            |s| sc.seniors[s as usize].places,
+            |s| sc.seniors[s.index()].places,
             false,
         )?;
     }
@@ -313,7 +315,8 @@ fn hand_worked_two_juniors_one_senior() {
     assert_eq!(stages, vec!["quota", "quota", "open", "open", "unplaced"]);
     assert_eq!(out.open_places, vec![2]);
     // Open-only: 95, 90, 80, 70 in; 1.00 out.
-    assert_eq!(out.open_only, vec![Some(0), Some(0), Some(0), Some(0), None]);
+    let h0 = Some(SeniorIdx(0));
+    assert_eq!(out.open_only, vec![h0, h0, h0, h0, None]);
 }
 
 #[test]

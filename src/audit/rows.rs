@@ -188,7 +188,7 @@ pub(super) fn check_school_rows(scenario: &Scenario, rows: &[Row], school_rows: 
             audit.add(None, Some(&row.school_id), "in schools.csv but not in the scenario");
             continue;
         };
-        let s = s as usize;
+        let s = s.index();
         let classes = admitted.get(row.school_id.as_str()).cloned().unwrap_or_default();
         let n = classes.len() as u32;
         let mut sizes: BTreeMap<u32, u32> = BTreeMap::new();

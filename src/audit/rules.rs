@@ -5,7 +5,7 @@ use geo::{BoundingRect, Intersects, Point, Rect};
 use sha2::{Digest, Sha256};
 
 use super::{Audit, Row};
-use crate::scenario::{GroupPolicy, Level, Rule, Scenario, Sector, TieBreaking};
+use crate::scenario::{AppIdx, GroupPolicy, Level, Rule, Scenario, SchoolIdx, Sector, TieBreaking};
 
 /// Mean Earth radius of spec §2, metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -47,7 +47,7 @@ impl<'a> Facts<'a> {
                 r.school_id
                     .as_deref()
                     .and_then(|id| scenario.school_index(id))
-                    .map(|s| s as usize)
+                    .map(|s| s.index())
             })
             .collect();
         let (units, unit_of) = units(scenario);
@@ -70,7 +70,7 @@ impl<'a> Facts<'a> {
     /// distance matrix has no such pair.
     pub fn distance(&self, applicant: usize, school: usize) -> Option<f64> {
         match &self.scenario.matrix {
-            Some(m) => m.get(applicant as u32, school as u32),
+            Some(m) => m.get(AppIdx(applicant as u32), SchoolIdx(school as u32)),
             None => {
                 let (a, s) = (&self.scenario.applicants[applicant], &self.scenario.schools[school]);
                 Some(haversine(a.lon, a.lat, s.lon, s.lat))
@@ -177,7 +177,7 @@ fn zones_of(scenario: &Scenario) -> Vec<Option<usize>> {
         .iter()
         .map(|a| {
             if let Some(z) = a.zone {
-                return Some(z as usize);
+                return Some(z.index());
             }
             let p = Point::new(a.lon, a.lat);
             (0..scenario.zones.len()).find(|&z| {

@@ -119,7 +119,7 @@ pub(super) fn check_private(facts: &Facts, audit: &mut Audit) {
                 .private_choices
                 .iter()
                 .take(max)
-                .map(|&s| s as usize)
+                .map(|&s| s.index())
                 .filter(|&s| sc.schools[s].sector == Sector::Private && sc.schools[s].level == u.level)
                 .collect();
             (!list.is_empty()).then_some(list)
@@ -150,10 +150,10 @@ fn public_list(facts: &Facts, unit: usize) -> Option<Vec<usize>> {
     match sc.policy.rule {
         Rule::Zone => {
             let zone = &sc.zones[facts.zone[u.rep()]?];
-            let in_zone: Vec<usize> = zone.schools.iter().map(|&s| s as usize).collect();
+            let in_zone: Vec<usize> = zone.schools.iter().map(|&s| s.index()).collect();
             let mut list: Vec<usize> = Vec::new();
             for &c in &rep.public_choices {
-                let c = c as usize;
+                let c = c.index();
                 if in_zone.contains(&c) && !list.contains(&c) && facts.unit_distance(unit, c).is_some() {
                     list.push(c);
                 }

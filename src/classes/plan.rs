@@ -109,7 +109,8 @@ pub fn large_classes(n: u32, k: u32) -> (u32, u32) {
 pub fn plan(scenario: &Scenario, outcome: &Outcome, class_cost_m: f64) -> Result<Vec<LevelPlan>, Error> {
     let mut plans = Vec::new();
     for level in Level::ALL {
-        let schools: Vec<SchoolIdx> = (0..scenario.schools.len() as SchoolIdx)
+        let schools: Vec<SchoolIdx> = (0..scenario.schools.len() as u32)
+            .map(SchoolIdx)
             .filter(|&s| {
                 let school = scenario.school(s);
                 school.level == level && school.sector == Sector::Public
@@ -158,7 +159,7 @@ fn first_choice_demand(outcome: &Outcome, school: SchoolIdx) -> u32 {
         .filter(|d| matches!(d.stage, Stage::Zone | Stage::Nearest) && d.draw.school == Some(school))
         .flat_map(|d| &d.draw.entries)
         .filter(|e| e.choice == Some(1))
-        .map(|e| outcome.units[e.unit as usize].members.len() as u32)
+        .map(|e| outcome.units[e.unit.index()].members.len() as u32)
         .sum()
 }
 

@@ -33,7 +33,7 @@ struct Row<'a> {
 impl<'a> Row<'a> {
     fn new(scenario: &'a Scenario, r: &ForecastRow) -> Self {
         Row {
-            zone: &scenario.zones[r.zone as usize].id,
+            zone: &scenario.zone(r.zone).id,
             level: r.level.as_str(),
             year: r.year,
             entrants: r.entrants,

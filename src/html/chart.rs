@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn forecast_chart_is_full_width_with_years_and_whole_labels() {
         let row = |year, surplus: i64| ForecastRow {
-            zone: 0,
+            zone: crate::scenario::ZoneIdx(0),
             level: crate::scenario::Level::Primary,
             year,
             entrants: 100,

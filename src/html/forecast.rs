@@ -45,7 +45,7 @@ fn level_section(scenario: &Scenario, rows: &[ForecastRow], level: Level, years:
     let series: Vec<ZoneSeries> = groups
         .iter()
         .map(|(_, z, v)| ZoneSeries {
-            label: scenario.zones[*z as usize].id.as_str(),
+            label: scenario.zone(*z).id.as_str(),
             rows: v.clone(),
         })
         .collect();
@@ -66,7 +66,7 @@ fn level_section(scenario: &Scenario, rows: &[ForecastRow], level: Level, years:
                     (head(&[("zone", false), ("year", true), ("entrants", true), ("seats", true), ("shortage", true), ("classes short", true)]))
                     tbody { @for r in short {
                         tr.short {
-                            td { (scenario.zones[r.zone as usize].id) } (num(r.year)) (num(r.entrants)) (num(r.seats))
+                            td { (scenario.zone(r.zone).id) } (num(r.year)) (num(r.entrants)) (num(r.seats))
                             (num(-r.surplus)) (num(r.classes_short))
                         }
                     } }

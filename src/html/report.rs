@@ -415,7 +415,7 @@ fn map_data(scenario: &Scenario, outcome: &Outcome, facts: &Facts, proj: &Projec
             let p = &outcome.placements[a];
             if let Some(s) = p.school {
                 let (x, y) = proj.at(app.lon, app.lat);
-                pupils[s as usize].push((x, y, stage_index(p.stage)));
+                pupils[s.index()].push((x, y, stage_index(p.stage)));
             }
         }
     }
@@ -620,7 +620,7 @@ fn unplaced_section(scenario: &Scenario, outcome: &Outcome) -> Markup {
                         tr {
                             td.mono { (app.id) }
                             td { (app.level.as_str()) }
-                            td { (outcome.zone_of[a].map_or("—", |z| scenario.zones[z as usize].id.as_str())) }
+                            td { (outcome.zone_of[a].map_or("—", |z| scenario.zone(z).id.as_str())) }
                             (num(app.priority))
                             td.mono { (outcome.placements[a].reason.map_or("", Reason::as_str)) }
                         }

@@ -119,7 +119,7 @@ fn level_summary(scenario: &Scenario, outcome: &Outcome, level: Level) -> LevelS
         .filter(|u| {
             u.members
                 .iter()
-                .any(|&m| outcome.placements[m as usize].school != outcome.placements[u.members[0] as usize].school)
+                .any(|&m| outcome.placements[m.index()].school != outcome.placements[u.members[0].index()].school)
         })
         .count();
     let all_seats = seats.public + seats.private;

@@ -80,7 +80,7 @@ pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             level: a.level,
             school_id: p.school.map(|s| scenario.school(s).id.as_str().into()),
             stage: p.stage,
-            zone_id: zone.map(|z| scenario.zones[z as usize].id.as_str().into()),
+            zone_id: zone.map(|z| scenario.zone(z).id.as_str().into()),
             distance_m: p.distance_m,
             priority: a.priority,
             ticket: p.ticket,
@@ -141,7 +141,7 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             .entries
             .iter()
             .flat_map(move |e| {
-                let unit = &outcome.units[e.unit as usize];
+                let unit = &outcome.units[e.unit.index()];
                 unit.members.iter().map(move |&m| (e, unit, m))
             })
             .zip(1u32..)

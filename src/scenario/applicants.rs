@@ -56,13 +56,13 @@ pub fn load(
         };
         let zone = row.get("zone").and_then(|z| match zone_ids?.get(z) {
             Some(&zi) => {
-                if level.is_some_and(|l| l != zones[zi as usize].level) {
+                if level.is_some_and(|l| l != zones[zi.index()].level) {
                     diags.error(
                         FILE,
                         here.clone(),
                         format!(
                             "zone {z:?} is a {} zone, not of the applicant's level",
-                            zones[zi as usize].level.as_str()
+                            zones[zi.index()].level.as_str()
                         ),
                     );
                 }
@@ -84,7 +84,7 @@ pub fn load(
                         format!("{column} names school {sid:?}, which is not in schools.csv"),
                     ),
                     Some(&si) => {
-                        let s = &schools[si as usize];
+                        let s = &schools[si.index()];
                         if s.sector != want {
                             diags.error(
                                 FILE,

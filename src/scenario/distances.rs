@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{table, Applicant, School, SchoolIds, SchoolIdx};
+use super::{table, AppIdx, Applicant, School, SchoolIds, SchoolIdx};
 
 /// Metres from each applicant to the schools it can reach. A missing pair
 /// means "not reachable".
@@ -16,14 +16,14 @@ pub struct DistanceMatrix {
 
 impl DistanceMatrix {
     /// Metres from applicant `a` to school `s`, if reachable.
-    pub fn get(&self, a: u32, s: SchoolIdx) -> Option<f64> {
-        let row = &self.rows[a as usize];
+    pub fn get(&self, a: AppIdx, s: SchoolIdx) -> Option<f64> {
+        let row = &self.rows[a.index()];
         row.binary_search_by_key(&s, |&(si, _)| si).ok().map(|i| row[i].1)
     }
 
     /// All reachable schools of applicant `a`, by school index.
-    pub fn row(&self, a: u32) -> &[(SchoolIdx, f64)] {
-        &self.rows[a as usize]
+    pub fn row(&self, a: AppIdx) -> &[(SchoolIdx, f64)] {
+        &self.rows[a.index()]
     }
 }
 
@@ -36,10 +36,10 @@ pub fn load(
     applicants: &[Applicant],
     diags: &mut Diagnostics,
 ) -> Option<DistanceMatrix> {
-    let applicant_ids: HashMap<&str, u32> = applicants
+    let applicant_ids: HashMap<&str, AppIdx> = applicants
         .iter()
         .enumerate()
-        .map(|(i, a)| (a.id.as_str(), i as u32))
+        .map(|(i, a)| (a.id.as_str(), AppIdx(i as u32)))
         .collect();
     let mut rows: Vec<Vec<(SchoolIdx, f64, u64)>> = vec![Vec::new(); applicants.len()];
     let ok = table::read(
@@ -77,7 +77,7 @@ pub fn load(
                 }
             });
             if let (Some(a), Some(s), Some(m)) = (a, s, m) {
-                if applicants[a as usize].level != schools[s as usize].level {
+                if applicants[a.index()].level != schools[s.index()].level {
                     diags.warning(
                         file,
                         here,
@@ -85,7 +85,7 @@ pub fn load(
                     );
                     return;
                 }
-                rows[a as usize].push((s, m, row.line));
+                rows[a.index()].push((s, m, row.line));
             }
         },
     );

@@ -9,6 +9,7 @@
 mod applicants;
 mod distances;
 pub mod geometry;
+pub(crate) mod index;
 mod lines;
 pub(crate) mod policy;
 mod schools;
@@ -26,12 +27,7 @@ pub use distances::DistanceMatrix;
 pub use policy::{DistanceMetric, FallbackRule, GroupPolicy, Policy, Rule, TieBreaking};
 pub use table::Encoding;
 
-/// Index of a school in [`Scenario::schools`] (sorted by id).
-pub type SchoolIdx = u32;
-/// Index of an applicant in [`Scenario::applicants`] (sorted by id).
-pub type AppIdx = u32;
-/// Index of a zone in [`Scenario::zones`] (sorted by id).
-pub type ZoneIdx = u32;
+pub use index::{AppIdx, SchoolIdx, ZoneIdx};
 
 /// Entry grade: grade 1 (primary) or grade 7 (junior). Levels are
 /// allocated independently.
@@ -221,22 +217,27 @@ pub struct Scenario {
 impl Scenario {
     /// Index of the school with this id.
     pub fn school_index(&self, id: &str) -> Option<SchoolIdx> {
-        index_of(&self.schools, id, |s| &s.id)
+        index_of(&self.schools, id, |s| &s.id).map(SchoolIdx)
     }
 
     /// Index of the applicant with this id.
     pub fn applicant_index(&self, id: &str) -> Option<AppIdx> {
-        index_of(&self.applicants, id, |a| &a.id)
+        index_of(&self.applicants, id, |a| &a.id).map(AppIdx)
     }
 
     /// The school at an index.
     pub fn school(&self, i: SchoolIdx) -> &School {
-        &self.schools[i as usize]
+        &self.schools[i.index()]
     }
 
     /// The applicant at an index.
     pub fn applicant(&self, i: AppIdx) -> &Applicant {
-        &self.applicants[i as usize]
+        &self.applicants[i.index()]
+    }
+
+    /// The zone at an index.
+    pub fn zone(&self, i: ZoneIdx) -> &Zone {
+        &self.zones[i.index()]
     }
 }
 
@@ -322,7 +323,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         valid: schools
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i as SchoolIdx))
+            .map(|(i, s)| (s.id.as_str(), SchoolIdx(i as u32)))
             .collect(),
         broken: broken_schools,
     };
@@ -341,7 +342,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let zone_ids: HashMap<&str, ZoneIdx> = zones
         .iter()
         .enumerate()
-        .map(|(i, z)| (z.id.as_str(), i as ZoneIdx))
+        .map(|(i, z)| (z.id.as_str(), ZoneIdx(i as u32)))
         .collect();
     let max_private = policy.as_ref().map_or(u32::MAX, |p| p.max_private_choices);
     let zones_unreadable = zones.is_empty() && diags.error_count() > errors_before_zones;

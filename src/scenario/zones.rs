@@ -131,7 +131,8 @@ pub fn parse(
                     Location::Feature(zone.feature, Some(zone.id.clone())),
                     format!(
                         "school {:?} is already in zone {:?}; a school belongs to one zone of its level",
-                        schools[s as usize].id, other.id
+                        schools[s.index()].id,
+                        other.id
                     ),
                 );
             }
@@ -269,7 +270,7 @@ fn parse_feature(
                     );
                     continue;
                 };
-                let school = &schools[si as usize];
+                let school = &schools[si.index()];
                 if school.sector != Sector::Public {
                     diags.error(
                         FILE,

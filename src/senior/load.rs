@@ -14,7 +14,10 @@ use crate::scenario::policy::fields::{self, Checker, Field};
 use crate::scenario::table;
 use crate::scenario::InputFile;
 
-use super::{Candidate, JuniorSchool, Method, Score, SeniorPolicy, SeniorScenario, SeniorSchool, Share, MAX_PRIORITY};
+use super::{
+    Candidate, JuniorIdx, JuniorSchool, Method, Score, SeniorIdx, SeniorPolicy, SeniorScenario, SeniorSchool, Share,
+    MAX_PRIORITY,
+};
 
 const POLICY: &str = "policy.toml";
 const SENIORS: &str = "senior_schools.csv";
@@ -155,15 +158,15 @@ fn load_candidates(
     juniors: &[JuniorSchool],
     diags: &mut Diagnostics,
 ) -> Vec<Candidate> {
-    let senior_idx: HashMap<&str, u32> = seniors
+    let senior_idx: HashMap<&str, SeniorIdx> = seniors
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .map(|(i, s)| (s.id.as_str(), SeniorIdx(i as u32)))
         .collect();
-    let junior_idx: HashMap<&str, u32> = juniors
+    let junior_idx: HashMap<&str, JuniorIdx> = juniors
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .map(|(i, s)| (s.id.as_str(), JuniorIdx(i as u32)))
         .collect();
     let mut out = Vec::new();
     table::read(
@@ -252,7 +255,7 @@ fn load_candidates(
 fn check_graduates(juniors: &[JuniorSchool], candidates: &[Candidate], diags: &mut Diagnostics) {
     let mut count = vec![0u32; juniors.len()];
     for c in candidates {
-        count[c.junior as usize] += 1;
+        count[c.junior.index()] += 1;
     }
     for (j, n) in juniors.iter().zip(count) {
         if n > j.graduates {

@@ -32,12 +32,7 @@ use crate::scenario::InputFile;
 pub use apportion::Method;
 pub use load::load;
 
-/// Index of a senior school in [`SeniorScenario::seniors`] (sorted by id).
-pub type SeniorIdx = u32;
-/// Index of a junior school in [`SeniorScenario::juniors`] (sorted by id).
-pub type JuniorIdx = u32;
-/// Index of a candidate in [`SeniorScenario::candidates`] (sorted by id).
-pub type CandIdx = u32;
+pub use crate::scenario::index::{CandIdx, JuniorIdx, SeniorIdx};
 
 /// Highest score accepted (10,000.00); scores are held in hundredths.
 pub const MAX_SCORE: u32 = 1_000_000;
@@ -220,6 +215,6 @@ pub struct SeniorScenario {
 impl SeniorScenario {
     /// The minimum quota score at a senior school.
     pub fn min_score(&self, s: SeniorIdx) -> Option<Score> {
-        self.seniors[s as usize].min_score.or(self.policy.min_score)
+        self.seniors[s.index()].min_score.or(self.policy.min_score)
     }
 }

@@ -61,7 +61,7 @@ pub fn fairness(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<Fairness> {
         })
         .collect();
     for (c, cand) in sc.candidates.iter().enumerate() {
-        let row = &mut rows[cand.junior as usize];
+        let row = &mut rows[cand.junior.index()];
         row.before += u32::from(out.open_only[c].is_some());
         row.after += u32::from(out.placements[c].senior.is_some());
     }
@@ -98,16 +98,16 @@ fn cutoffs(sc: &SeniorScenario, out: &SeniorOutcome) -> Cutoffs {
             let full = Key { ticket: t, ..k };
             match p.stage {
                 SeniorStage::Quota => {
-                    bump(&mut c.quota[s as usize], full);
-                    let slot = &mut c.quota_by_junior[s as usize][cand.junior as usize];
+                    bump(&mut c.quota[s.index()], full);
+                    let slot = &mut c.quota_by_junior[s.index()][cand.junior.index()];
                     *slot = Some(slot.map_or(full, |old| old.max(full)));
                 }
-                SeniorStage::Open => bump(&mut c.open[s as usize], full),
+                SeniorStage::Open => bump(&mut c.open[s.index()], full),
                 SeniorStage::Unplaced => {}
             }
         }
         if let Some(s) = out.open_only[i] {
-            bump(&mut c.open_only[s as usize], k);
+            bump(&mut c.open_only[s.index()], k);
         }
     }
     c
@@ -144,10 +144,10 @@ pub fn assignments_csv(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<u8> {
         .zip(&out.placements)
         .map(|(c, p)| SeniorAssignmentRow {
             candidate_id: c.id.as_str().into(),
-            junior_school: sc.juniors[c.junior as usize].id.as_str().into(),
+            junior_school: sc.juniors[c.junior.index()].id.as_str().into(),
             score: c.score,
             priority: c.priority,
-            senior_school: p.senior.map(|s| sc.seniors[s as usize].id.as_str().into()),
+            senior_school: p.senior.map(|s| sc.seniors[s.index()].id.as_str().into()),
             stage: p.stage,
             choice: p
                 .senior

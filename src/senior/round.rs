@@ -8,6 +8,7 @@
 
 use crate::lottery::{ticket, Key, Ticket};
 use crate::matching::deferred_acceptance;
+use crate::scenario::SchoolIdx;
 
 use super::apportion::apportion;
 use super::{CandIdx, SeniorIdx, SeniorScenario};
@@ -101,11 +102,12 @@ pub fn run(sc: &SeniorScenario) -> SeniorOutcome {
         .enumerate()
         .map(|(s, school)| school.places - quota_admitted[s].iter().sum::<u32>())
         .collect();
-    let remaining: Vec<CandIdx> = (0..sc.candidates.len() as CandIdx)
-        .filter(|&c| quota_match[c as usize].is_none())
+    let remaining: Vec<CandIdx> = (0..sc.candidates.len() as u32)
+        .map(CandIdx)
+        .filter(|&c| quota_match[c.index()].is_none())
         .collect();
     let open_match = open_stage(sc, &remaining, &open_places);
-    let all: Vec<CandIdx> = (0..sc.candidates.len() as CandIdx).collect();
+    let all: Vec<CandIdx> = (0..sc.candidates.len() as u32).map(CandIdx).collect();
     let places: Vec<u32> = sc.seniors.iter().map(|s| s.places).collect();
     let open_only = open_stage(sc, &all, &places);
     let placements = (0..sc.candidates.len())
@@ -117,12 +119,12 @@ pub fn run(sc: &SeniorScenario) -> SeniorOutcome {
                 (Some(s), _) => Placement {
                     senior: Some(s),
                     stage: SeniorStage::Quota,
-                    ticket: Some(ticket(seed, &quota_label(&sc.seniors[s as usize].id), id)),
+                    ticket: Some(ticket(seed, &quota_label(&sc.seniors[s.index()].id), id)),
                 },
                 (None, Some(s)) => Placement {
                     senior: Some(s),
                     stage: SeniorStage::Open,
-                    ticket: Some(ticket(seed, &open_label(&sc.seniors[s as usize].id), id)),
+                    ticket: Some(ticket(seed, &open_label(&sc.seniors[s.index()].id), id)),
                 },
                 (None, None) => Placement {
                     senior: None,
@@ -130,7 +132,7 @@ pub fn run(sc: &SeniorScenario) -> SeniorOutcome {
                     ticket: cand
                         .choices
                         .first()
-                        .map(|&s| ticket(seed, &open_label(&sc.seniors[s as usize].id), id)),
+                        .map(|&s| ticket(seed, &open_label(&sc.seniors[s.index()].id), id)),
                 },
             }
         })
@@ -157,7 +159,7 @@ pub fn apportion_quotas(sc: &SeniorScenario) -> Vec<Vec<u32>> {
 /// Whether candidate `c` may take a quota place at senior `s` (score at
 /// least the minimum).
 pub fn quota_eligible(sc: &SeniorScenario, c: CandIdx, s: SeniorIdx) -> bool {
-    sc.min_score(s).is_none_or(|m| sc.candidates[c as usize].score >= m)
+    sc.min_score(s).is_none_or(|m| sc.candidates[c.index()].score >= m)
 }
 
 /// Quota stage: one deferred acceptance per junior school over its
@@ -169,14 +171,15 @@ pub fn quota_stage(sc: &SeniorScenario, quotas: &[Vec<u32>]) -> (Vec<Option<Seni
     let mut admitted = vec![vec![0u32; sc.juniors.len()]; sc.seniors.len()];
     let labels: Vec<String> = sc.seniors.iter().map(|s| quota_label(&s.id)).collect();
     for j in 0..sc.juniors.len() {
-        let members: Vec<CandIdx> = (0..sc.candidates.len() as CandIdx)
-            .filter(|&c| sc.candidates[c as usize].junior as usize == j)
+        let members: Vec<CandIdx> = (0..sc.candidates.len() as u32)
+            .map(CandIdx)
+            .filter(|&c| sc.candidates[c.index()].junior.index() == j)
             .collect();
         let capacity: Vec<u32> = quotas.iter().map(|q| q[j]).collect();
         let prefs: Vec<Vec<SeniorIdx>> = members
             .iter()
             .map(|&c| {
-                sc.candidates[c as usize]
+                sc.candidates[c.index()]
                     .choices
                     .iter()
                     .copied()
@@ -187,8 +190,8 @@ pub fn quota_stage(sc: &SeniorScenario, quotas: &[Vec<u32>]) -> (Vec<Option<Seni
         let m = run_da(sc, &members, &prefs, &capacity, &labels);
         for (u, s) in m.into_iter().enumerate() {
             if let Some(s) = s {
-                assigned[members[u] as usize] = Some(s);
-                admitted[s as usize][j] += 1;
+                assigned[members[u].index()] = Some(s);
+                admitted[s.index()][j] += 1;
             }
         }
     }
@@ -202,12 +205,12 @@ pub fn open_stage(sc: &SeniorScenario, members: &[CandIdx], places: &[u32]) -> V
     let labels: Vec<String> = sc.seniors.iter().map(|s| open_label(&s.id)).collect();
     let prefs: Vec<Vec<SeniorIdx>> = members
         .iter()
-        .map(|&c| sc.candidates[c as usize].choices.clone())
+        .map(|&c| sc.candidates[c.index()].choices.clone())
         .collect();
     let m = run_da(sc, members, &prefs, places, &labels);
     let mut out = vec![None; sc.candidates.len()];
     for (u, s) in m.into_iter().enumerate() {
-        out[members[u] as usize] = s;
+        out[members[u].index()] = s;
     }
     out
 }
@@ -226,14 +229,18 @@ fn run_da(
         &sizes,
         capacity,
         |u| {
-            let s = prefs[u as usize].get(pos[u as usize]).copied();
-            pos[u as usize] += 1;
+            // The senior schools are numbered like public schools here.
+            let s = prefs[u.index()].get(pos[u.index()]).copied().map(|s| SchoolIdx(s.0));
+            pos[u.index()] += 1;
             s
         },
         |u, s| {
-            let c = &sc.candidates[members[u as usize] as usize];
-            key(c.priority, c.score, ticket(seed, &labels[s as usize], &c.id))
+            let c = &sc.candidates[members[u.index()].index()];
+            key(c.priority, c.score, ticket(seed, &labels[s.index()], &c.id))
         },
     )
     .assigned
+    .into_iter()
+    .map(|s| s.map(|s| SeniorIdx(s.0)))
+    .collect()
 }

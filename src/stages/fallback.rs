@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
         return super::optimal::run(ctx, units, seats);
     }
     let mut order: Vec<UnitIdx> = units.to_vec();
-    order.sort_by_key(|&u| (ctx.units[u as usize].key(), u));
+    order.sort_by_key(|&u| (ctx.units[u.index()].key(), u));
     let mut stage = StageResult::default();
     let mut entries = Vec::with_capacity(order.len());
     let policy = &ctx.scenario.policy;
@@ -27,14 +27,14 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let seats_at_start = free_by_level;
     if policy.fallback == FallbackRule::None {
         for &u in &order {
-            entries.push(entry(u, ctx.units[u as usize].key(), false));
+            entries.push(entry(u, ctx.units[u.index()].key(), false));
             stage.unplaced.push(unplaced(u, Reason::FallbackNone));
         }
     } else {
-        let mut index = PublicSchools::new(ctx, |s| seats[s as usize] > 0);
+        let mut index = PublicSchools::new(ctx, |s| seats[s.index()] > 0);
         let limit = policy.max_distance_m.unwrap_or(f64::INFINITY);
         for &u in &order {
-            let unit = &ctx.units[u as usize];
+            let unit = &ctx.units[u.index()];
             let key = unit.key();
             let size = unit.size();
             let free = &mut free_by_level[unit.level.index()];
@@ -43,14 +43,14 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
                 stage.unplaced.push(unplaced(u, Reason::NoCapacity));
                 continue;
             }
-            let found = walk(ctx, &index, unit.rep(), |s| seats[s as usize] > 0)
+            let found = walk(ctx, &index, unit.rep(), |s| seats[s.index()] > 0)
                 .take_while(|&(_, d)| d <= limit)
-                .find(|&(s, _)| seats[s as usize] >= size);
+                .find(|&(s, _)| seats[s.index()] >= size);
             match found {
                 Some((school, _)) => {
-                    seats[school as usize] -= size;
+                    seats[school.index()] -= size;
                     *free -= u64::from(size);
-                    if seats[school as usize] == 0 {
+                    if seats[school.index()] == 0 {
                         index.remove(ctx, school);
                     }
                     entries.push(entry(u, key, true));
@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
         let level_entries: Vec<DrawEntry> = entries
             .iter()
             .copied()
-            .filter(|e| ctx.units[e.unit as usize].level == level)
+            .filter(|e| ctx.units[e.unit.index()].level == level)
             .collect();
         if !level_entries.is_empty() {
             stage.draws.push(Draw {

@@ -65,8 +65,8 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
     let mut units = Vec::new();
     for (i, a) in scenario.applicants.iter().enumerate() {
         match (&a.group, scenario.policy.groups) {
-            (Some(g), GroupPolicy::Together) => groups.entry((a.level, g.as_str())).or_default().push(i as AppIdx),
-            _ => units.push((vec![i as AppIdx], None)),
+            (Some(g), GroupPolicy::Together) => groups.entry((a.level, g.as_str())).or_default().push(AppIdx(i as u32)),
+            _ => units.push((vec![AppIdx(i as u32)], None)),
         }
     }
     for ((_, g), members) in groups {
@@ -168,13 +168,13 @@ impl<'a> Context<'a> {
 
     /// Metres from a unit's representative home to a school, if reachable.
     pub fn distance(&self, unit: UnitIdx, school: SchoolIdx) -> Option<f64> {
-        self.distances.between(self.units[unit as usize].rep(), school)
+        self.distances.between(self.units[unit.index()].rep(), school)
     }
 
     /// A unit's (priority, ticket) at a public school in stage 2, by the
     /// tie-breaking policy.
     pub fn public_key(&self, unit: UnitIdx, school: SchoolIdx) -> Key {
-        let u = &self.units[unit as usize];
+        let u = &self.units[unit.index()];
         match self.tie_breaking {
             TieBreaking::Single => u.key(),
             TieBreaking::Multiple => Key {
@@ -236,7 +236,7 @@ impl Who {
     pub fn members<'u>(&'u self, units: &'u [Unit]) -> &'u [AppIdx] {
         match &self.member {
             Some(m) => std::slice::from_ref(m),
-            None => &units[self.unit as usize].members,
+            None => &units[self.unit.index()].members,
         }
     }
 }
@@ -322,16 +322,16 @@ pub fn from_matching(
     // A unit proposes down its list, so its k-th proposal is its k-th choice.
     let mut proposals_made = vec![0u32; participants.len()];
     for p in &matching.proposals {
-        let admitted = matching.assigned[p.unit as usize] == Some(p.school);
+        let admitted = matching.assigned[p.unit.index()] == Some(p.school);
         if admitted {
-            keys[p.unit as usize] = Some(p.key);
+            keys[p.unit.index()] = Some(p.key);
         }
-        proposals_made[p.unit as usize] += 1;
+        proposals_made[p.unit.index()] += 1;
         per_school.entry(p.school).or_default().push(DrawEntry {
-            unit: participants[p.unit as usize],
+            unit: participants[p.unit.index()],
             key: p.key,
             admitted,
-            choice: Some(proposals_made[p.unit as usize]),
+            choice: Some(proposals_made[p.unit.index()]),
         });
     }
     for (local, &unit) in participants.iter().enumerate() {
@@ -349,7 +349,7 @@ pub fn from_matching(
         result.draws.push(Draw {
             label: label(school),
             school: Some(school),
-            seats: seats[school as usize],
+            seats: seats[school.index()],
             entries,
         });
     }
@@ -365,17 +365,17 @@ pub fn run_da(
     seats: &[u32],
     key: impl Fn(UnitIdx, SchoolIdx) -> Key,
 ) -> Matching {
-    let sizes: Vec<u32> = participants.iter().map(|&u| ctx.units[u as usize].size()).collect();
+    let sizes: Vec<u32> = participants.iter().map(|&u| ctx.units[u.index()].size()).collect();
     let mut pos = vec![0usize; participants.len()];
     crate::matching::deferred_acceptance(
         &sizes,
         seats,
         |l| {
-            let s = prefs[l as usize].get(pos[l as usize]).copied();
-            pos[l as usize] += 1;
+            let s = prefs[l.index()].get(pos[l.index()]).copied();
+            pos[l.index()] += 1;
             s
         },
-        |l, s| key(participants[l as usize], s),
+        |l, s| key(participants[l.index()], s),
     )
 }
 
@@ -395,7 +395,7 @@ pub fn free_public_seats(ctx: &Context, seats: &[u32]) -> [u64; 2] {
 /// Takes the seats of the placed out of `seats`.
 pub fn take_seats(ctx: &Context, placed: &[Placed], seats: &mut [u32]) {
     for p in placed {
-        seats[p.school as usize] -= p.who.members(ctx.units).len() as u32;
+        seats[p.school.index()] -= p.who.members(ctx.units).len() as u32;
     }
 }
 
@@ -406,18 +406,18 @@ mod tests {
     #[test]
     fn who_is_every_member_of_a_unit_or_the_one_named() {
         let unit = Unit {
-            members: vec![4, 7],
+            members: vec![AppIdx(4), AppIdx(7)],
             priority: 1,
             draw_id: "group:g".to_string(),
             level: Level::Primary,
             public_ticket: lottery::ticket("s", "public", "group:g"),
         };
         let units = [unit];
-        assert_eq!(Who::unit(0).members(&units), [4, 7]);
+        assert_eq!(Who::unit(UnitIdx(0)).members(&units), [AppIdx(4), AppIdx(7)]);
         let one = Who {
-            unit: 0,
-            member: Some(7),
+            unit: UnitIdx(0),
+            member: Some(AppIdx(7)),
         };
-        assert_eq!(one.members(&units), [7]);
+        assert_eq!(one.members(&units), [AppIdx(7)]);
     }
 }

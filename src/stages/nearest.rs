@@ -101,14 +101,14 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let index = PublicSchools::new(ctx, |_| true);
     let mut walks: Vec<Walk> = units
         .iter()
-        .map(|&u| walk(ctx, &index, ctx.units[u as usize].rep(), |_| true))
+        .map(|&u| walk(ctx, &index, ctx.units[u.index()].rep(), |_| true))
         .collect();
-    let sizes: Vec<u32> = units.iter().map(|&u| ctx.units[u as usize].size()).collect();
+    let sizes: Vec<u32> = units.iter().map(|&u| ctx.units[u.index()].size()).collect();
     let matching = deferred_acceptance(
         &sizes,
         seats,
-        |l| walks[l as usize].next().map(|x| x.0),
-        |l, s| ctx.public_key(units[l as usize], s),
+        |l| walks[l.index()].next().map(|x| x.0),
+        |l, s| ctx.public_key(units[l.index()], s),
     );
     let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
     super::take_seats(ctx, &result.placed, seats);

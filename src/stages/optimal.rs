@@ -37,7 +37,7 @@ impl RoundCosts<'_> {
         let s = self.ctx.scenario.school(school);
         s.sector == Sector::Public
             && s.level == self.ctx.scenario.applicant(applicant).level
-            && self.seats[school as usize] > 0
+            && self.seats[school.index()] > 0
     }
 }
 
@@ -51,7 +51,7 @@ impl CostModel for RoundCosts<'_> {
     }
 
     fn capacity(&self, school: usize) -> u32 {
-        let s = self.ctx.scenario.school(school as SchoolIdx);
+        let s = self.ctx.scenario.school(SchoolIdx(school as u32));
         if s.level == self.level && s.sector == Sector::Public {
             self.seats[school]
         } else {
@@ -63,20 +63,20 @@ impl CostModel for RoundCosts<'_> {
         let limit = self.limit;
         let seats = self.seats;
         Box::new(
-            walk(self.ctx, &self.index, self.members[i].0, move |s| seats[s as usize] > 0)
+            walk(self.ctx, &self.index, self.members[i].0, move |s| seats[s.index()] > 0)
                 .take_while(move |&(_, d)| d <= limit)
-                .map(|(s, d)| (s as usize, d)),
+                .map(|(s, d)| (s.index(), d)),
         )
     }
 
     fn cost(&self, i: usize, school: usize) -> Option<f64> {
         let a = self.members[i].0;
-        if school >= self.schools() || !self.allowed(a, school as SchoolIdx) {
+        if school >= self.schools() || !self.allowed(a, SchoolIdx(school as u32)) {
             return None;
         }
         self.ctx
             .distances
-            .between(a, school as SchoolIdx)
+            .between(a, SchoolIdx(school as u32))
             .filter(|&d| d <= self.limit)
     }
 
@@ -84,7 +84,9 @@ impl CostModel for RoundCosts<'_> {
     /// certify optimality from school-to-school distances (see
     /// [`CostModel::school_distance`]); a road matrix claims nothing.
     fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
-        self.ctx.distances.between_schools(a as SchoolIdx, b as SchoolIdx)
+        self.ctx
+            .distances
+            .between_schools(SchoolIdx(a as u32), SchoolIdx(b as u32))
     }
 }
 
@@ -96,8 +98,8 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     for level in Level::ALL {
         let members: Vec<(AppIdx, UnitIdx)> = units
             .iter()
-            .filter(|&&u| ctx.units[u as usize].level == level)
-            .flat_map(|&u| ctx.units[u as usize].members.iter().map(move |&m| (m, u)))
+            .filter(|&&u| ctx.units[u.index()].level == level)
+            .flat_map(|&u| ctx.units[u.index()].members.iter().map(move |&m| (m, u)))
             .collect();
         if members.is_empty() {
             continue;
@@ -106,7 +108,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
             let costs = RoundCosts {
                 ctx,
                 level,
-                index: PublicSchools::new(ctx, |s| seats[s as usize] > 0),
+                index: PublicSchools::new(ctx, |s| seats[s.index()] > 0),
                 members: members.clone(),
                 seats,
                 limit: ctx.scenario.policy.max_distance_m.unwrap_or(f64::INFINITY),
@@ -123,8 +125,8 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
                     seats[s] -= 1;
                     result.placed.push(Placed {
                         who,
-                        school: s as SchoolIdx,
-                        key: ctx.units[unit as usize].key(),
+                        school: SchoolIdx(s as u32),
+                        key: ctx.units[unit.index()].key(),
                     });
                 }
                 None => result.unplaced.push(Unplaced {
@@ -137,7 +139,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let free_by_level = super::free_public_seats(ctx, seats);
     // The reason, now that every level's seats are known.
     for entry in &mut result.unplaced {
-        let level = ctx.units[entry.who.unit as usize].level;
+        let level = ctx.units[entry.who.unit.index()].level;
         if free_by_level[level.index()] > 0 {
             entry.reason = Reason::NoSeatWithinLimit;
         }

@@ -14,13 +14,13 @@ use super::{from_matching, run_da, Context, StageResult};
 
 /// A unit's private-school list: its representative's `private_choices`.
 pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
-    let rep = ctx.scenario.applicant(ctx.units[unit as usize].rep());
+    let rep = ctx.scenario.applicant(ctx.units[unit.index()].rep());
     rep.private_choices.clone()
 }
 
 /// A unit's (priority, ticket `private:<school>`) at a private school.
 pub fn key(ctx: &Context, unit: UnitIdx, school: SchoolIdx) -> Key {
-    let u = &ctx.units[unit as usize];
+    let u = &ctx.units[unit.index()];
     Key {
         priority: u.priority,
         ticket: lottery::ticket(ctx.seed, &label(ctx, school), &u.draw_id),

@@ -16,11 +16,11 @@ use super::{from_matching, run_da, Context, StageResult};
 /// A unit's list of schools in its zone (empty when it has no zone).
 /// Schools it cannot reach (no pair in a distance matrix) are left out.
 pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
-    let rep = ctx.units[unit as usize].rep();
-    let Some(zone) = ctx.zone_of[rep as usize] else {
+    let rep = ctx.units[unit.index()].rep();
+    let Some(zone) = ctx.zone_of[rep.index()] else {
         return Vec::new();
     };
-    let zone_schools = &ctx.scenario.zones[zone as usize].schools;
+    let zone_schools = &ctx.scenario.zone(zone).schools;
     let mut list: Vec<SchoolIdx> = Vec::with_capacity(zone_schools.len());
     for &s in &ctx.scenario.applicant(rep).public_choices {
         if zone_schools.contains(&s) && !list.contains(&s) && ctx.distance(unit, s).is_some() {
@@ -40,7 +40,7 @@ pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
 /// Runs the zone stage over `units`, reducing `seats`. Lists come from
 /// `ctx.zone_lists`.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
-    let prefs: Vec<Vec<SchoolIdx>> = units.iter().map(|&u| ctx.zone_lists[u as usize].clone()).collect();
+    let prefs: Vec<Vec<SchoolIdx>> = units.iter().map(|&u| ctx.zone_lists[u.index()].clone()).collect();
     let matching = run_da(ctx, units, &prefs, seats, |u, s| ctx.public_key(u, s));
     let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
     super::take_seats(ctx, &result.placed, seats);
