@@ -22,10 +22,20 @@ use crate::scenario::{self, LoadOptions, Scenario, SchoolIdx};
 /// At most this many differences are reported.
 const MAX_REPORTED: usize = 20;
 
-/// Verifies `run` against `scenario_dir`; `Ok` with the number of files
-/// checked, [`Error::Verify`] listing the first differences, or
+/// A run folder that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Output files checked against the manifest.
+    pub files: usize,
+    /// Checks the independent checker could not make (said, never skipped
+    /// silently), e.g. the optimality certificate of a very large stage.
+    pub not_checked: Vec<String>,
+}
+
+/// Verifies `run` against `scenario_dir`; `Ok` with what was checked,
+/// [`Error::Verify`] listing the first differences, or
 /// [`Error::RunFile`] when `manifest.json` is missing or malformed.
-pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<usize, Error> {
+pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<Verified, Error> {
     let scenario = scenario::load(scenario_dir, options)?;
     let manifest: Manifest = records::read_json(run, "manifest.json")?;
     let mut problems = Vec::new();
@@ -77,6 +87,7 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
         }
     }
     let assignments = run.join("assignments.csv");
+    let mut not_checked = Vec::new();
     if let Ok(bytes) = std::fs::read(&assignments) {
         match read_assignments(&scenario, &outcome, &bytes) {
             Ok(on_disk) => {
@@ -89,12 +100,18 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
         // The independent check, from the files alone: it shares no code
         // with the round it verifies beyond loading the scenario.
         match crate::audit::check_run_folder(&scenario, run) {
-            Ok(audit) => problems.extend(audit.findings.iter().map(|f| format!("spec §4 check: {f}"))),
+            Ok(audit) => {
+                problems.extend(audit.findings.iter().map(|f| format!("spec §4 check: {f}")));
+                not_checked = audit.not_checked;
+            }
             Err(e) => problems.push(e),
         }
     }
     if problems.is_empty() {
-        Ok(files.len())
+        Ok(Verified {
+            files: files.len(),
+            not_checked,
+        })
     } else {
         problems.truncate(MAX_REPORTED);
         Err(Error::Verify(problems))

@@ -18,6 +18,9 @@ struct Summary {
     run: String,
     files: usize,
     invariants_hold: bool,
+    /// Checks the independent checker could not make (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_checked: Vec<String>,
 }
 
 /// Checks every output's SHA-256 against the manifest and the invariants
@@ -26,7 +29,10 @@ pub fn run(args: &VerifyArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Erro
     let (scenario, run) = (&args.scenario, &args.run);
     ui.step("re-running the round and checking the run folder");
     let started = Instant::now();
-    let files = verify::verify(scenario, run, &super::with_repair(options, args.repair))?;
+    let verified = verify::verify(scenario, run, &super::with_repair(options, args.repair))?;
+    for what in &verified.not_checked {
+        ui.note(&format!("not checked: {what}"));
+    }
     ui.detail(&format!(
         "verified {} against {} in {:.3} s",
         run.display(),
@@ -36,8 +42,9 @@ pub fn run(args: &VerifyArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Erro
     let s = Summary {
         scenario: scenario.display().to_string(),
         run: run.display().to_string(),
-        files,
+        files: verified.files,
         invariants_hold: true,
+        not_checked: verified.not_checked,
     };
     let line = format!(
         "ok: {} matches its manifest and the scenario ({} files); invariants hold",
