@@ -45,21 +45,19 @@ fn check_stable(
     facts: &Facts,
     audit: &mut Audit,
     stage: &[&str],
-    lists: &[Option<Vec<usize>>],
+    lists: impl Fn(usize, Option<usize>) -> Option<Vec<usize>>,
     label: impl Fn(usize) -> String + Copy,
 ) {
     let admitted = admitted(facts, stage, label);
-    let group_schools: BTreeSet<usize> = lists
-        .iter()
-        .enumerate()
-        .filter(|(u, _)| facts.units[*u].members.len() > 1)
-        .flat_map(|(_, l)| l.iter().flatten().copied())
+    let group_schools: BTreeSet<usize> = (0..facts.units.len())
+        .filter(|&u| facts.units[u].members.len() > 1)
+        .flat_map(|u| lists(u, None).unwrap_or_default())
         .collect();
-    for (u, list) in lists.iter().enumerate() {
+    for u in 0..facts.units.len() {
         let unit = &facts.units[u];
         let id = Some(facts.scenario.applicants[unit.rep()].id.as_str());
         let holds = held(facts, u, stage);
-        let list = list.as_deref().unwrap_or(&[]);
+        let list = lists(u, holds).unwrap_or_default();
         let position = match holds {
             Some(s) => match list.iter().position(|&t| t == s) {
                 Some(p) => p,
@@ -110,22 +108,19 @@ fn check_stable(
 pub(super) fn check_private(facts: &Facts, audit: &mut Audit) {
     let sc = facts.scenario;
     let max = sc.policy.max_private_choices as usize;
-    let lists: Vec<Option<Vec<usize>>> = facts
-        .units
-        .iter()
-        .map(|u| {
-            let rep = &sc.applicants[u.rep()];
-            let list: Vec<usize> = rep
-                .private_choices
-                .iter()
-                .take(max)
-                .map(|&s| s.index())
-                .filter(|&s| sc.schools[s].sector == Sector::Private && sc.schools[s].level == u.level)
-                .collect();
-            (!list.is_empty()).then_some(list)
-        })
-        .collect();
-    check_stable(facts, audit, &["private_lottery"], &lists, |s| {
+    let lists = |u: usize, _: Option<usize>| {
+        let unit = &facts.units[u];
+        let rep = &sc.applicants[unit.rep()];
+        let list: Vec<usize> = rep
+            .private_choices
+            .iter()
+            .take(max)
+            .map(|&s| s.index())
+            .filter(|&s| sc.schools[s].sector == Sector::Private && sc.schools[s].level == unit.level)
+            .collect();
+        (!list.is_empty()).then_some(list)
+    };
+    check_stable(facts, audit, &["private_lottery"], lists, |s| {
         format!("private:{}", sc.schools[s].id)
     });
 }
@@ -134,8 +129,9 @@ pub(super) fn check_private(facts: &Facts, audit: &mut Audit) {
 /// `public_choices` inside its zone, then the zone's other schools by
 /// distance; under `nearest`, every reachable public school of its level
 /// by distance (ties by id). Unreachable schools (distance matrix) are
-/// left out.
-fn public_list(facts: &Facts, unit: usize) -> Option<Vec<usize>> {
+/// left out. With `upto`, the school the unit holds, a long list may stop
+/// there: only the schools it prefers matter.
+fn public_list(facts: &Facts, unit: usize, upto: Option<usize>) -> Option<Vec<usize>> {
     let sc = facts.scenario;
     let u = &facts.units[unit];
     let rep = &sc.applicants[u.rep()];
@@ -162,7 +158,19 @@ fn public_list(facts: &Facts, unit: usize) -> Option<Vec<usize>> {
             list.extend(rest);
             Some(list)
         }
-        _ => Some(by_distance(public_schools(sc, u.level))),
+        _ => {
+            let limit = upto.and_then(|h| facts.unit_distance(unit, h).map(|d| (d, h)));
+            let before = |s: &usize| {
+                limit.is_none_or(|(dh, h)| {
+                    facts
+                        .unit_distance(unit, *s)
+                        .is_some_and(|d| d.total_cmp(&dh).then(s.cmp(&h)).is_le())
+                })
+            };
+            Some(by_distance(
+                public_schools(sc, u.level).into_iter().filter(before).collect(),
+            ))
+        }
     }
 }
 
@@ -173,13 +181,11 @@ pub(super) fn check_public_da(facts: &Facts, audit: &mut Audit) {
         Rule::Zone => "zone",
         _ => "nearest",
     };
-    let lists: Vec<Option<Vec<usize>>> = (0..facts.units.len())
-        .map(|u| match held(facts, u, &["private_lottery"]) {
-            Some(_) => None,
-            None => public_list(facts, u),
-        })
-        .collect();
-    check_stable(facts, audit, &[stage], &lists, |s| facts.public_label(s));
+    let lists = |u: usize, upto: Option<usize>| match held(facts, u, &["private_lottery"]) {
+        Some(_) => None,
+        None => public_list(facts, u, upto),
+    };
+    check_stable(facts, audit, &[stage], lists, |s| facts.public_label(s));
 }
 
 /// Stage 3 replayed: under `nearest_vacancy`, units in (priority, public
