@@ -14,7 +14,7 @@
 //! checked rather than silently skipped.
 
 use super::rules::Facts;
-use super::{public_schools, seats, Audit};
+use super::{seats, Audit};
 use crate::scenario::{Level, Sector};
 
 /// Most schools of a level for the dense Bellman–Ford.
@@ -66,8 +66,9 @@ pub(super) fn check_optimal(facts: &Facts, audit: &mut Audit, pool: &[usize], av
 fn check_level(facts: &Facts, audit: &mut Audit, members: &[usize], avail: &[i64], stage: &str, level: Level) {
     let sc = facts.scenario;
     let limit = sc.policy.max_distance_m.unwrap_or(f64::INFINITY);
-    let schools: Vec<usize> = public_schools(sc, level)
-        .into_iter()
+    let schools: Vec<usize> = facts.public[level.index()]
+        .iter()
+        .copied()
         .filter(|&s| avail[s] > 0)
         .collect();
     let m = schools.len();

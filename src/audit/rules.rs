@@ -37,6 +37,9 @@ pub(super) struct Facts<'a> {
     pub unit_of: Vec<usize>,
     /// Each applicant's zone by spec §4 (rule `zone` only).
     pub zone: Vec<Option<usize>>,
+    /// The public schools of each level (by [`Level::index`]), in index
+    /// order.
+    pub public: [Vec<usize>; 2],
 }
 
 impl<'a> Facts<'a> {
@@ -63,6 +66,7 @@ impl<'a> Facts<'a> {
             units,
             unit_of,
             zone,
+            public: Level::ALL.map(|level| super::public_schools(scenario, level)),
         }
     }
 
@@ -114,8 +118,7 @@ pub(super) fn haversine(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
 
 /// Lowercase hex SHA-256 of `seed \n label \n id` (spec §3).
 pub(super) fn ticket(seed: &str, label: &str, id: &str) -> String {
-    let digest = Sha256::digest(format!("{seed}\n{label}\n{id}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(format!("{seed}\n{label}\n{id}").as_bytes()))
 }
 
 fn units(scenario: &Scenario) -> (Vec<Unit>, Vec<usize>) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::rules::Facts;
-use super::{optimal, public_schools, seats, Audit};
+use super::{optimal, seats, Audit};
 use crate::scenario::{FallbackRule, Rule, Sector};
 
 /// Stages 1 and 2 together: placed before the fallback.
@@ -78,6 +78,9 @@ fn check_stable(
         if unit.members.len() > 1 {
             continue;
         }
+        // The unit's key at the last label asked for: under single
+        // tie-breaking every public school has the same label.
+        let mut mine: Option<(String, (u32, String))> = None;
         for &t in &list[..position] {
             if group_schools.contains(&t) {
                 continue;
@@ -93,12 +96,18 @@ fn check_stable(
                         seats(facts.scenario, t)
                     ),
                 );
-            } else if worst.as_ref().is_some_and(|w| *w > facts.key(u, &label(t))) {
-                audit.add(
-                    id,
-                    Some(school),
-                    "blocking pair: it prefers this school, which admitted a later (priority, ticket)",
-                );
+            } else if let Some(worst) = worst {
+                let l = label(t);
+                if mine.as_ref().is_none_or(|(at, _)| *at != l) {
+                    mine = Some((l.clone(), facts.key(u, &l)));
+                }
+                if mine.as_ref().is_some_and(|(_, key)| worst > key) {
+                    audit.add(
+                        id,
+                        Some(school),
+                        "blocking pair: it prefers this school, which admitted a later (priority, ticket)",
+                    );
+                }
             }
         }
     }
@@ -135,10 +144,12 @@ fn public_list(facts: &Facts, unit: usize, upto: Option<usize>) -> Option<Vec<us
     let sc = facts.scenario;
     let u = &facts.units[unit];
     let rep = &sc.applicants[u.rep()];
-    let by_distance = |schools: Vec<usize>| {
+    // Reachable schools in (distance, id) order, each distance computed
+    // once; `keep` sees the distance.
+    let by_distance = |schools: &mut dyn Iterator<Item = usize>, keep: &dyn Fn(f64, usize) -> bool| {
         let mut reach: Vec<(f64, usize)> = schools
-            .into_iter()
             .filter_map(|s| facts.unit_distance(unit, s).map(|d| (d, s)))
+            .filter(|&(d, s)| keep(d, s))
             .collect();
         reach.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
         reach.into_iter().map(|(_, s)| s).collect::<Vec<_>>()
@@ -154,22 +165,14 @@ fn public_list(facts: &Facts, unit: usize, upto: Option<usize>) -> Option<Vec<us
                     list.push(c);
                 }
             }
-            let rest = by_distance(in_zone.into_iter().filter(|s| !list.contains(s)).collect());
+            let rest = by_distance(&mut in_zone.into_iter().filter(|s| !list.contains(s)), &|_, _| true);
             list.extend(rest);
             Some(list)
         }
         _ => {
             let limit = upto.and_then(|h| facts.unit_distance(unit, h).map(|d| (d, h)));
-            let before = |s: &usize| {
-                limit.is_none_or(|(dh, h)| {
-                    facts
-                        .unit_distance(unit, *s)
-                        .is_some_and(|d| d.total_cmp(&dh).then(s.cmp(&h)).is_le())
-                })
-            };
-            Some(by_distance(
-                public_schools(sc, u.level).into_iter().filter(before).collect(),
-            ))
+            let before = |d: f64, s: usize| limit.is_none_or(|(dh, h)| d.total_cmp(&dh).then(s.cmp(&h)).is_le());
+            Some(by_distance(&mut facts.public[u.level.index()].iter().copied(), &before))
         }
     }
 }
@@ -247,8 +250,9 @@ pub(super) fn check_fallback(facts: &Facts, audit: &mut Audit) {
         } else if free[unit.level.index()] <= 0 {
             Err("no_capacity")
         } else {
-            public_schools(sc, unit.level)
-                .into_iter()
+            facts.public[unit.level.index()]
+                .iter()
+                .copied()
                 .filter(|&s| left[s] >= size)
                 .filter_map(|s| facts.unit_distance(u, s).filter(|&d| d <= limit).map(|d| (d, s)))
                 .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
