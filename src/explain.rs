@@ -7,6 +7,12 @@
 //! the applicant's lists: the ticket and the shell command that recomputes
 //! it with `sha256sum`, the seats, the rank, the school's cut-off, and
 //! whether the applicant was admitted or why not.
+//!
+//! A run folder of the senior quota round (its manifest says `"command":
+//! "senior"`) is explained by [`senior`]; [`explain_run`] picks the round
+//! from the manifest.
+
+pub mod senior;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -95,6 +101,36 @@ pub struct Outcome {
     pub class_no: Option<u32>,
     /// Reason when unplaced.
     pub reason: Option<String>,
+}
+
+/// The explanation of an applicant of either round.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Explained {
+    /// An applicant of a round of `catchment run`.
+    Round(Explanation),
+    /// A candidate of the senior quota round.
+    Senior(senior::SeniorExplanation),
+}
+
+impl Explained {
+    /// The explanation in plain words.
+    pub fn to_text(&self) -> String {
+        match self {
+            Explained::Round(e) => e.to_text(),
+            Explained::Senior(e) => e.to_text(),
+        }
+    }
+}
+
+/// Explains `id` from the run folder `run`, whichever round wrote it (its
+/// `manifest.json` says).
+pub fn explain_run(run: &Path, id: &str) -> Result<Explained, Error> {
+    let manifest: Manifest = records::read_json(run, "manifest.json")?;
+    if manifest.command.as_deref() == Some("senior") {
+        return senior::explain(run, &manifest, id).map(Explained::Senior);
+    }
+    explain(run, id).map(Explained::Round)
 }
 
 /// Quotes a string for a POSIX shell.

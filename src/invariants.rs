@@ -74,7 +74,10 @@ fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mu
             {
                 *classes.entry(s).or_default().entry(c).or_default() += 1;
             }
-            _ => problems.push(format!("applicant {id}: inconsistent outcome {p:?}")),
+            _ => {
+                let school = p.school.map(|s| scenario.school(s).id.as_str());
+                problems.push(format!("applicant {id}: {}", inconsistency(p, school)));
+            }
         }
     }
     for (s, by_class) in classes {
@@ -90,7 +93,12 @@ fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mu
         let expected: BTreeSet<u32> = (1..=k).collect();
         let got: BTreeSet<u32> = by_class.keys().copied().collect();
         if got != expected {
-            problems.push(format!("school {}: classes {got:?}, expected 1..={k}", school.id));
+            let got: Vec<String> = got.iter().map(u32::to_string).collect();
+            problems.push(format!(
+                "school {}: class_no values {}, expected 1 to {k}",
+                school.id,
+                got.join(", ")
+            ));
         }
         let (min, max) = (
             by_class.values().min().copied().unwrap_or(0),
@@ -102,6 +110,22 @@ fn check_seats_and_classes(scenario: &Scenario, outcome: &Outcome, problems: &mu
                 school.id, school.cap
             ));
         }
+    }
+}
+
+/// What is inconsistent in an outcome, in the words of the columns of
+/// `assignments.csv` (`school` is its school's id).
+fn inconsistency(p: &crate::round::Placement, school: Option<&str>) -> String {
+    let stage = p.stage.as_str();
+    match school {
+        None if p.stage != Stage::Unplaced => format!("stage {stage} but no school_id"),
+        Some(s) if p.stage == Stage::Unplaced => format!("stage unplaced but school_id {s}"),
+        None if p.reason.is_none() => "unplaced without a reason".to_string(),
+        None if p.class_no.is_some() => "unplaced but has a class_no".to_string(),
+        None => "unplaced but has a distance_m".to_string(),
+        Some(s) if p.reason.is_some() => format!("placed at school {s} but has a reason"),
+        Some(s) if p.class_no.is_none() => format!("placed at school {s} without a class_no"),
+        Some(s) => format!("placed at school {s} without a distance_m"),
     }
 }
 

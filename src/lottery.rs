@@ -104,6 +104,30 @@ pub fn seed_commitment(seed: &str) -> String {
     sha256_hex(seed.as_bytes())
 }
 
+/// Checks a published commitment (`seed_commitment` in a `policy.toml`)
+/// against the seed: the commitment in lowercase when it is 64 hex digits
+/// and SHA-256 of the seed, else what is wrong, in words.
+///
+/// ```
+/// use catchment::lottery::{check_commitment, seed_commitment};
+/// let c = seed_commitment("s");
+/// assert_eq!(check_commitment("s", &c.to_uppercase()), Ok(c.clone()));
+/// assert!(check_commitment("t", &c).unwrap_err().contains("does not match"));
+/// ```
+pub fn check_commitment(seed: &str, published: &str) -> Result<String, String> {
+    let published = published.trim().to_ascii_lowercase();
+    let actual = seed_commitment(seed);
+    if published.len() != 64 || !published.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Err("seed_commitment must be 64 hex digits (the SHA-256 printed by `catchment seed commit`)".to_string())
+    } else if published != actual {
+        Err(format!(
+            "seed does not match the published seed_commitment {published}: SHA-256 of this seed is {actual}; the round is refused"
+        ))
+    } else {
+        Ok(published)
+    }
+}
+
 /// Label of the private-stage draw at a school.
 pub fn private_label(school_id: &str) -> String {
     format!("private:{school_id}")

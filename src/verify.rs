@@ -8,6 +8,17 @@
 //! its own reading of spec §4 (seats, classes, tickets, zones, stability,
 //! the fallback, optimality), so `verify` does not trust the round it
 //! verifies; each difference names the applicant and school ids.
+//!
+//! Every difference names ids, never an internal index: a row of a CSV
+//! output that differs from the re-run is named by its applicant (or
+//! school) id, its line and the columns that differ ([`rows`]). At most
+//! [`MAX_REPORTED`] differences are listed, then how many more there are.
+//!
+//! A run folder of the senior round (its manifest says `"command":
+//! "senior"`) is verified against its senior folder ([`senior`]).
+
+mod rows;
+mod senior;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,12 +26,12 @@ use std::path::Path;
 use crate::error::Error;
 use crate::lottery::sha256_hex;
 use crate::output::records::{self, AssignmentRow, Manifest};
-use crate::output::render;
+use crate::output::{render, OutputFile};
 use crate::round::{self, Outcome, Placement};
 use crate::scenario::{self, LoadOptions, Scenario, SchoolIdx};
 
-/// At most this many differences are reported.
-const MAX_REPORTED: usize = 20;
+/// At most this many differences are reported; then their count.
+pub const MAX_REPORTED: usize = 20;
 
 /// A run folder that verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +47,12 @@ pub struct Verified {
 /// [`Error::Verify`] listing the first differences, or
 /// [`Error::RunFile`] when `manifest.json` is missing or malformed.
 pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<Verified, Error> {
-    let scenario = scenario::load(scenario_dir, options)?;
+    // The manifest first: it says which round wrote the folder.
     let manifest: Manifest = records::read_json(run, "manifest.json")?;
+    if manifest.command.as_deref() == Some("senior") {
+        return senior::verify(scenario_dir, run, &manifest);
+    }
+    let scenario = scenario::load(scenario_dir, options)?;
     let mut problems = Vec::new();
     let now = crate::output::read_as(&scenario);
     // Manifests written before `read_as` existed have none to compare.
@@ -64,28 +79,7 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
     }
     let outcome = round::run(&scenario);
     let files = render(&scenario, &outcome);
-    for f in files.iter().filter(|f| f.name != "manifest.json") {
-        let recorded = manifest.outputs.get(f.name).map_or("", String::as_str);
-        let fresh = sha256_hex(&f.bytes);
-        match std::fs::read(run.join(f.name)) {
-            Err(e) => problems.push(format!("{}: cannot be read: {e}", f.name)),
-            Ok(disk) => {
-                let on_disk = sha256_hex(&disk);
-                if on_disk != recorded {
-                    problems.push(format!(
-                        "{}: file on disk (sha256 {on_disk}) differs from manifest.json ({recorded})",
-                        f.name
-                    ));
-                }
-                if fresh != recorded {
-                    problems.push(format!(
-                        "{}: re-running the round gives sha256 {fresh}, manifest.json records {recorded}",
-                        f.name
-                    ));
-                }
-            }
-        }
-    }
+    compare_outputs(run, &manifest, &files, &mut problems);
     let assignments = run.join("assignments.csv");
     let mut not_checked = Vec::new();
     if let Ok(bytes) = std::fs::read(&assignments) {
@@ -107,15 +101,57 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
             Err(e) => problems.push(e),
         }
     }
+    finish(problems, files.len(), not_checked)
+}
+
+/// `Ok` when nothing differs, else [`Error::Verify`] with the first
+/// [`MAX_REPORTED`] differences and a last line counting the rest.
+fn finish(mut problems: Vec<String>, files: usize, not_checked: Vec<String>) -> Result<Verified, Error> {
     if problems.is_empty() {
-        Ok(Verified {
-            files: files.len(),
-            not_checked,
-        })
-    } else {
-        problems.truncate(MAX_REPORTED);
-        Err(Error::Verify(problems))
+        return Ok(Verified { files, not_checked });
     }
+    let total = problems.len();
+    if total > MAX_REPORTED {
+        problems.truncate(MAX_REPORTED);
+        problems.push(format!(
+            "… and {} more difference(s), {total} in all",
+            total - MAX_REPORTED
+        ));
+    }
+    Err(Error::Verify(problems))
+}
+
+/// Compares every output but the manifest, on disk, in `manifest.json`
+/// and re-rendered: first the rows of each CSV file that differ from the
+/// re-run, named by their ids, then the files whose hashes differ.
+fn compare_outputs(run: &Path, manifest: &Manifest, files: &[OutputFile], problems: &mut Vec<String>) {
+    let mut hashes = Vec::new();
+    for f in files.iter().filter(|f| f.name != "manifest.json") {
+        let recorded = manifest.outputs.get(f.name).map_or("", String::as_str);
+        let fresh = sha256_hex(&f.bytes);
+        match std::fs::read(run.join(f.name)) {
+            Err(e) => hashes.push(format!("{}: cannot be read: {e}", f.name)),
+            Ok(disk) => {
+                let on_disk = sha256_hex(&disk);
+                if on_disk != fresh && f.name.ends_with(".csv") {
+                    problems.extend(rows::differences(f.name, &disk, &f.bytes));
+                }
+                if on_disk != recorded {
+                    hashes.push(format!(
+                        "{}: file on disk (sha256 {on_disk}) differs from manifest.json ({recorded})",
+                        f.name
+                    ));
+                }
+                if fresh != recorded {
+                    hashes.push(format!(
+                        "{}: re-running the round gives sha256 {fresh}, manifest.json records {recorded}",
+                        f.name
+                    ));
+                }
+            }
+        }
+    }
+    problems.append(&mut hashes);
 }
 
 /// Reads an `assignments.csv` back into an outcome (units and zones from
@@ -145,7 +181,7 @@ pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> R
         let line = row + 2;
         let Some(a) = scenario.applicant_index(&r.applicant_id) else {
             problems.push(format!(
-                "{FILE}:{line}: applicant {:?} is not in the scenario",
+                "{FILE}:{line}: applicant {} is not in the scenario",
                 r.applicant_id
             ));
             continue;
@@ -155,7 +191,10 @@ pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> R
             Some(id) => match schools.get(id) {
                 Some(&s) => Some(s),
                 None => {
-                    problems.push(format!("{FILE}:{line}: school {id:?} is not in the scenario"));
+                    problems.push(format!(
+                        "{FILE}:{line}: applicant {}: school {id} is not in the scenario",
+                        r.applicant_id
+                    ));
                     continue;
                 }
             },
@@ -170,14 +209,14 @@ pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> R
         };
         if placements[a.index()].replace(placement).is_some() {
             problems.push(format!(
-                "{FILE}:{line}: applicant {:?} has a second row",
+                "{FILE}:{line}: applicant {} has a second row",
                 r.applicant_id
             ));
         }
     }
-    let missing = placements.iter().filter(|p| p.is_none()).count();
-    if missing > 0 {
-        problems.push(format!("{FILE}: {missing} applicant(s) have no row"));
+    for (a, _) in placements.iter().enumerate().filter(|(_, p)| p.is_none()) {
+        let id = &scenario.applicant(crate::scenario::AppIdx(a as u32)).id;
+        problems.push(format!("{FILE}: applicant {id} has no row"));
     }
     if !problems.is_empty() {
         return Err(problems);

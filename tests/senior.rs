@@ -59,6 +59,7 @@ fn scenario(
     candidates.sort_by(|a, b| a.id.cmp(&b.id));
     SeniorScenario {
         policy: SeniorPolicy {
+            seed_commitment: None,
             seed: "prop seed".into(),
             quota_share: Share { num: 5, den: 10 },
             apportionment: method,

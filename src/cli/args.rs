@@ -234,9 +234,9 @@ pub struct CheckArgs {
 /// Arguments of `catchment explain`.
 #[derive(Args)]
 pub struct ExplainArgs {
-    /// Run folder written by `catchment run`.
+    /// Run folder written by `catchment run` or `catchment senior`.
     pub run: PathBuf,
-    /// Applicant id.
+    /// Applicant id (a candidate id in a senior run folder).
     #[arg(long)]
     pub applicant: String,
 }
@@ -359,9 +359,9 @@ pub struct GenerateArgs {
 /// Arguments of `catchment verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Scenario folder.
+    /// Scenario folder (the senior folder for a senior run folder).
     pub scenario: PathBuf,
-    /// Run folder written by `catchment run`.
+    /// Run folder written by `catchment run` or `catchment senior`.
     pub run: PathBuf,
     /// Repair zone geometry as `run --repair` did.
     #[arg(long)]

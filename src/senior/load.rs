@@ -276,6 +276,7 @@ fn check_graduates(juniors: &[JuniorSchool], candidates: &[Candidate], diags: &m
 #[derive(Deserialize)]
 struct RawSeniorPolicy {
     seed: Option<Field<String>>,
+    seed_commitment: Option<Field<String>>,
     quota_share: Option<Field<f64>>,
     apportionment: Option<Field<String>>,
     min_score: Option<Field<f64>>,
@@ -310,6 +311,18 @@ fn parse_policy(text: &str, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
         );
     }
     let seed = c.string(raw.seed, "seed").map(Spanned::into_inner);
+    // As in the round's policy: a published commitment refuses any other
+    // seed.
+    let seed_commitment = match (c.string(raw.seed_commitment, "seed_commitment"), &seed) {
+        (Some(published), Some(seed)) => match crate::lottery::check_commitment(seed, published.get_ref()) {
+            Ok(c) => Some(c),
+            Err(message) => {
+                c.error(published.span(), message);
+                None
+            }
+        },
+        _ => None,
+    };
     let quota_share = match raw.quota_share {
         None => Some(Share { num: 1, den: 2 }),
         Some(field) => {
@@ -352,6 +365,7 @@ fn parse_policy(text: &str, diags: &mut Diagnostics) -> Option<SeniorPolicy> {
     }
     Some(SeniorPolicy {
         seed: seed?,
+        seed_commitment,
         quota_share: quota_share?,
         apportionment: apportionment?,
         min_score: min_score?,

@@ -187,6 +187,9 @@ pub struct Candidate {
 pub struct SeniorPolicy {
     /// Lottery seed (tickets break score ties).
     pub seed: String,
+    /// The commitment published before the draw (`seed_commitment`), when
+    /// given: the round refuses to run unless SHA-256(seed) equals it.
+    pub seed_commitment: Option<String>,
     /// Default share of each senior school's places given to quotas.
     pub quota_share: Share,
     /// How quota places are shared among junior schools.

@@ -334,7 +334,15 @@ pub fn render(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<OutputFile> {
             bytes: crate::html::senior::page(sc, out, &rows, &senior_rows(sc, &cut)),
         },
     ];
-    let manifest = Manifest::new(Some("senior"), &sc.policy.seed, &sc.inputs, &files);
+    let mut manifest = Manifest::new(Some("senior"), &sc.policy.seed, &sc.inputs, &files);
+    // The published commitment, when the policy gives one (a manifest
+    // without it keeps the bytes it always had).
+    if let Some(published) = &sc.policy.seed_commitment {
+        manifest.round = Some(crate::output::RoundProvenance {
+            published_seed_commitment: Some(published.clone()),
+            read_as: None,
+        });
+    }
     let bytes = crate::output::pretty_json(&manifest);
     files.push(OutputFile {
         name: "manifest.json",
