@@ -208,10 +208,7 @@ pub fn read_assignments(scenario: &Scenario, fresh: &Outcome, bytes: &[u8]) -> R
             class_no: r.class_no,
         };
         if placements[a.index()].replace(placement).is_some() {
-            problems.push(format!(
-                "{FILE}:{line}: applicant {} has a second row",
-                r.applicant_id
-            ));
+            problems.push(format!("{FILE}:{line}: applicant {} has a second row", r.applicant_id));
         }
     }
     for (a, _) in placements.iter().enumerate().filter(|(_, p)| p.is_none()) {

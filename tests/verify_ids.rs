@@ -58,7 +58,15 @@ fn differences(stderr: &str) -> Vec<&str> {
 
 /// No internal index, no debug print of a round's types.
 fn no_internals(stderr: &str) {
-    for internal in ["Placement {", "Some(", "None", "AppIdx", "SchoolIdx", "UnitIdx", "stage: "] {
+    for internal in [
+        "Placement {",
+        "Some(",
+        "None",
+        "AppIdx",
+        "SchoolIdx",
+        "UnitIdx",
+        "stage: ",
+    ] {
         assert!(!stderr.contains(internal), "debug print {internal:?} in:\n{stderr}");
     }
 }
@@ -244,7 +252,11 @@ fn verify_and_explain_work_on_a_senior_run() {
     let mut tampered = rows.clone();
     let i = rows.iter().position(|l| cells(l)[5] == "open").unwrap();
     let mut c = cells(&rows[i]);
-    let other = rows[1..].iter().map(|l| cells(l)).find(|o| o[4] != c[4] && !o[4].is_empty()).unwrap();
+    let other = rows[1..]
+        .iter()
+        .map(|l| cells(l))
+        .find(|o| o[4] != c[4] && !o[4].is_empty())
+        .unwrap();
     c[4] = other[4].clone();
     tampered[i] = c.join(",");
     write_lines(&run.join("assignments.csv"), &tampered);
@@ -253,10 +265,14 @@ fn verify_and_explain_work_on_a_senior_run() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     let first = differences(&err).first().copied().unwrap_or_default().to_string();
     assert!(
-        first.starts_with(&format!("assignments.csv:{}: candidate {} ", i + 1, c[0])) && first.contains("senior_school"),
+        first.starts_with(&format!("assignments.csv:{}: candidate {} ", i + 1, c[0]))
+            && first.contains("senior_school"),
         "{err}"
     );
-    assert!(err.contains(&format!("candidate {}, senior school {}", c[0], c[4])), "{err}");
+    assert!(
+        err.contains(&format!("candidate {}, senior school {}", c[0], c[4])),
+        "{err}"
+    );
     no_internals(&err);
 }
 
@@ -264,7 +280,12 @@ fn verify_and_explain_work_on_a_senior_run() {
 fn senior_folder_with(tmp: &Path, extra: &str) -> PathBuf {
     let dir = tmp.join("senior");
     std::fs::create_dir_all(&dir).unwrap();
-    for f in ["candidates.csv", "junior_schools.csv", "senior_schools.csv", "policy.toml"] {
+    for f in [
+        "candidates.csv",
+        "junior_schools.csv",
+        "senior_schools.csv",
+        "policy.toml",
+    ] {
         std::fs::copy(demo().join("senior").join(f), dir.join(f)).unwrap();
     }
     let policy = std::fs::read_to_string(dir.join("policy.toml")).unwrap();

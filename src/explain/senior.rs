@@ -111,9 +111,11 @@ pub fn explain(run: &Path, manifest: &Manifest, candidate: &str) -> Result<Senio
         SeniorStage::Quota => quota_label(s),
         _ => open_label(s),
     });
-    let quota = school
-        .as_deref()
-        .and_then(|s| quotas.iter().find(|q| q.senior_id == s && q.junior_id == me.junior_school));
+    let quota = school.as_deref().and_then(|s| {
+        quotas
+            .iter()
+            .find(|q| q.senior_id == s && q.junior_id == me.junior_school)
+    });
     let (places, admitted, cutoff) = match (me.stage, quota, senior) {
         (SeniorStage::Quota, Some(q), _) => (
             Some(q.quota),
@@ -197,10 +199,15 @@ impl SeniorExplanation {
                 let choice = self
                     .choice
                     .map_or(String::new(), |c| format!(", its {} choice", super::ordinal(c)));
-                out.push_str(&format!("Outcome: {school}, admitted in the {} stage{choice}\n", self.stage));
+                out.push_str(&format!(
+                    "Outcome: {school}, admitted in the {} stage{choice}\n",
+                    self.stage
+                ));
             }
             _ if self.senior_school.is_empty() => out.push_str("Outcome: no place (unplaced); it chose no school\n"),
-            _ => out.push_str(&format!("Outcome: no place (unplaced); its first choice was {school}\n")),
+            _ => out.push_str(&format!(
+                "Outcome: no place (unplaced); its first choice was {school}\n"
+            )),
         }
         if let (Some(places), Some(admitted)) = (self.places, self.admitted) {
             let what = if self.stage == "quota" {

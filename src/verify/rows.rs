@@ -43,14 +43,26 @@ fn who(header: &StringRecord, row: &StringRecord) -> String {
     };
     match header.get(0).unwrap_or_default() {
         "label" => match cell("school_id") {
-            "" => format!("applicant {} in the district order (label {})", cell("applicant_id"), cell("label")),
-            s => format!("applicant {} at school {s} (label {})", cell("applicant_id"), cell("label")),
+            "" => format!(
+                "applicant {} in the district order (label {})",
+                cell("applicant_id"),
+                cell("label")
+            ),
+            s => format!(
+                "applicant {} at school {s} (label {})",
+                cell("applicant_id"),
+                cell("label")
+            ),
         },
         "applicant_id" => with_school("applicant", cell("applicant_id"), cell("school_id")),
         "candidate_id" => with_school("candidate", cell("candidate_id"), cell("senior_school")),
         "school_id" => format!("school {}", cell("school_id")),
         "senior_id" if header.iter().any(|c| c == "junior_id") => {
-            format!("senior school {}, junior school {}", cell("senior_id"), cell("junior_id"))
+            format!(
+                "senior school {}, junior school {}",
+                cell("senior_id"),
+                cell("junior_id")
+            )
         }
         "senior_id" => format!("senior school {}", cell("senior_id")),
         "junior_id" => format!("junior school {}", cell("junior_id")),
@@ -126,17 +138,22 @@ pub fn differences(file: &str, disk: &[u8], fresh: &[u8]) -> Vec<String> {
             .enumerate()
             .filter_map(|(i, column)| {
                 let (mine, theirs) = (row.get(i).unwrap_or_default(), fresh_row.get(i).unwrap_or_default());
-                (mine != theirs).then(|| {
-                    format!("{column} is {}, the re-run gives {}", shown(mine), shown(theirs))
-                })
+                (mine != theirs).then(|| format!("{column} is {}, the re-run gives {}", shown(mine), shown(theirs)))
             })
             .collect();
         if !changed.is_empty() {
-            out.push(format!("{file}:{line}: {}: {}", who(&header, fresh_row), changed.join("; ")));
+            out.push(format!(
+                "{file}:{line}: {}: {}",
+                who(&header, fresh_row),
+                changed.join("; ")
+            ));
         }
     }
     for (line, row) in &fresh_rows {
-        if fresh_by_key.get(&key_of(row)).is_some_and(|(first, _, seen)| !seen && first == line) {
+        if fresh_by_key
+            .get(&key_of(row))
+            .is_some_and(|(first, _, seen)| !seen && first == line)
+        {
             out.push(format!(
                 "{file}: {}: row missing (the re-run writes it on line {line})",
                 who(&header, row)
@@ -180,7 +197,11 @@ mod tests {
     #[test]
     fn added_deleted_and_repeated_rows_are_named() {
         let fresh = file(&["a1,primary,S1,zone,ab,1", "a2,primary,,unplaced,cd,"]);
-        let disk = file(&["a1,primary,S1,zone,ab,2", "a1,primary,S1,zone,ab,1", "a9,primary,S1,zone,ef,1"]);
+        let disk = file(&[
+            "a1,primary,S1,zone,ab,2",
+            "a1,primary,S1,zone,ab,1",
+            "a9,primary,S1,zone,ef,1",
+        ]);
         assert_eq!(
             differences("assignments.csv", &disk, &fresh),
             [

@@ -71,7 +71,12 @@ pub(super) fn verify(scenario_dir: &Path, run: &Path, manifest: &Manifest) -> Re
 /// (the apportionment, tested on its own against spec §9.2).
 fn check_rows(sc: &SeniorScenario, outcome: &SeniorOutcome, rows: &[SeniorAssignmentRow]) -> Vec<String> {
     let mut problems = Vec::new();
-    let candidates: HashMap<&str, usize> = sc.candidates.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+    let candidates: HashMap<&str, usize> = sc
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
     let seniors: HashMap<&str, usize> = sc.seniors.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
     let mut seen = vec![false; sc.candidates.len()];
     let mut admitted = vec![0u32; sc.seniors.len()];
@@ -127,7 +132,9 @@ fn check_rows(sc: &SeniorScenario, outcome: &SeniorOutcome, rows: &[SeniorAssign
         if let Some(s) = school {
             let name = &sc.seniors[s].id;
             match position {
-                None => problems.push(format!("{at}, senior school {name}: placed at a school it did not choose")),
+                None => problems.push(format!(
+                    "{at}, senior school {name}: placed at a school it did not choose"
+                )),
                 Some(p) if r.choice != Some(p as u32 + 1) => problems.push(format!(
                     "{at}, senior school {name}: choice is {}, its choices list the school {}",
                     r.choice.map_or("(empty)".to_string(), |c| c.to_string()),
