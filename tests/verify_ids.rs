@@ -77,6 +77,8 @@ type Tamper = fn(&mut Vec<String>) -> (String, &'static str);
 
 /// Moves the first pupil placed by its zone to another school of its
 /// level that placed someone by zone.
+// One signature for every tampering (others add or remove rows).
+#[allow(clippy::ptr_arg)]
 fn move_pupil(rows: &mut Vec<String>) -> (String, &'static str) {
     let i = rows.iter().position(|l| cells(l)[3] == "zone").unwrap();
     let mut me = cells(&rows[i]);
@@ -91,6 +93,8 @@ fn move_pupil(rows: &mut Vec<String>) -> (String, &'static str) {
 }
 
 /// Changes one applicant's ticket (the 8th column) to another valid one.
+// One signature for every tampering (others add or remove rows).
+#[allow(clippy::ptr_arg)]
 fn change_ticket(rows: &mut Vec<String>) -> (String, &'static str) {
     let mut me = cells(&rows[7]);
     let other = cells(&rows[8])[7].clone();
