@@ -179,6 +179,7 @@ mod tests {
             cap: 45,
             reserved: 0,
             capacity: 45,
+            closable: false,
             class_cap_declared: None,
             min_classes: 0,
             resources: Default::default(),

@@ -33,6 +33,8 @@
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`bench`]: phase timings and peak memory of whole rounds;
 //! - [`senior`]: the quality senior-high quota round (指标到校);
+//! - [`sites`]: school siting (新建 / 撤并): which candidate sites to open
+//!   and which schools to close, exactly where it can be proven;
 //! - [`error`]: diagnostics and exit codes.
 
 #![forbid(unsafe_code)]
@@ -63,6 +65,7 @@ pub mod planning;
 pub mod round;
 pub mod scenario;
 pub mod senior;
+pub mod sites;
 pub mod stages;
 pub mod synth;
 pub mod verify;

@@ -20,6 +20,7 @@ mod plan_classes;
 mod run;
 mod seed;
 mod senior;
+mod sites;
 mod verify;
 
 use std::path::Path;
@@ -45,6 +46,7 @@ pub fn dispatch(command: Command, options: &LoadOptions, ui: &Ui) -> Result<(), 
         Command::Forecast(args) => forecast::run(&args, options, ui),
         Command::Balance(args) => balance::run(&args, ui),
         Command::Senior(args) => senior::run(&args, ui),
+        Command::Sites(args) => sites::run(&args, options, ui),
         Command::Seed(SeedCommand::Commit { seed }) => seed::commit(&seed, ui),
         Command::Generate(args) => generate::run(&args, ui),
         Command::Verify(args) => verify::run(&args, options, ui),

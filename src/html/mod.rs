@@ -36,6 +36,7 @@ pub mod forecast;
 mod map;
 pub mod report;
 pub mod senior;
+pub mod sites;
 mod table;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};

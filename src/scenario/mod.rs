@@ -32,6 +32,7 @@ pub use index::{AppIdx, SchoolIdx, ZoneIdx};
 /// Entry grade: grade 1 (primary) or grade 7 (junior). Levels are
 /// allocated independently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Level {
     /// Grade 1.
     Primary,
@@ -118,6 +119,9 @@ pub struct School {
     pub min_classes: u32,
     /// Seats: classes × cap − reserved, never below 0.
     pub capacity: u32,
+    /// The school may be merged away by `catchment sites --close` (optional
+    /// `closable` column, 0 or 1, default 0; public schools only).
+    pub closable: bool,
     /// Teachers, floor area and equipment (optional columns), for the
     /// balance indicators.
     pub resources: Resources,

@@ -20,6 +20,7 @@ const OPTIONAL: &[&str] = &[
     "class_cap",
     "reserved",
     "min_classes",
+    "closable",
     "teachers",
     "floor_area_m2",
     "equipment_value",
@@ -86,6 +87,25 @@ pub fn load(
         }
         let reserved = row.parse_opt::<u32>("reserved", "a whole number ≥ 0", diags);
         let min_classes = row.parse_opt::<u32>("min_classes", "a whole number ≥ 0", diags);
+        let closable = match row.get("closable").map(str::trim).unwrap_or("") {
+            "" | "0" => false,
+            "1" => true,
+            other => {
+                diags.error(
+                    FILE,
+                    Location::Line(row.line),
+                    format!("closable {other:?} is not 0 or 1 (1 = the school may be merged away by `catchment sites --close`)"),
+                );
+                false
+            }
+        };
+        if closable && sector == Some(Sector::Private) {
+            diags.error(
+                FILE,
+                Location::Line(row.line),
+                "closable 1 on a private school: only public schools can be merged away",
+            );
+        }
         let mut resource = |column: &str| match row.parse_opt::<f64>(column, "a number ≥ 0", diags) {
             Ok(Some(v)) if !(v.is_finite() && v >= 0.0) => {
                 diags.error(
@@ -129,6 +149,7 @@ pub fn load(
             cap,
             reserved,
             capacity,
+            closable,
             class_cap_declared: class_cap,
             min_classes: min_classes.ok().flatten().unwrap_or(0),
             resources,

@@ -52,7 +52,7 @@ pub(crate) struct Bounds {
 
 impl Bounds {
     /// The box around the points; `None` without points.
-    fn of(points: impl IntoIterator<Item = (f64, f64)>) -> Option<Bounds> {
+    pub(crate) fn of(points: impl IntoIterator<Item = (f64, f64)>) -> Option<Bounds> {
         points.into_iter().fold(None, |b: Option<Bounds>, (lon, lat)| {
             let p = Bounds {
                 west: lon,
