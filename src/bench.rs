@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::round::PhaseObserver;
 use crate::scenario::{self, LoadOptions};
-use crate::synth::{write_scenario, SynthParams};
-use crate::{output, round};
+use crate::synth::{write_scenario, SynthParams, DEFAULT_MAX_DISTANCE_M};
+use crate::{flow, output, round};
 
 /// One measured phase.
 #[derive(Debug, Clone)]
@@ -97,10 +97,18 @@ pub fn generated(params: &SynthParams, work: &Path, name: &str) -> Result<Report
     let seats = params
         .seat_ratio
         .map_or("drawn in [1.00, 1.05)".to_string(), |r| format!("{r:.2}"));
-    let title = format!(
+    let mut title = format!(
         "{name}: {} applicants / {} public + {} private schools, rule {}, seats per applicant {seats}, seed {}",
         params.applicants, params.schools, params.private, params.rule, params.seed
     );
+    if params.seat_noise > 0.0 {
+        title.push_str(&format!(", seat noise σ {}", params.seat_noise));
+    }
+    match params.max_distance_m {
+        Some(m) if m != DEFAULT_MAX_DISTANCE_M => title.push_str(&format!(", max distance {m} m")),
+        Some(_) => {}
+        None => title.push_str(", no distance limit"),
+    }
     run(&dir, &work.join(format!("{name}-run")), &title)
 }
 
@@ -160,4 +168,163 @@ impl Size {
             Size::Both => vec![district, city],
         }
     }
+}
+
+/// One case of `catchment bench --suite`: a generated scenario and the
+/// issue's targets for it (seconds, on 2 cores).
+#[derive(Debug, Clone)]
+pub struct SuiteCase {
+    /// Short name, e.g. "city 0.95× σ0.6 10 km".
+    pub name: &'static str,
+    /// The scenario generated.
+    pub params: SynthParams,
+    /// Target for the whole run (load to written run folder), seconds.
+    pub target_total: f64,
+    /// Target for the public stage ("flow" or "matching"), seconds.
+    pub target_stage: Option<f64>,
+}
+
+/// The standard suite: the city (300,000 applicants / 2,000 public
+/// schools) under rule `optimal` with seats 1.05× and 0.95× demand, and
+/// 0.95× with log-normal seat noise σ = 0.6 and a 10 km limit; then the
+/// district (20,000 / 60, rule `zone`).
+///
+/// ```
+/// let names: Vec<_> = catchment::bench::suite(1).iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["city 1.05×", "city 0.95×", "city 0.95× σ0.6 10 km", "district"]);
+/// ```
+pub fn suite(seed: u64) -> Vec<SuiteCase> {
+    let city = |seats: f64, noise: f64| SynthParams {
+        rule: "optimal".to_string(),
+        seed,
+        seat_ratio: Some(seats),
+        seat_noise: noise,
+        max_distance_m: Some(10_000.0),
+        ..SynthParams::city()
+    };
+    vec![
+        SuiteCase {
+            name: "city 1.05×",
+            params: city(1.05, 0.0),
+            target_total: 1.3,
+            target_stage: Some(0.4),
+        },
+        SuiteCase {
+            name: "city 0.95×",
+            params: city(0.95, 0.0),
+            target_total: 1.5,
+            target_stage: Some(0.6),
+        },
+        SuiteCase {
+            name: "city 0.95× σ0.6 10 km",
+            params: city(0.95, 0.6),
+            target_total: 2.5,
+            target_stage: Some(1.5),
+        },
+        SuiteCase {
+            name: "district",
+            params: SynthParams {
+                seed,
+                ..SynthParams::district()
+            },
+            target_total: 0.2,
+            target_stage: None,
+        },
+    ]
+}
+
+/// A measured suite case.
+#[derive(Debug, Clone)]
+pub struct SuiteRow {
+    /// The case.
+    pub case: SuiteCase,
+    /// Its phase report.
+    pub report: Report,
+    /// Flows solved in the round, and how many were certified optimal
+    /// ([`flow::certificates`]).
+    pub certificates: flow::Certificates,
+}
+
+impl SuiteRow {
+    /// Wall time of the public stage: the flow under rule `optimal`, the
+    /// matching otherwise.
+    pub fn stage(&self) -> Option<Duration> {
+        self.report
+            .phases
+            .iter()
+            .find(|p| p.name == "flow" || p.name == "matching")
+            .map(|p| p.time)
+    }
+
+    /// Peak resident memory of the process at the end of the case, bytes
+    /// (the high-water mark never falls: earlier, larger cases show through).
+    pub fn peak_bytes(&self) -> Option<u64> {
+        self.report.phases.last().and_then(|p| p.peak_bytes)
+    }
+
+    /// "yes" when every flow of the round was certified, "NO" when one was
+    /// not, "-" when the round ran none.
+    pub fn certified(&self) -> &'static str {
+        match self.certificates {
+            flow::Certificates { solves: 0, .. } => "-",
+            c if c.certified == c.solves => "yes",
+            _ => "NO",
+        }
+    }
+
+    /// Whether the whole run and the stage are within their targets.
+    pub fn within_target(&self) -> bool {
+        self.report.total.as_secs_f64() <= self.case.target_total
+            && self
+                .case
+                .target_stage
+                .is_none_or(|t| self.stage().is_some_and(|s| s.as_secs_f64() <= t))
+    }
+}
+
+/// Runs one suite case in `work` (see [`generated`]), counting its flows'
+/// certificates.
+pub fn run_case(case: &SuiteCase, work: &Path) -> Result<SuiteRow, Error> {
+    let before = flow::certificates();
+    let name = case.name.replace(['×', ' ', 'σ'], "_");
+    let report = generated(&case.params, work, &name)?;
+    let after = flow::certificates();
+    Ok(SuiteRow {
+        case: case.clone(),
+        report,
+        certificates: flow::Certificates {
+            solves: after.solves - before.solves,
+            certified: after.certified - before.certified,
+        },
+    })
+}
+
+/// The suite's table: per case, whole run and stage against their
+/// targets, peak memory, and whether every flow was certified.
+pub fn suite_table(rows: &[SuiteRow]) -> String {
+    let mut out = format!(
+        "{:<24} {:>9} {:>8} {:>9} {:>8} {:>9} {:>10} {:>7}\n",
+        "case", "whole s", "target", "stage s", "target", "peak MiB", "certified", "within"
+    );
+    for row in rows {
+        let stage = row
+            .stage()
+            .map_or("-".to_string(), |d| format!("{:.2}", d.as_secs_f64()));
+        let target_stage = row.case.target_stage.map_or("-".to_string(), |t| format!("≤ {t}"));
+        let peak = row
+            .peak_bytes()
+            .map_or("-".to_string(), |b| format!("{:.0}", b as f64 / 1048576.0));
+        out.push_str(&format!(
+            "{:<24} {:>9.2} {:>8} {:>9} {:>8} {:>9} {:>10} {:>7}\n",
+            row.case.name,
+            row.report.total.as_secs_f64(),
+            format!("≤ {}", row.case.target_total),
+            stage,
+            target_stage,
+            peak,
+            row.certified(),
+            if row.within_target() { "yes" } else { "no" }
+        ));
+    }
+    out
 }

@@ -82,6 +82,7 @@ fn generated_cities_pass() {
             seed,
             rule: rule.to_string(),
             seat_ratio: Some(0.95),
+            ..SynthParams::default()
         };
         write_scenario(&params, &dir).unwrap();
         assert_clean(&run_and_audit(&dir, &tmp.path().join(format!("run-{seed}"))), rule);

@@ -268,6 +268,60 @@ fn bench_on_a_scenario_folder() {
     }
 }
 
+/// Public seats per school id of a generated `schools.csv`.
+fn public_classes(dir: &Path) -> Vec<(String, String)> {
+    rows(&dir.join("schools.csv"))
+        .into_iter()
+        .filter(|r| r["sector"] == "public")
+        .map(|r| (r["id"].clone(), r["classes"].clone()))
+        .collect()
+}
+
+#[test]
+fn generate_seat_noise_and_max_distance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args = vec!["generate", "--applicants", "6000", "--schools", "40", "--seats", "0.95"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let o = catchment(&args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        out
+    };
+    let calm = gen("calm", &[]);
+    let noisy = gen("noisy", &["--seat-noise", "0.6", "--max-distance", "2500"]);
+    let open = gen("open", &["--max-distance", "none"]);
+    let policy = |dir: &Path| std::fs::read_to_string(dir.join("policy.toml")).unwrap();
+    assert!(policy(&calm).contains("\nmax_distance_m = 10000\n"));
+    assert!(policy(&noisy).contains("\nmax_distance_m = 2500\n"));
+    assert!(!policy(&open).contains("max_distance_m"));
+    // Only the seat counts move; the applicants are the same people.
+    let bytes = |dir: &Path| std::fs::read(dir.join("applicants.csv")).unwrap();
+    assert_eq!(bytes(&calm), bytes(&noisy));
+    let (a, b) = (public_classes(&calm), public_classes(&noisy));
+    assert_eq!(
+        a.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        b.iter().map(|x| &x.0).collect::<Vec<_>>()
+    );
+    assert_ne!(a, b);
+    // The noisy scenario runs under its limit.
+    let o = catchment(["check", noisy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Bad values are refused with what was expected.
+    for (flag, value, expected) in [
+        ("--seat-noise", "-1", "expected a σ in [0, 3]"),
+        ("--max-distance", "0", "expected a distance in metres"),
+        ("--max-distance", "far", "expected a distance in metres"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = catchment(["generate", &arg, "--out", tmp.path().join("bad").to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(text(&o.stderr).contains(expected), "{}", text(&o.stderr));
+        assert!(!tmp.path().join("bad").exists());
+    }
+}
+
 /// One CSV file as rows of named cells.
 fn rows(path: &Path) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).unwrap();

@@ -288,6 +288,22 @@ pub struct BenchArgs {
     /// scenarios (e.g. 0.95 for a tight round; default: drawn in [1.00, 1.05)).
     #[arg(long, value_parser = seat_ratio)]
     pub seats: Option<f64>,
+    /// σ of log-normal noise on each generated public school's seats
+    /// around its demand (e.g. 0.6 for fast-growing suburbs; 0: none).
+    #[arg(long, value_name = "SIGMA", value_parser = seat_noise, default_value_t = 0.0)]
+    pub seat_noise: f64,
+    /// `fallback.max_distance_m` of the generated scenarios, metres, or
+    /// `none` for no limit (it also bounds rule optimal).
+    #[arg(long, value_name = "M", value_parser = max_distance, default_value = "10000")]
+    pub max_distance: MaxDistance,
+    /// Run the standard suite instead: the city (300,000 applicants /
+    /// 2,000 schools) under rule optimal with seats 1.05×, 0.95×, and
+    /// 0.95× with seat noise σ 0.6 and a 10 km limit, then the district
+    /// (rule zone); one table of whole run, flow, peak memory and whether
+    /// every flow was certified optimal. --size, --rule, --seats,
+    /// --seat-noise and --max-distance are ignored.
+    #[arg(long, conflicts_with = "scenario")]
+    pub suite: bool,
     /// Generator seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -390,6 +406,15 @@ pub struct GenerateArgs {
     /// round; default: drawn in [1.00, 1.05) with the seed).
     #[arg(long, value_parser = seat_ratio)]
     pub seats: Option<f64>,
+    /// σ of log-normal noise on each public school's seats around its
+    /// demand (e.g. 0.6 for fast-growing suburbs; 0: none). Drawn from its
+    /// own stream of the seed: nothing else in the scenario changes.
+    #[arg(long, value_name = "SIGMA", value_parser = seat_noise, default_value_t = 0.0)]
+    pub seat_noise: f64,
+    /// `fallback.max_distance_m` written to policy.toml, metres, or `none`
+    /// to leave it out (it also bounds rule optimal).
+    #[arg(long, value_name = "M", value_parser = max_distance, default_value = "10000")]
+    pub max_distance: MaxDistance,
     /// Scenario folder to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -452,6 +477,31 @@ impl Command {
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }
+    }
+}
+
+/// `--max-distance`: metres, or `None` for `none` (no limit).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaxDistance(pub Option<f64>);
+
+/// Parses `--max-distance`: positive metres (at most 10⁹), or `none`.
+fn max_distance(text: &str) -> Result<MaxDistance, String> {
+    if text == "none" {
+        return Ok(MaxDistance(None));
+    }
+    match text.parse::<f64>() {
+        Ok(m) if m > 0.0 && m <= 1e9 => Ok(MaxDistance(Some(m))),
+        _ => Err(format!(
+            "expected a distance in metres in (0, 1e9], e.g. 10000, or none; got {text:?}"
+        )),
+    }
+}
+
+/// Parses `--seat-noise`: σ of the log-normal seat noise, in [0, 3].
+fn seat_noise(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.0..=3.0).contains(&s) => Ok(s),
+        _ => Err(format!("expected a σ in [0, 3], e.g. 0.6; got {text:?}")),
     }
 }
 

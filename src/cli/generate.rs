@@ -28,6 +28,8 @@ pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<(), Error> {
         seed: args.seed,
         rule: args.rule.as_str().to_string(),
         seat_ratio: args.seats,
+        seat_noise: args.seat_noise,
+        max_distance_m: args.max_distance.0,
     };
     ui.step("generating the scenario");
     synth::write_scenario(&params, &args.out).map_err(|e| Error::io(&args.out, e))?;

@@ -119,6 +119,8 @@ mod solver;
 #[cfg(test)]
 mod tests;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 pub use lp::assign_lp;
 use solver::Solver;
 
@@ -288,6 +290,34 @@ pub struct FlowStats {
     pub nodes_settled: usize,
     /// Applicant moves along augmenting paths.
     pub moves: usize,
+    /// Whether the result is proven optimal over every allowed pair: the
+    /// last pricing round found no violating pair, and the final prices
+    /// and assignment were re-checked for complementary slackness over the
+    /// candidate pairs. Always true unless the solver has a bug; the
+    /// process-wide tally is [`certificates`].
+    pub certified: bool,
+}
+
+/// How many solves this process ran, and how many ended certified
+/// ([`FlowStats::certified`]); for `catchment bench`, which cannot see the
+/// flows inside a round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Certificates {
+    /// Solves with at least one applicant.
+    pub solves: usize,
+    /// Of those, the certified ones.
+    pub certified: usize,
+}
+
+static SOLVES: AtomicUsize = AtomicUsize::new(0);
+static CERTIFIED: AtomicUsize = AtomicUsize::new(0);
+
+/// The process-wide tally of solves and certificates so far.
+pub fn certificates() -> Certificates {
+    Certificates {
+        solves: SOLVES.load(Ordering::Relaxed),
+        certified: CERTIFIED.load(Ordering::Relaxed),
+    }
 }
 
 /// The exact optimum with [`FlowOptions::default`]: the maximum number of
@@ -300,7 +330,14 @@ pub fn assign(model: &dyn CostModel) -> Assignment {
 pub fn assign_with(model: &dyn CostModel, options: &FlowOptions) -> Assignment {
     let mut solver = Solver::new(model, options.candidates.max(1));
     solver.solve();
-    solver.into_assignment()
+    let assignment = solver.into_assignment();
+    if model.applicants() > 0 {
+        SOLVES.fetch_add(1, Ordering::Relaxed);
+        if assignment.stats.certified {
+            CERTIFIED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    assignment
 }
 
 /// Metres to the solver's integer millimetres; `None` for NaN.

@@ -32,6 +32,7 @@ fn assert_feasible(costs: &DenseCosts, a: &Assignment) {
         assert!(l <= costs.capacity(j), "school {j} over capacity");
     }
     assert_eq!(a.seated, a.school.iter().flatten().count());
+    assert!(a.stats.certified, "not certified: {:?}", a.stats);
 }
 
 /// Lexicographic optimum (seated, mm) by trying every assignment.
@@ -319,6 +320,7 @@ proptest! {
         for k in [1, 2, 3] {
             let a = assign_with(&line, &FlowOptions { candidates: k });
             prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
+            prop_assert!(a.stats.certified);
         }
     }
 

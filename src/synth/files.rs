@@ -162,14 +162,17 @@ pub(super) fn policy_toml(params: &SynthParams) -> String {
          \n\
          [fallback]\n\
          rule = \"nearest_vacancy\"\n\
-         max_distance_m = 10000\n\
+         {}\
          \n\
          [levels.primary]\n\
          max_class_size = 45\n\
          [levels.junior]\n\
          max_class_size = 50\n",
         params.seed,
-        toml_escape(&params.rule)
+        toml_escape(&params.rule),
+        params
+            .max_distance_m
+            .map_or(String::new(), |m| format!("max_distance_m = {m}\n"))
     )
 }
 

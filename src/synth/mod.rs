@@ -20,9 +20,19 @@
 //! forbids it, as in tiny instances), while single zones run up to about
 //! 1.5 times oversubscribed.
 //!
+//! With [`SynthParams::seat_noise`] σ > 0, each public school's share of
+//! its zone's demand is further multiplied by a log-normal factor
+//! `exp(σ·Z)` (Z standard normal) before the level is sized, so seats
+//! scatter around demand as in fast-growing suburbs: some zones get far
+//! too few seats, others too many. [`SynthParams::max_distance_m`] is the
+//! `fallback.max_distance_m` written to `policy.toml` (it also bounds rule
+//! `optimal`).
+//!
 //! Everything is drawn from one `ChaCha8Rng` seeded with
 //! [`SynthParams::seed`], using only arithmetic that IEEE 754 rounds exactly
-//! (no `sin`, `exp` or `ln`, so no platform `libm` differences). The same
+//! (no `sin`, `exp` or `ln` from the platform, so no `libm` differences;
+//! the seat noise uses [`portable_exp`]). The seat noise has its own stream
+//! of the same seed, so σ changes only the seat counts. The same
 //! parameters therefore give byte-identical files on every platform.
 //! Coordinates are rounded to 7 decimals (about 1 cm) before any
 //! point-in-zone decision, so the generator and a reader of the files agree
@@ -32,7 +42,7 @@
 //! ```
 //! use catchment::synth::{scenario_texts, SynthParams};
 //!
-//! let params = SynthParams { applicants: 300, schools: 9, private: 2, seed: 7, rule: "zone".into(), seat_ratio: None };
+//! let params = SynthParams { applicants: 300, schools: 9, private: 2, seed: 7, ..SynthParams::default() };
 //! let files = scenario_texts(&params);
 //! assert_eq!(files.applicants_csv.lines().count(), 1 + 300);
 //! assert!(files.policy_toml.starts_with("seed = \"synthetic city 7\"\n"));
@@ -81,11 +91,16 @@ const PRIVATE_SHARE: f64 = 0.05;
 const PRIVATE_SEATS_PER_APPLICANT: f64 = 0.6;
 /// Share of households in a multi-school zone that rank its schools.
 const PUBLIC_CHOICE_SHARE: f64 = 0.3;
+/// `fallback.max_distance_m` of the presets, metres.
+pub const DEFAULT_MAX_DISTANCE_M: f64 = 10_000.0;
+/// The `ChaCha8Rng` stream of the seat noise (the main stream is 0).
+const SEAT_NOISE_STREAM: u64 = 1;
 
 /// Parameters of a synthetic city.
 ///
-/// The presets [`SynthParams::district`] and [`SynthParams::city`] are the
-/// benchmark sizes; tests build small instances with a struct literal.
+/// The presets [`SynthParams::district`] (also the [`Default`]) and
+/// [`SynthParams::city`] are the benchmark sizes; tests build small
+/// instances with a struct literal ending in `..SynthParams::default()`.
 ///
 /// # Examples
 /// ```
@@ -110,6 +125,20 @@ pub struct SynthParams {
     /// Public seats per applicant of each level (e.g. 1.05, or 0.95 for a
     /// tight round); `None` draws it from [1.00, 1.05) with the seed.
     pub seat_ratio: Option<f64>,
+    /// σ of the log-normal noise on each public school's share of demand
+    /// (e.g. 0.6); 0 (the default) adds none and leaves every file as
+    /// without it.
+    pub seat_noise: f64,
+    /// `fallback.max_distance_m` in `policy.toml`, metres (default 10,000);
+    /// `None` leaves it out (no limit).
+    pub max_distance_m: Option<f64>,
+}
+
+impl Default for SynthParams {
+    /// The district preset.
+    fn default() -> Self {
+        SynthParams::district()
+    }
 }
 
 impl SynthParams {
@@ -123,6 +152,8 @@ impl SynthParams {
             seed: 1,
             rule: "zone".to_string(),
             seat_ratio: None,
+            seat_noise: 0.0,
+            max_distance_m: Some(DEFAULT_MAX_DISTANCE_M),
         }
     }
 
@@ -136,6 +167,8 @@ impl SynthParams {
             seed: 1,
             rule: "zone".to_string(),
             seat_ratio: None,
+            seat_noise: 0.0,
+            max_distance_m: Some(DEFAULT_MAX_DISTANCE_M),
         }
     }
 }
@@ -147,7 +180,7 @@ impl SynthParams {
 /// ```
 /// use catchment::synth::{scenario_texts, SynthParams};
 ///
-/// let files = scenario_texts(&SynthParams { applicants: 50, schools: 3, private: 0, seed: 1, rule: "nearest".into(), seat_ratio: None });
+/// let files = scenario_texts(&SynthParams { applicants: 50, schools: 3, private: 0, rule: "nearest".into(), ..SynthParams::default() });
 /// assert!(files.schools_csv.starts_with("id,name,level,sector,lon,lat,classes,class_cap,reserved\n"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,11 +203,19 @@ pub struct SynthFiles {
 /// ```
 /// use catchment::synth::{scenario_texts, SynthParams};
 ///
-/// let params = SynthParams { applicants: 200, schools: 6, private: 2, seed: 3, rule: "zone".into(), seat_ratio: None };
+/// let params = SynthParams { applicants: 200, schools: 6, private: 2, seed: 3, ..SynthParams::default() };
 /// assert_eq!(scenario_texts(&params), scenario_texts(&params));
 /// ```
 pub fn scenario_texts(params: &SynthParams) -> SynthFiles {
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    // The seat noise draws from its own stream, so the main stream (and
+    // so every other draw) is the same whatever σ.
+    let mut noise_rng = ChaCha8Rng::seed_from_u64(params.seed);
+    noise_rng.set_stream(SEAT_NOISE_STREAM);
+    let mut noise = SeatNoise {
+        sigma: params.seat_noise,
+        rng: &mut noise_rng,
+    };
     let area = Area::for_schools(params.schools);
     let population = Population::new(area, &mut rng);
 
@@ -197,6 +238,7 @@ pub fn scenario_texts(params: &SynthParams) -> SynthFiles {
             schools,
             applicants,
             params.seat_ratio,
+            &mut noise,
             &households,
             &mut rng,
         );
@@ -406,6 +448,61 @@ impl Population {
         let i = self.cumulative.partition_point(|&c| c <= u);
         self.centres[i.min(self.centres.len() - 1)]
     }
+}
+
+/// The log-normal seat noise of one scenario: σ and its own random stream.
+struct SeatNoise<'a> {
+    sigma: f64,
+    rng: &'a mut ChaCha8Rng,
+}
+
+impl SeatNoise<'_> {
+    /// The next factor `exp(σ·Z)`; exactly 1 (and nothing drawn) when σ is 0.
+    fn factor(&mut self) -> f64 {
+        if self.sigma == 0.0 {
+            return 1.0;
+        }
+        portable_exp(self.sigma * standard_normal(self.rng))
+    }
+}
+
+/// `e^x` from IEEE 754 arithmetic alone (no platform `libm`), so that the
+/// generator's files are the same everywhere: `x = k·ln 2 + r` with
+/// `|r| ≤ ln 2 / 2`, a Taylor series for `e^r` (relative error below
+/// 10⁻¹⁵), then `k` exact doublings or halvings. Meant for moderate `x`
+/// (|x| < 700); the result saturates to 0 or infinity beyond.
+///
+/// ```
+/// use catchment::synth::portable_exp;
+/// assert_eq!(portable_exp(0.0), 1.0);
+/// assert!((portable_exp(1.0) - std::f64::consts::E).abs() < 1e-14);
+/// assert!((portable_exp(-3.5) - (-3.5f64).exp()).abs() < 1e-15);
+/// ```
+pub fn portable_exp(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let x = x.clamp(-745.0, 710.0);
+    let k = (x / std::f64::consts::LN_2).round();
+    // ln 2 split so that k·LN2_HI is exact for |k| < 2^20.
+    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for n in 1..=20 {
+        term = term * r / f64::from(n);
+        sum += term;
+    }
+    let mut k = k as i32;
+    while k > 0 {
+        sum *= 2.0;
+        k -= 1;
+    }
+    while k < 0 {
+        sum *= 0.5;
+        k += 1;
+    }
+    sum
 }
 
 /// An approximately standard normal number: the Irwin–Hall sum of twelve

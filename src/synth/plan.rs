@@ -11,6 +11,7 @@ pub(super) fn plan_public(
     schools: usize,
     applicants: usize,
     seat_ratio: Option<f64>,
+    seat_noise: &mut SeatNoise,
     households: &[Household],
     rng: &mut ChaCha8Rng,
 ) -> PublicPlan {
@@ -57,6 +58,10 @@ pub(super) fn plan_public(
             demand.push(1.0 + noise * children[cell] / count as f64);
         }
         zones.push(members);
+    }
+    // Log-normal scatter of each school's share (its own stream; none at σ = 0).
+    for d in demand.iter_mut() {
+        *d *= seat_noise.factor();
     }
 
     let drawn = rng.random_range(1.0..1.05);

@@ -10,8 +10,7 @@ fn small(seed: u64) -> SynthParams {
         schools: 45,
         private: 5,
         seed,
-        rule: "zone".to_string(),
-        seat_ratio: None,
+        ..SynthParams::default()
     }
 }
 
@@ -340,18 +339,24 @@ fn seat_ratio_sets_public_seats_per_applicant() {
 }
 
 fn assert_seat_ratio(params: &SynthParams, range: std::ops::RangeInclusive<f64>) {
+    for (level, ratio) in seat_ratios(params) {
+        assert!(range.contains(&ratio), "{level}: {ratio}");
+    }
+}
+
+/// Public seats per applicant of each level.
+fn seat_ratios(params: &SynthParams) -> [(&'static str, f64); 2] {
     let files = scenario_texts(params);
     let (_, rows) = read_csv(&files.applicants_csv);
-    for (level, max) in [("primary", 45), ("junior", 50)] {
+    [("primary", 45), ("junior", 50)].map(|(level, max)| {
         let seats: u32 = schools(&files)
             .values()
             .filter(|s| s.level == level && s.sector == "public")
             .map(|s| (s.classes * s.class_cap.unwrap_or(max).min(max)).saturating_sub(s.reserved))
             .sum();
         let applicants = rows.iter().filter(|r| &r[1] == level).count() as f64;
-        let ratio = f64::from(seats) / applicants;
-        assert!(range.contains(&ratio), "{level}: {ratio}");
-    }
+        (level, f64::from(seats) / applicants)
+    })
 }
 
 #[test]
@@ -376,8 +381,7 @@ fn tiny_and_empty_instances_are_valid() {
             schools,
             private,
             seed: 9,
-            rule: "zone".to_string(),
-            seat_ratio: None,
+            ..SynthParams::default()
         };
         let files = scenario_texts(&params);
         assert_eq!(read_csv(&files.applicants_csv).1.len(), applicants);
@@ -400,4 +404,88 @@ fn write_scenario_writes_the_four_files() {
     assert_eq!(read("applicants.csv"), files.applicants_csv);
     assert_eq!(read("zones.geojson"), files.zones_geojson);
     assert_eq!(read("policy.toml"), files.policy_toml);
+}
+
+/// A city-like density (about 150 applicants per public school), where
+/// the class range rarely clamps a school's size.
+fn dense(seat_noise: f64) -> SynthParams {
+    SynthParams {
+        applicants: 30_000,
+        schools: 200,
+        private: 4,
+        seed: 5,
+        seat_ratio: Some(0.95),
+        seat_noise,
+        ..SynthParams::default()
+    }
+}
+
+/// Public (school id, classes) pairs of `schools.csv`.
+fn public_classes(files: &SynthFiles) -> Vec<(String, u32)> {
+    schools(files)
+        .into_iter()
+        .filter(|(_, s)| s.sector == "public")
+        .map(|(id, s)| (id, s.classes))
+        .collect()
+}
+
+#[test]
+fn seat_noise_changes_only_the_seat_counts() {
+    let (calm, noisy) = (scenario_texts(&dense(0.0)), scenario_texts(&dense(0.6)));
+    // Its own random stream: every other draw is unchanged.
+    assert_eq!(calm.applicants_csv, noisy.applicants_csv);
+    assert_eq!(calm.zones_geojson, noisy.zones_geojson);
+    assert_eq!(calm.policy_toml, noisy.policy_toml);
+    let strip = |text: &str| -> Vec<String> {
+        let (_, rows) = read_csv(text);
+        rows.iter()
+            .map(|r| format!("{},{},{},{}", &r[0], &r[2], &r[4], &r[5]))
+            .collect()
+    };
+    assert_eq!(strip(&calm.schools_csv), strip(&noisy.schools_csv));
+    let (a, b) = (public_classes(&calm), public_classes(&noisy));
+    let changed = a.iter().zip(&b).filter(|(x, y)| x.1 != y.1).count();
+    assert!(changed > a.len() / 3, "{changed} of {} schools resized", a.len());
+    // Still sized to the level's target, unless the class range forbids
+    // it: here many junior schools (about 150 applicants each) are pushed
+    // to the fewest classes, 3 × 50 seats.
+    let [(_, primary), (_, junior)] = seat_ratios(&dense(0.6));
+    assert!((0.95..=0.96).contains(&primary), "primary {primary}");
+    assert!((0.95..=1.0).contains(&junior), "junior {junior}");
+    // Scattered: the spread of classes per school grows.
+    let spread = |v: &[(String, u32)]| {
+        let mean = v.iter().map(|x| f64::from(x.1)).sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (f64::from(x.1) - mean).powi(2)).sum::<f64>() / v.len() as f64
+    };
+    assert!(spread(&b) > 1.5 * spread(&a), "{} vs {}", spread(&b), spread(&a));
+    // Deterministic.
+    assert_eq!(noisy, scenario_texts(&dense(0.6)));
+}
+
+#[test]
+fn portable_exp_agrees_with_the_platform() {
+    let mut x = -40.0;
+    while x <= 40.0 {
+        let (ours, theirs) = (portable_exp(x), x.exp());
+        assert!(((ours - theirs) / theirs).abs() < 4e-15, "exp({x}): {ours} vs {theirs}");
+        x += 0.0137;
+    }
+    assert_eq!(portable_exp(0.0), 1.0);
+    assert!(portable_exp(f64::NAN).is_nan());
+    assert_eq!(portable_exp(-1e6), 0.0);
+    assert_eq!(portable_exp(1e6), f64::INFINITY);
+}
+
+#[test]
+fn max_distance_is_written_or_left_out() {
+    let with = |m: Option<f64>| {
+        scenario_texts(&SynthParams {
+            max_distance_m: m,
+            ..small(1)
+        })
+        .policy_toml
+    };
+    assert!(with(Some(2500.5)).contains("[fallback]\nrule = \"nearest_vacancy\"\nmax_distance_m = 2500.5\n\n"));
+    assert!(with(None).contains("[fallback]\nrule = \"nearest_vacancy\"\n\n[levels.primary]"));
+    assert!(!with(None).contains("max_distance_m"));
 }

@@ -231,6 +231,7 @@ impl<'a> Solver<'a> {
 
     pub(super) fn solve(&mut self) {
         if self.n == 0 {
+            self.stats.certified = true;
             return;
         }
         let mut rows: Vec<Row> = (0..self.n).into_par_iter().map(|i| self.first_candidates(i)).collect();
@@ -251,6 +252,7 @@ impl<'a> Solver<'a> {
             self.stats.pricing_rounds += 1;
             let added = self.price_out();
             if added.is_empty() {
+                self.stats.certified = self.candidates_certified();
                 break;
             }
             self.stats.edges_added += added.iter().map(|(_, v)| v.len()).sum::<usize>();
@@ -406,6 +408,40 @@ impl<'a> Solver<'a> {
         arcs.top[slot]
     }
 
+    /// Re-checks, from the final state alone, that the prices prove the
+    /// assignment optimal over the candidate pairs (complementary
+    /// slackness): no school over capacity and no excess left, every
+    /// applicant at a node of least cost plus price among its candidates
+    /// and `Z`, and every school with a free seat priced no higher than
+    /// `Z` (prices are normalised, so `p_Z = 0` and those are priced 0).
+    /// With a pricing round that found no pair outside the candidates of
+    /// negative reduced cost, this certifies the optimum over every
+    /// allowed pair.
+    fn candidates_certified(&self) -> bool {
+        let z = self.z as usize;
+        if self.price[z] != 0 || self.excess.iter().any(|&e| e != 0) {
+            return false;
+        }
+        let mut load = vec![0u64; self.m];
+        for &a in &self.at {
+            if (a as usize) < self.m {
+                load[a as usize] += 1;
+            }
+        }
+        let schools_ok = (0..self.m)
+            .all(|j| load[j] <= u64::from(self.cap[j]) && (self.price[j] <= 0 || load[j] == u64::from(self.cap[j])));
+        schools_ok
+            && (0..self.n).into_par_iter().all(|i| {
+                let here = self.value_of(i);
+                let at_ok = self.at[i] == self.z
+                    || self
+                        .cand
+                        .find(i, self.at[i])
+                        .is_some_and(|k| self.cand.pair[k].mm == self.at_mm[i]);
+                at_ok && here <= self.big_m && self.cand.range(i).all(|k| self.value(Some(k)) >= here)
+            })
+    }
+
     // Routing is in `routing.rs`, pricing in `pricing.rs`.
 
     pub(super) fn into_assignment(self) -> Assignment {
@@ -439,5 +475,45 @@ impl<'a> Solver<'a> {
             total_mm,
             stats: self.stats,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two applicants, two one-seat schools; the optimum crosses them.
+    fn crossed() -> DenseCosts {
+        DenseCosts::new(
+            vec![1, 1],
+            vec![vec![Some(1.0), Some(2.0)], vec![Some(1.0), Some(100.0)]],
+        )
+    }
+
+    #[test]
+    fn the_certificate_rejects_a_tampered_state() {
+        let costs = crossed();
+        let mut solver = Solver::new(&costs, 2);
+        solver.solve();
+        assert!(solver.stats.certified && solver.candidates_certified());
+        // Swap the two applicants: feasible, but not optimal under the prices.
+        let (a, b) = (solver.at[0], solver.at[1]);
+        let (ma, mb) = (solver.at_mm[0], solver.at_mm[1]);
+        let mm = |i: usize, j: u32| solver.cand.find(i, j).map(|k| solver.cand.pair[k].mm).unwrap_or(0);
+        let (m0, m1) = (mm(0, b), mm(1, a));
+        solver.at[0] = b;
+        solver.at[1] = a;
+        solver.at_mm[0] = m0;
+        solver.at_mm[1] = m1;
+        assert!(!solver.candidates_certified());
+        // Unseat one: a free seat priced above `Z`, or a cheaper option left.
+        solver.at[0] = a;
+        solver.at[1] = b;
+        solver.at_mm[0] = ma;
+        solver.at_mm[1] = mb;
+        assert!(solver.candidates_certified());
+        solver.at[1] = solver.z;
+        solver.at_mm[1] = 0;
+        assert!(!solver.candidates_certified());
     }
 }

@@ -193,7 +193,7 @@ impl<'a> Solver<'a> {
 
     /// Current value of an applicant: cost plus price of its school, or `M`
     /// when unseated (prices normalised so that `p_Z = 0`).
-    fn value_of(&self, i: usize) -> i128 {
+    pub(super) fn value_of(&self, i: usize) -> i128 {
         if self.at[i] == self.z {
             self.big_m + self.price[self.z as usize]
         } else {
