@@ -95,12 +95,26 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// File names said under another name: `schools.csv` read from
+    /// `schools.xlsx:Sheet1` (see [`Diagnostics::alias`]).
+    aliases: Vec<(String, String)>,
 }
 
 impl Diagnostics {
     /// Adds one diagnostic.
-    pub fn push(&mut self, d: Diagnostic) {
+    pub fn push(&mut self, mut d: Diagnostic) {
+        if let Some((_, to)) = self.aliases.iter().find(|(from, _)| *from == d.file) {
+            d.file.clone_from(to);
+        }
         self.items.push(d);
+    }
+
+    /// From now on, diagnostics about `from` name `to` instead: a loader
+    /// that knows its table as `applicants.csv` reports the workbook sheet
+    /// it was read from, e.g. `applicants.xlsx:Sheet1`.
+    pub fn alias(&mut self, from: &str, to: &str) {
+        self.aliases.retain(|(f, _)| f != from);
+        self.aliases.push((from.to_string(), to.to_string()));
     }
 
     /// Adds an error.

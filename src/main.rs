@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let options = LoadOptions {
         crs: cli.crs,
         encoding: cli.encoding,
+        sheet: cli.sheet,
         ..LoadOptions::default()
     };
     let name = cli.command.name();

@@ -48,9 +48,15 @@ pub struct Cli {
     ///
     /// Coordinate system of the scenario's coordinates (schools, homes,
     /// zones, population points), converted to WGS84 on load; overrides
-    /// `crs` in policy.toml. Give `verify` the same flag as `run`.
-    #[arg(long, global = true, value_enum)]
+    /// `crs` in policy.toml (a shapefile's .prj names its own). Projected
+    /// systems (EPSG:4513–4554 CGCS2000 Gauss-Kruger, EPSG:32601–32660 and
+    /// 32701–32760 UTM, EPSG:3857 Web Mercator) take x, y metres in the lon,
+    /// lat columns. Give `verify` the same flag as `run`.
+    #[arg(long, global = true, value_name = "CRS", value_parser = parse_crs)]
     pub crs: Option<Crs>,
+    /// Sheet of schools.xlsx / applicants.xlsx to read (default: the first).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// Text encoding of the scenario's files (default: policy.toml's `encoding`).
     ///
     /// Text encoding of the scenario's CSV and GeoJSON files (utf-8, gbk);
@@ -505,6 +511,11 @@ fn seat_noise(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Parses `--crs`: wgs84, gcj02, bd09 or EPSG:NNNN.
+fn parse_crs(text: &str) -> Result<Crs, String> {
+    Crs::parse_or_explain(text)
+}
+
 /// Parses `--seats`: a ratio of seats to applicants in (0, 10].
 fn seat_ratio(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -531,7 +542,7 @@ mod tests {
     #[test]
     fn enum_values_keep_their_spellings_and_one_line_help() {
         let help = Cli::command().render_long_help().to_string();
-        assert!(help.contains("[possible values: wgs84, gcj02, bd09]"), "{help}");
+        assert!(help.contains("--crs <CRS>"), "{help}");
         assert!(help.contains("[possible values: utf-8, gbk]"), "{help}");
         let mut cli = Cli::command();
         let bench = cli

@@ -92,7 +92,7 @@ pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
 /// `verify` can say which flags a run was made with.
 pub fn read_as(scenario: &Scenario) -> ReadAs {
     ReadAs {
-        crs: scenario.crs.as_str().to_string(),
+        crs: scenario.crs.name(),
         encoding: scenario.encoding.as_str().to_string(),
     }
 }

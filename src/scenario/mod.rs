@@ -9,11 +9,14 @@
 mod applicants;
 mod distances;
 pub mod geometry;
+pub mod id_list;
 pub(crate) mod index;
 mod lines;
 pub(crate) mod policy;
 mod schools;
+pub mod shapefile;
 pub mod table;
+mod xlsx;
 mod zones;
 
 use std::collections::HashMap;
@@ -214,6 +217,9 @@ pub struct Scenario {
     pub warnings: Diagnostics,
     /// The coordinate system the inputs were read in (converted to WGS84).
     pub crs: crate::crs::Crs,
+    /// The coordinate system of the zones, when it differs from `crs` (a
+    /// shapefile whose `.prj` names its own).
+    pub zones_crs: Option<crate::crs::Crs>,
     /// The text encoding the CSV and GeoJSON files were read in.
     pub encoding: table::Encoding,
 }
@@ -270,6 +276,9 @@ pub struct LoadOptions {
     /// split self-intersections) instead of rejecting it; each change is a
     /// warning.
     pub repair: bool,
+    /// The sheet to read from `schools.xlsx` / `applicants.xlsx`
+    /// (`--sheet`); default: each workbook's first.
+    pub sheet: Option<String>,
 }
 
 impl LoadOptions {
@@ -284,17 +293,48 @@ impl LoadOptions {
     }
 }
 
-/// Converts the coordinates of schools, homes and zones from `crs` to WGS84.
-fn convert_to_wgs84(crs: crate::crs::Crs, schools: &mut [School], applicants: &mut [Applicant], zones: &mut [Zone]) {
-    use geo::MapCoordsInPlace;
-    if crs == crate::crs::Crs::Wgs84 {
+/// Converts the coordinates of schools and homes from a projected `crs`
+/// (metres) to WGS84, reporting each point outside the system's area of
+/// use at its line.
+fn project_points(crs: crate::crs::Crs, schools: &mut [School], applicants: &mut [Applicant], diags: &mut Diagnostics) {
+    if !crs.is_projected() {
         return;
     }
+    let converter = crs.converter();
+    let mut convert = |file: &str, line: u64, lon: &mut f64, lat: &mut f64| match converter.to_wgs84(*lon, *lat) {
+        Ok(p) => (*lon, *lat) = p,
+        Err(why) => diags.error(file, crate::error::Location::Line(line), format!("lon, lat {why}")),
+    };
     for s in schools {
-        (s.lon, s.lat) = crate::crs::to_wgs84(crs, s.lon, s.lat);
+        convert("schools.csv", s.line, &mut s.lon, &mut s.lat);
     }
     for a in applicants {
-        (a.lon, a.lat) = crate::crs::to_wgs84(crs, a.lon, a.lat);
+        convert("applicants.csv", a.line, &mut a.lon, &mut a.lat);
+    }
+}
+
+/// Converts the coordinates of schools and homes from `crs`, and of zones
+/// from `zones_crs`, to WGS84 (GCJ-02 and BD-09; projected systems are
+/// converted while loading).
+fn convert_to_wgs84(
+    crs: crate::crs::Crs,
+    zones_crs: crate::crs::Crs,
+    schools: &mut [School],
+    applicants: &mut [Applicant],
+    zones: &mut [Zone],
+) {
+    use geo::MapCoordsInPlace;
+    if !crs.is_projected() && crs != crate::crs::Crs::Wgs84 {
+        for s in schools {
+            (s.lon, s.lat) = crate::crs::to_wgs84(crs, s.lon, s.lat);
+        }
+        for a in applicants {
+            (a.lon, a.lat) = crate::crs::to_wgs84(crs, a.lon, a.lat);
+        }
+    }
+    let crs = zones_crs;
+    if crs.is_projected() || crs == crate::crs::Crs::Wgs84 {
+        return;
     }
     for z in zones {
         z.area.map_coords_in_place(|c| {
@@ -318,9 +358,11 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         return Err(Error::Input(diags));
     }
     let policy = policy::load(dir, &mut diags);
+    let crs = options.crs(policy.as_ref());
     let src = table::Source {
-        dir,
-        encoding: options.encoding(policy.as_ref()),
+        projected: crs.is_projected(),
+        sheet: options.sheet.as_deref(),
+        ..table::Source::new(dir, options.encoding(policy.as_ref()))
     };
     let (mut schools, broken_schools) = schools::load(&src, policy.as_ref(), &mut diags);
     let school_ids = SchoolIds {
@@ -332,14 +374,31 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         broken: broken_schools,
     };
     // Without a usable policy the rule is unknown: read zones only if present.
+    let shapefile = zones_shapefile(dir, options);
     let needs_zones = policy.as_ref().is_some_and(|p| p.rule == Rule::Zone)
         || dir.join("zones.geojson").exists()
+        || shapefile.is_some()
         || options.zones.is_some();
     let errors_before_zones = diags.error_count();
-    let mut zones = if let Some(path) = &options.zones {
-        zones::load_file(path, src.encoding, &schools, &school_ids, options.repair, &mut diags)
+    let mut zones_crs = crs;
+    let converter = crs.converter();
+    let how = zones::Reading {
+        file: "zones.geojson",
+        repair: options.repair,
+        projected: crs.is_projected().then_some(&converter),
+    };
+    let mut zones = if let Some(shp) = &shapefile {
+        match shapefile::crs(shp, crs, &mut diags) {
+            Some(c) => {
+                zones_crs = c;
+                shapefile::load(shp, c, src.encoding, &schools, &school_ids, options.repair, &mut diags)
+            }
+            None => Vec::new(),
+        }
+    } else if let Some(path) = &options.zones {
+        zones::load_file(path, src.encoding, &schools, &school_ids, &how, &mut diags)
     } else if needs_zones {
-        zones::load(&src, &schools, &school_ids, options.repair, &mut diags)
+        zones::load(&src, &schools, &school_ids, &how, &mut diags)
     } else {
         Vec::new()
     };
@@ -365,27 +424,38 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         }
         _ => None,
     };
+    project_points(crs, &mut schools, &mut applicants, &mut diags);
     if diags.has_errors() {
         return Err(Error::Input(diags));
     }
     let Some(policy) = policy else {
         return Err(Error::Input(diags));
     };
-    let crs = options.crs(Some(&policy));
-    convert_to_wgs84(crs, &mut schools, &mut applicants, &mut zones);
+    convert_to_wgs84(crs, zones_crs, &mut schools, &mut applicants, &mut zones);
     let mut inputs = Vec::new();
-    let mut names = vec!["schools.csv", "applicants.csv", "policy.toml", "zones.geojson"];
+    let mut names = vec![
+        table::input_name(dir, "schools.csv"),
+        table::input_name(dir, "applicants.csv"),
+        "policy.toml".to_string(),
+    ];
     if policy.metric == DistanceMetric::Matrix {
-        names.push(policy.matrix_file.as_str());
+        names.push(table::input_name(dir, &policy.matrix_file));
     }
-    for name in names {
-        let path = match &options.zones {
-            Some(zones) if name == "zones.geojson" => zones.clone(),
-            _ => dir.join(name),
-        };
+    let mut paths: Vec<(String, PathBuf)> = names.into_iter().map(|n| (n.clone(), dir.join(n))).collect();
+    match (&shapefile, &options.zones) {
+        (Some(shp), _) => {
+            for part in shapefile::parts(shp) {
+                let ext = part.extension().map_or(String::new(), |e| e.to_string_lossy().to_string());
+                paths.push((format!("zones.{ext}"), part));
+            }
+        }
+        (None, Some(zones)) => paths.push(("zones.geojson".to_string(), zones.clone())),
+        (None, None) => paths.push(("zones.geojson".to_string(), dir.join("zones.geojson"))),
+    }
+    for (name, path) in paths {
         if path.is_file() {
             inputs.push(InputFile {
-                name: name.to_string(),
+                name,
                 sha256: crate::lottery::sha256_file(&path).map_err(|e| Error::io(&path, e))?,
             });
         }
@@ -401,8 +471,22 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         inputs,
         warnings: diags,
         crs,
+        zones_crs: (zones_crs != crs).then_some(zones_crs),
         encoding: src.encoding,
     })
+}
+
+/// The shapefile to read zones from: `--zones` when it names a `.shp`,
+/// else the scenario's `zones.shp` when there is no `zones.geojson`.
+fn zones_shapefile(dir: &Path, options: &LoadOptions) -> Option<PathBuf> {
+    match &options.zones {
+        Some(path) => path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+            .then(|| path.clone()),
+        None => (!dir.join("zones.geojson").exists() && dir.join("zones.shp").exists())
+            .then(|| dir.join("zones.shp")),
+    }
 }
 
 /// The school ids of `schools.csv`: those of valid rows, and those of rows

@@ -24,6 +24,8 @@ pub struct Row<'a> {
     pub line: u64,
     columns: &'a HashMap<String, usize>,
     record: &'a csv::StringRecord,
+    /// Coordinates are projected metres (`--crs EPSG:…`), not lon/lat.
+    projected: bool,
 }
 
 impl<'a> Row<'a> {
@@ -78,7 +80,9 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// A finite coordinate within `[-limit, limit]`.
+    /// A finite coordinate within `[-limit, limit]`; with a projected
+    /// `--crs`, any finite number (metres, converted and checked against
+    /// the system's area of use after loading).
     pub fn coordinate(&self, column: &str, limit: f64, diags: &mut Diagnostics) -> Option<f64> {
         let raw = self.required(column, diags)?;
         let v: f64 = self.parse_raw(column, raw, "a number", diags)?;
@@ -87,6 +91,20 @@ impl<'a> Row<'a> {
                 self.file,
                 self.loc(),
                 format!("{column} {raw:?} is not a finite number"),
+            );
+            return None;
+        }
+        if self.projected {
+            return Some(v);
+        }
+        if (v < -limit || v > limit) && crate::crs::looks_projected(v) {
+            diags.error(
+                self.file,
+                self.loc(),
+                format!(
+                    "{column} {raw} is out of range [-{limit}, {limit}]; {}",
+                    crate::crs::LOOKS_PROJECTED
+                ),
             );
             return None;
         }
@@ -162,6 +180,40 @@ pub struct Source<'a> {
     pub dir: &'a Path,
     /// Text encoding of its CSV and GeoJSON files.
     pub encoding: Encoding,
+    /// Coordinates are projected metres (a projected `--crs`), so the
+    /// lon/lat range checks do not apply.
+    pub projected: bool,
+    /// The sheet of a workbook read in place of a CSV (`--sheet`);
+    /// default: the first.
+    pub sheet: Option<&'a str>,
+}
+
+impl<'a> Source<'a> {
+    /// A folder of UTF-8 or GBK files with lon/lat coordinates.
+    pub fn new(dir: &'a Path, encoding: Encoding) -> Self {
+        Source {
+            dir,
+            encoding,
+            projected: false,
+            sheet: None,
+        }
+    }
+}
+
+/// The file a table is read from: `file` (`schools.csv`), or when it is
+/// absent and a workbook of the same name is there, `schools.xlsx`.
+pub fn input_name(dir: &Path, file: &str) -> String {
+    match workbook_for(dir, file) {
+        Some(book) => book,
+        None => file.to_string(),
+    }
+}
+
+/// `stem.xlsx` when `stem.csv` is absent and the workbook exists.
+fn workbook_for(dir: &Path, file: &str) -> Option<String> {
+    let stem = file.strip_suffix(".csv")?;
+    let book = format!("{stem}.xlsx");
+    (!dir.join(file).exists() && dir.join(&book).is_file()).then_some(book)
 }
 
 /// Reads `dir/file` as CSV and calls `each` for every data row.
@@ -182,11 +234,21 @@ pub fn read(
     diags: &mut Diagnostics,
     mut each: impl FnMut(&Row, &mut Diagnostics),
 ) -> bool {
+    if let Some(book) = workbook_for(src.dir, file) {
+        // The sheet becomes CSV text with one line per sheet row, so the
+        // same checks and messages apply, naming `book:Sheet:row`.
+        let Some((label, text)) = super::xlsx::sheet_as_csv(&src.dir.join(&book), &book, src.sheet, diags) else {
+            return false;
+        };
+        diags.alias(file, &label);
+        return parse(text.as_bytes(), &label, src.projected, required, optional, diags, &mut each);
+    }
     if src.encoding == Encoding::Gbk {
         let Some(bytes) = read_input(src, file, "", diags) else {
             return false;
         };
-        return read_bytes(&bytes, file, required, optional, diags, &mut each);
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        return parse(body, file, src.projected, required, optional, diags, &mut each);
     }
     let mut handle = match std::fs::File::open(src.dir.join(file)) {
         Ok(handle) => handle,
@@ -209,7 +271,7 @@ pub fn read(
         return false;
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    parse(head.chain(handle), file, required, optional, diags, &mut each)
+    parse(head.chain(handle), file, src.projected, required, optional, diags, &mut each)
 }
 
 /// Reads up to `head.len()` bytes (fewer only at the end of the file).
@@ -313,13 +375,14 @@ pub fn read_bytes(
     each: &mut dyn FnMut(&Row, &mut Diagnostics),
 ) -> bool {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    parse(body, file, required, optional, diags, each)
+    parse(body, file, false, required, optional, diags, each)
 }
 
 /// Parses CSV text (after any byte-order mark) row by row.
 fn parse(
     body: impl Read,
     file: &str,
+    projected: bool,
     required: &[&str],
     optional: &[&str],
     diags: &mut Diagnostics,
@@ -398,6 +461,7 @@ fn parse(
                     line,
                     columns: &columns,
                     record: &record,
+                    projected,
                 };
                 each(&row, diags);
             }

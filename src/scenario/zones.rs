@@ -22,18 +22,30 @@ use super::{Level, School, SchoolIds, SchoolIdx, Sector, Zone};
 
 const FILE: &str = "zones.geojson";
 
+/// How a zone file is read: its name in messages, whether to repair, and
+/// the converter of a projected coordinate system (positions are then
+/// metres, inverted to WGS84 as they are read).
+pub struct Reading<'a> {
+    /// The file's name in diagnostics (`zones.geojson`, `zones.shp`).
+    pub file: &'a str,
+    /// Repair invalid geometry instead of rejecting it.
+    pub repair: bool,
+    /// The converter of a projected system; `None` for lon/lat.
+    pub projected: Option<&'a crate::crs::Converter>,
+}
+
 /// Reads `zones.geojson`; zones sorted by id.
 pub fn load(
     src: &super::table::Source,
     schools: &[School],
     school_ids: &SchoolIds,
-    repair: bool,
+    how: &Reading,
     diags: &mut Diagnostics,
 ) -> Vec<Zone> {
     let Some(bytes) = super::table::read_input(src, FILE, "; rule \"zone\" needs catchment zones", diags) else {
         return Vec::new();
     };
-    parse(&bytes, schools, school_ids, repair, diags)
+    parse(&bytes, schools, school_ids, how, diags)
 }
 
 /// Reads zones from a file outside the scenario folder (a proposed map);
@@ -45,12 +57,12 @@ pub fn load_file(
     encoding: super::table::Encoding,
     schools: &[School],
     school_ids: &SchoolIds,
-    repair: bool,
+    how: &Reading,
     diags: &mut Diagnostics,
 ) -> Vec<Zone> {
     let name = path.display().to_string();
     match super::table::read_path(path, &name, encoding, "", diags) {
-        Some(bytes) => parse(&bytes, schools, school_ids, repair, diags),
+        Some(bytes) => parse(&bytes, schools, school_ids, how, diags),
         None => Vec::new(),
     }
 }
@@ -60,7 +72,7 @@ pub fn parse(
     bytes: &[u8],
     schools: &[School],
     school_ids: &SchoolIds,
-    repair: bool,
+    how: &Reading,
     diags: &mut Diagnostics,
 ) -> Vec<Zone> {
     if bytes.is_empty() {
@@ -102,9 +114,22 @@ pub fn parse(
         diags.error(FILE, Location::File, "expected a \"features\" array");
         return Vec::new();
     };
+    parse_features(features, schools, school_ids, how, diags)
+}
+
+/// Checks and converts the features of a zone file (GeoJSON, or a
+/// shapefile's records turned into GeoJSON features); zones sorted by id.
+pub fn parse_features(
+    features: &[Value],
+    schools: &[School],
+    school_ids: &SchoolIds,
+    how: &Reading,
+    diags: &mut Diagnostics,
+) -> Vec<Zone> {
+    let file = how.file;
     let mut zones: Vec<Zone> = Vec::new();
     for (index, feature) in features.iter().enumerate() {
-        if let Some(zone) = parse_feature(index, feature, schools, school_ids, repair, diags) {
+        if let Some(zone) = parse_feature(index, feature, schools, school_ids, how, diags) {
             zones.push(zone);
         }
     }
@@ -112,7 +137,7 @@ pub fn parse(
     for pair in zones.windows(2) {
         if pair[0].id == pair[1].id {
             diags.error(
-                FILE,
+                file,
                 Location::Feature(pair[1].feature, Some(pair[1].id.clone())),
                 format!(
                     "zone id {:?} is already used by feature {}; ids must be unique",
@@ -127,7 +152,7 @@ pub fn parse(
         for &s in &zone.schools {
             if let Some(other) = zone_of_school.insert(s, zone) {
                 diags.error(
-                    FILE,
+                    file,
                     Location::Feature(zone.feature, Some(zone.id.clone())),
                     format!(
                         "school {:?} is already in zone {:?}; a school belongs to one zone of its level",
@@ -139,20 +164,20 @@ pub fn parse(
         }
     }
     if diags.error_count() == 0 {
-        level_findings(&zones, diags);
+        level_findings(&zones, how.file, diags);
     }
     zones
 }
 
 /// Overlaps between zones of one level and gaps enclosed by them.
-fn level_findings(zones: &[Zone], diags: &mut Diagnostics) {
+fn level_findings(zones: &[Zone], file: &str, diags: &mut Diagnostics) {
     for level in [Level::Primary, Level::Junior] {
         let of_level: Vec<&Zone> = zones.iter().filter(|z| z.level == level).collect();
         let areas: Vec<&MultiPolygon<f64>> = of_level.iter().map(|z| &z.area).collect();
         for found in geometry::overlaps(&areas) {
             let (a, b) = (of_level[found.zones[0]], of_level[found.zones[1]]);
             diags.warning(
-                FILE,
+                file,
                 Location::Feature(a.feature, Some(a.id.clone())),
                 format!(
                     "overlaps {} zone {:?} (feature {}) by {:.0} m² around {}; homes there go to {:?}, the first id, unless the applicant names a zone",
@@ -179,7 +204,7 @@ fn level_findings(zones: &[Zone], diags: &mut Diagnostics) {
             .map(|g| format!("{:.0} m² around {}", g.area_m2, geometry::at(g.point)))
             .collect();
         diags.warning(
-            FILE,
+            file,
             Location::File,
             format!(
                 "{} zones enclose {} gap(s) that are in none of them, {total:.0} m² in all; homes there go to the fallback; largest: {}",
@@ -196,9 +221,10 @@ fn parse_feature(
     feature: &Value,
     schools: &[School],
     school_ids: &SchoolIds,
-    repair: bool,
+    how: &Reading,
     diags: &mut Diagnostics,
 ) -> Option<Zone> {
+    let file = how.file;
     let props = feature.get("properties").and_then(Value::as_object);
     let id = props
         .and_then(|p| p.get("id"))
@@ -206,22 +232,22 @@ fn parse_feature(
         .map(str::to_string);
     let here = Location::Feature(index, id.clone());
     if feature.get("type").and_then(Value::as_str) != Some("Feature") {
-        diags.error(FILE, here.clone(), "expected \"type\": \"Feature\"");
+        diags.error(file, here.clone(), "expected \"type\": \"Feature\"");
     }
     let Some(props) = props else {
-        diags.error(FILE, here, "properties missing; expected id, level and schools");
+        diags.error(file, here, "properties missing; expected id, level and schools");
         return None;
     };
     match &id {
         Some(s) if !s.is_empty() => {}
-        _ => diags.error(FILE, here.clone(), "properties.id must be a non-empty string"),
+        _ => diags.error(file, here.clone(), "properties.id must be a non-empty string"),
     }
     let level = match props.get("level").and_then(Value::as_str) {
         Some(l) => {
             let level = Level::parse(l);
             if level.is_none() {
                 diags.error(
-                    FILE,
+                    file,
                     here.clone(),
                     format!("properties.level {l:?} is not primary or junior"),
                 );
@@ -230,7 +256,7 @@ fn parse_feature(
         }
         None => {
             diags.error(
-                FILE,
+                file,
                 here.clone(),
                 "properties.level missing; expected \"primary\" or \"junior\"",
             );
@@ -238,14 +264,19 @@ fn parse_feature(
         }
     };
     let mut zone_schools = Vec::new();
-    match props.get("schools").and_then(Value::as_array) {
+    // Shapefiles and ArcGIS exports store the list as one string.
+    let from_string: Option<Vec<Value>> = props
+        .get("schools")
+        .and_then(Value::as_str)
+        .map(|text| super::id_list::split(text).into_iter().map(Value::from).collect());
+    match from_string.as_ref().or(props.get("schools").and_then(Value::as_array)) {
         None => diags.error(
-            FILE,
+            file,
             here.clone(),
-            "properties.schools missing; expected an array of school ids",
+            "properties.schools missing; expected an array of school ids, or one string of ids separated by ; , or 、",
         ),
         Some(list) if list.is_empty() => diags.error(
-            FILE,
+            file,
             here.clone(),
             "properties.schools is empty; a zone needs at least one school",
         ),
@@ -253,7 +284,7 @@ fn parse_feature(
             for v in list {
                 let Some(sid) = v.as_str() else {
                     diags.error(
-                        FILE,
+                        file,
                         here.clone(),
                         format!("properties.schools entry {v} is not a string id"),
                     );
@@ -264,7 +295,7 @@ fn parse_feature(
                         continue;
                     }
                     diags.error(
-                        FILE,
+                        file,
                         here.clone(),
                         format!("properties.schools names school {sid:?}, which is not in schools.csv"),
                     );
@@ -273,13 +304,13 @@ fn parse_feature(
                 let school = &schools[si.index()];
                 if school.sector != Sector::Public {
                     diags.error(
-                        FILE,
+                        file,
                         here.clone(),
                         format!("school {sid:?} is private; zones list public schools only"),
                     );
                 } else if level.is_some_and(|l| l != school.level) {
                     diags.error(
-                        FILE,
+                        file,
                         here.clone(),
                         format!(
                             "school {sid:?} is a {} school in a {} zone",
@@ -288,7 +319,7 @@ fn parse_feature(
                         ),
                     );
                 } else if zone_schools.contains(&si) {
-                    diags.warning(FILE, here.clone(), format!("properties.schools lists {sid:?} twice"));
+                    diags.warning(file, here.clone(), format!("properties.schools lists {sid:?} twice"));
                 } else {
                     zone_schools.push(si);
                 }
@@ -300,7 +331,7 @@ fn parse_feature(
     // and the scenario will not run), so that applicants naming it do not
     // each report a second, misleading error.
     let area =
-        parse_geometry(feature.get("geometry"), &here, repair, diags).unwrap_or_else(|| MultiPolygon::new(Vec::new()));
+        parse_geometry(feature.get("geometry"), &here, how, diags).unwrap_or_else(|| MultiPolygon::new(Vec::new()));
     Some(Zone {
         id: id.filter(|s| !s.is_empty())?,
         level: level?,
@@ -313,12 +344,13 @@ fn parse_feature(
 fn parse_geometry(
     geometry: Option<&Value>,
     here: &Location,
-    repair: bool,
+    how: &Reading,
     diags: &mut Diagnostics,
 ) -> Option<MultiPolygon<f64>> {
+    let (file, repair) = (how.file, how.repair);
     let Some(geometry) = geometry.filter(|g| !g.is_null()) else {
         diags.error(
-            FILE,
+            file,
             here.clone(),
             "geometry missing; expected a Polygon or MultiPolygon",
         );
@@ -327,7 +359,7 @@ fn parse_geometry(
     let parsed: geojson::Geometry = match serde_json::from_value(geometry.clone()) {
         Ok(g) => g,
         Err(e) => {
-            diags.error(FILE, here.clone(), format!("geometry is not valid GeoJSON: {e}"));
+            diags.error(file, here.clone(), format!("geometry is not valid GeoJSON: {e}"));
             return None;
         }
     };
@@ -336,7 +368,7 @@ fn parse_geometry(
         geojson::GeometryValue::MultiPolygon { coordinates } => coordinates,
         other => {
             diags.error(
-                FILE,
+                file,
                 here.clone(),
                 format!(
                     "geometry is a {}; expected a Polygon or MultiPolygon",
@@ -347,19 +379,19 @@ fn parse_geometry(
         }
     };
     if polygons.is_empty() {
-        diags.error(FILE, here.clone(), "geometry has no polygons; a zone needs an area");
+        diags.error(file, here.clone(), "geometry has no polygons; a zone needs an area");
         return None;
     }
     let errors = diags.error_count();
     let mut out = Vec::new();
     for (p, rings) in polygons.iter().enumerate() {
         if rings.is_empty() {
-            diags.error(FILE, here.clone(), format!("polygon {p} has no rings"));
+            diags.error(file, here.clone(), format!("polygon {p} has no rings"));
             continue;
         }
         let mut converted = Vec::new();
         for (r, ring) in rings.iter().enumerate() {
-            match ring_of(ring, p, r, here, repair, diags) {
+            match ring_of(ring, p, r, here, how, diags) {
                 Some(line) => converted.push(line),
                 // Under repair a degenerate hole is dropped (with a warning).
                 None if repair && r > 0 && diags.error_count() == errors => {}
@@ -385,7 +417,7 @@ fn parse_geometry(
         let what = problems.join("; ");
         if !repair {
             diags.error(
-                FILE,
+                file,
                 here.clone(),
                 format!("invalid geometry: polygon {p}: {what} (`--repair` fixes this)"),
             );
@@ -395,7 +427,7 @@ fn parse_geometry(
             Ok(parts) => {
                 let after = geometry::area_m2(&parts);
                 diags.warning(
-                    FILE,
+                    file,
                     here.clone(),
                     format!(
                         "repaired polygon {p}: {what}; now {} valid polygon(s), {after:.0} m²",
@@ -406,7 +438,7 @@ fn parse_geometry(
                 changed = true;
             }
             Err(e) => diags.error(
-                FILE,
+                file,
                 here.clone(),
                 format!("invalid geometry: polygon {p}: {what}; {e}"),
             ),
@@ -422,12 +454,12 @@ fn parse_geometry(
         if repair {
             changed = true;
             diags.warning(
-                FILE,
+                file,
                 here.clone(),
                 format!("repaired geometry: {problem}; members merged by union"),
             );
         } else {
-            diags.warning(FILE, here.clone(), format!("geometry: {problem}"));
+            diags.warning(file, here.clone(), format!("geometry: {problem}"));
         }
     }
     if changed {
@@ -441,27 +473,43 @@ fn ring_of(
     p: usize,
     r: usize,
     here: &Location,
-    repair: bool,
+    how: &Reading,
     diags: &mut Diagnostics,
 ) -> Option<LineString<f64>> {
+    let (file, repair) = (how.file, how.repair);
     let name = format!("polygon {p} ring {r}");
     let mut coords = Vec::with_capacity(ring.len());
     for (i, pos) in ring.iter().enumerate() {
         let xy = pos.as_slice();
         if xy.len() < 2 {
             diags.error(
-                FILE,
+                file,
                 here.clone(),
                 format!("{name} position {i} has fewer than 2 coordinates"),
             );
             return None;
         }
         let (lon, lat) = (xy[0], xy[1]);
+        if let Some(converter) = how.projected {
+            match converter.to_wgs84(lon, lat) {
+                Ok((x, y)) => coords.push(Coord { x, y }),
+                Err(why) => {
+                    diags.error(file, here.clone(), format!("{name} position {i} {why}"));
+                    return None;
+                }
+            }
+            continue;
+        }
         if !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+            let hint = if crate::crs::looks_projected(lon) || crate::crs::looks_projected(lat) {
+                format!("; {}", crate::crs::LOOKS_PROJECTED)
+            } else {
+                String::new()
+            };
             diags.error(
-                FILE,
+                file,
                 here.clone(),
-                format!("{name} position {i} ({lon}, {lat}) is not a WGS84 lon/lat"),
+                format!("{name} position {i} ({lon}, {lat}) is not a WGS84 lon/lat{hint}"),
             );
             return None;
         }
@@ -485,19 +533,19 @@ fn ring_of(
         }
         if coords.len() < 4 && r > 0 {
             diags.warning(
-                FILE,
+                file,
                 here.clone(),
                 format!("repaired {name}: dropped it, it has fewer than 3 distinct positions"),
             );
             return None;
         }
         if !notes.is_empty() {
-            diags.warning(FILE, here.clone(), format!("repaired {name}: {}", notes.join("; ")));
+            diags.warning(file, here.clone(), format!("repaired {name}: {}", notes.join("; ")));
         }
     }
     if coords.len() < 4 {
         diags.error(
-            FILE,
+            file,
             here.clone(),
             format!("{name} has {} positions; a ring needs at least 4", coords.len()),
         );
@@ -506,7 +554,7 @@ fn ring_of(
     if coords.first() != coords.last() {
         let (a, b) = (coords[0], coords[coords.len() - 1]);
         diags.error(
-            FILE,
+            file,
             here.clone(),
             format!(
                 "{name} is not closed: its first position {} and last {} differ (`--repair` closes it)",

@@ -37,10 +37,7 @@ pub fn load(dir: &Path) -> Result<SeniorScenario, Error> {
     }
     let mut diags = Diagnostics::default();
     // The senior round's files are UTF-8.
-    let src = &table::Source {
-        dir,
-        encoding: table::Encoding::Utf8,
-    };
+    let src = &table::Source::new(dir, table::Encoding::Utf8);
     let policy = load_policy(src, &mut diags);
     let default_share = policy.as_ref().map_or(Share { num: 1, den: 2 }, |p| p.quota_share);
     let mut seniors = load_seniors(src, default_share, &mut diags);

@@ -184,10 +184,7 @@ struct RawLevel {
 
 /// Reads and validates `policy.toml`; `None` when it cannot be used.
 pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
-    let src = super::table::Source {
-        dir,
-        encoding: super::table::Encoding::Utf8,
-    };
+    let src = super::table::Source::new(dir, super::table::Encoding::Utf8);
     let bytes = super::table::read_input(&src, FILE, "", diags)?;
     if bytes.is_empty() {
         diags.error(
@@ -282,9 +279,19 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
     let max_distance_m = c.metres(max_distance_m, "fallback.max_distance_m");
 
     let class_cost_m = c.metres(raw.class_cost_m, "class_cost_m").unwrap_or(2_000.0);
-    let crs = c
-        .one_of(raw.crs, "crs", &["wgs84", "gcj02", "bd09"])
-        .and_then(|crs| crate::crs::Crs::parse(&crs));
+    let crs = raw.crs.and_then(|field| match &field.value {
+        Ok(text) => match crate::crs::Crs::parse_or_explain(text) {
+            Ok(crs) => Some(crs),
+            Err(why) => {
+                c.error(field.span.clone(), format!("crs {why}"));
+                None
+            }
+        },
+        // Not a string: the usual message.
+        Err(_) => c
+            .one_of(Some(field), "crs", &["wgs84", "gcj02", "bd09", "EPSG:NNNN"])
+            .and_then(|_| None),
+    });
     let encoding = c
         .one_of(raw.encoding, "encoding", &["utf-8", "gbk"])
         .and_then(|e| super::table::Encoding::parse(&e));

@@ -1,4 +1,6 @@
-//! Coordinates as Chinese users have them: GCJ-02 and BD-09 to WGS84.
+//! Coordinates as Chinese users have them: GCJ-02 and BD-09 to WGS84, and
+//! projected systems by EPSG code ([`epsg`]), from flags or a shapefile's
+//! `.prj` ([`prj`]).
 //!
 //! Maps published in China (Amap/Gaode, Tencent, Google China) give points
 //! in GCJ-02 ("Mars coordinates"), a published obfuscation of WGS84 that
@@ -31,41 +33,119 @@
 
 use std::f64::consts::PI;
 
+pub mod epsg;
+pub mod prj;
+
 /// The coordinate reference system of the input files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Crs {
     /// WGS84 (GPS, OpenStreetMap): no conversion.
-    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     #[default]
     Wgs84,
     /// GCJ-02 (Amap/Gaode, Tencent): converted to WGS84.
-    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Gcj02,
     /// BD-09 (Baidu): converted to WGS84.
-    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Bd09,
+    /// A supported EPSG system (see [`epsg`]): CGCS2000 (4490) and its
+    /// Gauss–Krüger zones, WGS84 UTM zones, Web Mercator. Projected
+    /// systems are inverted to WGS84 lon/lat on load.
+    Epsg(u32),
 }
 
 impl Crs {
-    /// Parses `wgs84`, `gcj02` or `bd09`.
+    /// Parses `wgs84`, `gcj02`, `bd09` or `EPSG:NNNN` (a supported code;
+    /// `EPSG:4326` is `wgs84`).
     pub fn parse(s: &str) -> Option<Crs> {
+        Crs::parse_or_explain(s).ok()
+    }
+
+    /// Like [`Crs::parse`], with what was expected when `s` is not a
+    /// supported system.
+    pub fn parse_or_explain(s: &str) -> Result<Crs, String> {
         match s {
-            "wgs84" => Some(Crs::Wgs84),
-            "gcj02" => Some(Crs::Gcj02),
-            "bd09" => Some(Crs::Bd09),
-            _ => None,
+            "wgs84" => return Ok(Crs::Wgs84),
+            "gcj02" => return Ok(Crs::Gcj02),
+            "bd09" => return Ok(Crs::Bd09),
+            _ => {}
+        }
+        let code = s
+            .strip_prefix("EPSG:")
+            .or_else(|| s.strip_prefix("epsg:"))
+            .and_then(|c| c.parse::<u32>().ok());
+        match code {
+            Some(4326) => Ok(Crs::Wgs84),
+            Some(code) if epsg::is_supported(code) => Ok(Crs::Epsg(code)),
+            Some(code) => Err(format!(
+                "EPSG:{code} is not a supported coordinate system; supported: wgs84, gcj02, bd09, {}",
+                epsg::SUPPORTED
+            )),
+            None => Err(format!(
+                "{s:?} is not a coordinate system; expected wgs84, gcj02, bd09 or EPSG:NNNN ({})",
+                epsg::SUPPORTED
+            )),
         }
     }
 
-    /// The spelling used in flags and `policy.toml`.
-    pub fn as_str(self) -> &'static str {
+    /// The spelling used in flags, `policy.toml` and the manifest.
+    pub fn name(self) -> String {
         match self {
-            Crs::Wgs84 => "wgs84",
-            Crs::Gcj02 => "gcj02",
-            Crs::Bd09 => "bd09",
+            Crs::Wgs84 => "wgs84".to_string(),
+            Crs::Gcj02 => "gcj02".to_string(),
+            Crs::Bd09 => "bd09".to_string(),
+            Crs::Epsg(code) => format!("EPSG:{code}"),
         }
     }
+
+    /// True for a projected system: coordinates are metres (x, y), not
+    /// lon/lat degrees, so the lon/lat range checks do not apply to them.
+    pub fn is_projected(self) -> bool {
+        matches!(self, Crs::Epsg(code) if epsg::is_projected(code))
+    }
+
+    /// A converter to WGS84, built once for many points.
+    pub fn converter(self) -> Converter {
+        match self {
+            Crs::Epsg(code) => match epsg::Projection::new(code) {
+                Some(p) => Converter::Projected(Box::new(p)),
+                None => Converter::Geographic(Crs::Wgs84),
+            },
+            other => Converter::Geographic(other),
+        }
+    }
+}
+
+impl std::fmt::Display for Crs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// Converts points of one coordinate system to WGS84 (see [`Crs::converter`]).
+pub enum Converter {
+    /// WGS84, CGCS2000 lon/lat, GCJ-02 or BD-09.
+    Geographic(Crs),
+    /// A projected system.
+    Projected(Box<epsg::Projection>),
+}
+
+impl Converter {
+    /// The WGS84 `(lon, lat)` of a point, or why it has none (outside the
+    /// projected system's area of use).
+    pub fn to_wgs84(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
+        match self {
+            Converter::Geographic(crs) => Ok(to_wgs84(*crs, x, y)),
+            Converter::Projected(p) => p.to_wgs84(x, y),
+        }
+    }
+}
+
+/// The hint given when coordinates out of lon/lat range look like metres.
+pub const LOOKS_PROJECTED: &str = "these look like projected metres, not lon/lat; pass --crs EPSG:… (e.g. EPSG:4547 for CGCS2000 Gauss-Kruger CM 114E, EPSG:32650 for UTM 50N, EPSG:3857 for Web Mercator)";
+
+/// True when a coordinate outside the lon/lat range is large enough to be
+/// projected metres rather than a typo.
+pub fn looks_projected(v: f64) -> bool {
+    v.is_finite() && v.abs() > 1000.0
 }
 
 /// Krasovsky 1940 semi-major axis and eccentricity squared, as used by GCJ-02.
@@ -147,6 +227,9 @@ pub fn to_wgs84(crs: Crs, lon: f64, lat: f64) -> (f64, f64) {
         Crs::Gcj02 if outside_china(lon, lat) => (lon, lat),
         Crs::Gcj02 => invert(wgs84_to_gcj02, lon, lat),
         Crs::Bd09 => invert(wgs84_to_bd09, lon, lat),
+        // CGCS2000 lon/lat is WGS84 to centimetres; a projected system
+        // goes through its converter (outside its area of use: NaN).
+        Crs::Epsg(_) => crs.converter().to_wgs84(lon, lat).unwrap_or((f64::NAN, f64::NAN)),
     }
 }
 
@@ -213,6 +296,13 @@ mod tests {
         assert_eq!(to_wgs84(Crs::Wgs84, 116.4, 39.9), (116.4, 39.9));
         assert_eq!(Crs::parse("bd09"), Some(Crs::Bd09));
         assert_eq!(Crs::parse("WGS"), None);
+        assert_eq!(Crs::parse("EPSG:4547"), Some(Crs::Epsg(4547)));
+        assert_eq!(Crs::parse("epsg:3857"), Some(Crs::Epsg(3857)));
+        assert_eq!(Crs::parse("EPSG:4326"), Some(Crs::Wgs84));
+        assert!(Crs::parse_or_explain("EPSG:2385").unwrap_err().contains("not a supported"));
+        assert_eq!(Crs::Epsg(4547).name(), "EPSG:4547");
+        assert!(Crs::Epsg(4547).is_projected() && !Crs::Epsg(4490).is_projected());
+        assert_eq!(to_wgs84(Crs::Epsg(4490), 116.4, 39.9), (116.4, 39.9));
     }
 
     proptest! {
