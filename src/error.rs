@@ -151,9 +151,13 @@ impl Diagnostics {
         v
     }
 
-    /// Moves all diagnostics of `other` into `self`.
+    /// Moves all diagnostics of `other` into `self`, under `self`'s
+    /// aliases (a later check's `applicants.csv` is the workbook sheet the
+    /// scenario was read from).
     pub fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+        for d in other.items {
+            self.push(d);
+        }
     }
 }
 

@@ -470,7 +470,7 @@ pub fn run(
         },
     ];
     // A manifest makes the folder one that a later run may replace.
-    let manifest = crate::output::manifest_json(scenario, &files);
+    let manifest = crate::output::manifest_json(scenario, &files, crate::output::WrittenAs::default());
     files.push(OutputFile {
         name: "manifest.json",
         bytes: manifest,

@@ -29,7 +29,7 @@
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`forecast`], [`balance`]: planner tools: seat forecast (学位预警) and
 //!   balance between schools (均衡);
-//! - [`crs`]: GCJ-02 and BD-09 input converted to WGS84;
+//! - [`crs`]: GCJ-02, BD-09 and projected (EPSG) input converted to WGS84;
 //! - [`synth`]: synthetic districts and cities for tests and benchmarks;
 //! - [`bench`]: phase timings and peak memory of whole rounds;
 //! - [`senior`]: the quality senior-high quota round (指标到校);

@@ -26,7 +26,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::lottery::sha256_hex;
 use crate::output::records::{self, AssignmentRow, Manifest};
-use crate::output::{render, OutputFile};
+use crate::output::{render_with, OutputFile};
 use crate::round::{self, Outcome, Placement};
 use crate::scenario::{self, LoadOptions, Scenario, SchoolIdx};
 
@@ -78,7 +78,8 @@ pub fn verify(scenario_dir: &Path, run: &Path, options: &LoadOptions) -> Result<
         }
     }
     let outcome = round::run(&scenario);
-    let files = render(&scenario, &outcome);
+    let extras = manifest.round.as_ref().and_then(|r| r.written_as).unwrap_or_default();
+    let files = render_with(&scenario, &outcome, extras);
     compare_outputs(run, &manifest, &files, &mut problems);
     let assignments = run.join("assignments.csv");
     let mut not_checked = Vec::new();

@@ -152,7 +152,11 @@ fn json_usage_and_io_errors_keep_their_exit_codes() {
     let o = catchment(["--json", "--crs", "wgs99", "check", path(&demo())]);
     assert_eq!(o.status.code(), Some(2));
     assert!(json_line(&o)["error"].as_str().unwrap().contains("wgs99"));
-    assert!(text(&o.stderr).contains("possible values"));
+    assert!(
+        text(&o.stderr).contains("expected wgs84, gcj02, bd09 or EPSG:NNNN"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = catchment(["--json", "balance", path(&tmp.path().join("missing"))]);
     assert_eq!(o.status.code(), Some(3));
     assert!(!text(&o.stderr).is_empty());

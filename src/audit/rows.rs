@@ -51,7 +51,10 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, String> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    // `run --csv-bom` starts the file with a UTF-8 byte-order mark.
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(body);
     let mut rows = Vec::new();
     for (i, row) in reader.deserialize().enumerate() {
         rows.push(row.map_err(|e| format!("{name}:{}: {e}", i + 2))?);

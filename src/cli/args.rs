@@ -216,6 +216,17 @@ pub struct RunArgs {
     /// Repair invalid zone geometry instead of rejecting it (see `check --repair`).
     #[arg(long)]
     pub repair: bool,
+    /// Also write assignments.xlsx and schools.xlsx (one sheet per level).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Start the CSV files with a UTF-8 byte-order mark, so Excel shows
+    /// Chinese names.
+    #[arg(long)]
+    pub csv_bom: bool,
+    /// Also write assignment_lines.geojson: a line from each placed
+    /// applicant's home to its school, for QGIS.
+    #[arg(long)]
+    pub lines: bool,
 }
 
 /// Arguments of `catchment compare`.

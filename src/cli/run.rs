@@ -33,7 +33,12 @@ pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> 
     ui.detail(&ui::phase_lines("round", &phases));
     ui.step("rendering the run folder");
     let started = Instant::now();
-    let files = output::render(&scenario, &outcome);
+    let extras = output::WrittenAs {
+        csv_bom: args.csv_bom,
+        xlsx: args.xlsx,
+        lines: args.lines,
+    };
+    let files = output::render_with(&scenario, &outcome, extras);
     ui.detail(&format!("rendered in {:.3} s", started.elapsed().as_secs_f64()));
     ui.step("writing the run folder");
     super::write(&args.out, &files, ui)?;

@@ -246,7 +246,10 @@ mod tests {
             assert!(!is_supported(code), "{code}");
         }
         assert_eq!(name(4547).unwrap(), "CGCS2000 / 3-degree Gauss-Kruger CM 114E");
-        let e = Projection::new(4547).unwrap().to_wgs84(2_500_000.0, 500_000.0).unwrap_err();
+        let e = Projection::new(4547)
+            .unwrap()
+            .to_wgs84(2_500_000.0, 500_000.0)
+            .unwrap_err();
         assert!(e.contains("outside the area of use of EPSG:4547"), "{e}");
         assert!(Projection::new(32750).unwrap().to_wgs84(f64::NAN, 1.0).is_err());
     }

@@ -299,7 +299,9 @@ mod tests {
         assert_eq!(Crs::parse("EPSG:4547"), Some(Crs::Epsg(4547)));
         assert_eq!(Crs::parse("epsg:3857"), Some(Crs::Epsg(3857)));
         assert_eq!(Crs::parse("EPSG:4326"), Some(Crs::Wgs84));
-        assert!(Crs::parse_or_explain("EPSG:2385").unwrap_err().contains("not a supported"));
+        assert!(Crs::parse_or_explain("EPSG:2385")
+            .unwrap_err()
+            .contains("not a supported"));
         assert_eq!(Crs::Epsg(4547).name(), "EPSG:4547");
         assert!(Crs::Epsg(4547).is_projected() && !Crs::Epsg(4490).is_projected());
         assert_eq!(to_wgs84(Crs::Epsg(4490), 116.4, 39.9), (116.4, 39.9));

@@ -42,7 +42,10 @@ fn unsupported(name: &str, code: Option<u32>) -> String {
 fn root_name(wkt: &str) -> Option<String> {
     let open = wkt.find('[')?;
     let keyword = wkt[..open].trim().to_ascii_uppercase();
-    if !matches!(keyword.as_str(), "PROJCS" | "GEOGCS" | "PROJCRS" | "GEOGCRS" | "GEODCRS") {
+    if !matches!(
+        keyword.as_str(),
+        "PROJCS" | "GEOGCS" | "PROJCRS" | "GEOGCRS" | "GEODCRS"
+    ) {
         return None;
     }
     let rest = wkt[open + 1..].trim_start().strip_prefix('"')?;
@@ -99,9 +102,12 @@ fn code_of_name(name: &str) -> Option<u32> {
         }
         _ => {}
     }
-    if let Some(cm) = n.strip_prefix("CGCS2000_3_DEGREE_GK_CM_").and_then(|r| r.strip_suffix('E')) {
+    if let Some(cm) = n
+        .strip_prefix("CGCS2000_3_DEGREE_GK_CM_")
+        .and_then(|r| r.strip_suffix('E'))
+    {
         let cm: u32 = cm.parse().ok()?;
-        return (cm % 3 == 0 && (75..=135).contains(&cm)).then(|| 4534 + (cm - 75) / 3);
+        return (cm.is_multiple_of(3) && (75..=135).contains(&cm)).then(|| 4534 + (cm - 75) / 3);
     }
     if let Some(zone) = n.strip_prefix("CGCS2000_3_DEGREE_GK_ZONE_") {
         let zone: u32 = zone.parse().ok()?;
@@ -129,13 +135,28 @@ mod tests {
     #[test]
     fn esri_names() {
         let cases = [
-            (r#"PROJCS["CGCS2000_3_Degree_GK_CM_114E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],UNIT["Meter",1.0]]"#, Crs::Epsg(4547)),
+            (
+                r#"PROJCS["CGCS2000_3_Degree_GK_CM_114E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],UNIT["Meter",1.0]]"#,
+                Crs::Epsg(4547),
+            ),
             (r#"PROJCS["CGCS2000_3_Degree_GK_Zone_38",GEOGCS["x"]]"#, Crs::Epsg(4526)),
-            (r#"PROJCS["WGS_1984_UTM_Zone_50N",GEOGCS["GCS_WGS_1984"]]"#, Crs::Epsg(32650)),
-            (r#"PROJCS["WGS_1984_UTM_Zone_33S",GEOGCS["GCS_WGS_1984"]]"#, Crs::Epsg(32733)),
-            (r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984"]]"#, Crs::Epsg(3857)),
+            (
+                r#"PROJCS["WGS_1984_UTM_Zone_50N",GEOGCS["GCS_WGS_1984"]]"#,
+                Crs::Epsg(32650),
+            ),
+            (
+                r#"PROJCS["WGS_1984_UTM_Zone_33S",GEOGCS["GCS_WGS_1984"]]"#,
+                Crs::Epsg(32733),
+            ),
+            (
+                r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984"]]"#,
+                Crs::Epsg(3857),
+            ),
             (r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984"]]"#, Crs::Wgs84),
-            (r#"GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"]"#, Crs::Epsg(4490)),
+            (
+                r#"GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"]"#,
+                Crs::Epsg(4490),
+            ),
         ];
         for (wkt, want) in cases {
             assert_eq!(crs_of(wkt), Ok(want), "{wkt}");
@@ -153,8 +174,12 @@ mod tests {
     #[test]
     fn unsupported_and_garbage() {
         let e = crs_of(r#"PROJCS["Xian_1980_3_Degree_GK_CM_114E",GEOGCS["GCS_Xian_1980"]]"#).unwrap_err();
-        assert!(e.contains("\"Xian_1980_3_Degree_GK_CM_114E\"") && e.contains("cannot convert"), "{e}");
-        let e = crs_of(r#"PROJCS["Beijing 1954 / 3-degree Gauss-Kruger CM 114E",AUTHORITY["EPSG","2435"]]"#).unwrap_err();
+        assert!(
+            e.contains("\"Xian_1980_3_Degree_GK_CM_114E\"") && e.contains("cannot convert"),
+            "{e}"
+        );
+        let e =
+            crs_of(r#"PROJCS["Beijing 1954 / 3-degree Gauss-Kruger CM 114E",AUTHORITY["EPSG","2435"]]"#).unwrap_err();
         assert!(e.contains("EPSG:2435"), "{e}");
         assert!(crs_of("hello").is_err());
         assert!(crs_of("").is_err());

@@ -1,38 +1,133 @@
-//! `assignments.geojson`: every applicant's home as a GeoJSON Point with
-//! its outcome, to open in QGIS or any GIS beside `zones.geojson`.
+//! The GIS outputs, to open in QGIS or any GIS beside `zones.geojson`:
+//! `assignments.geojson` (every home as a Point with its outcome),
+//! `schools.geojson` (every school as a Point with its results) and, with
+//! `run --lines`, `assignment_lines.geojson` (a line from each placed
+//! applicant's home to its school). All RFC 7946, WGS84 lon/lat, one
+//! feature per line so the files diff well, sorted by id.
 
 use std::fmt::Write as _;
 
 use crate::round::Outcome;
 use crate::scenario::Scenario;
 
-/// A FeatureCollection (RFC 7946, WGS84 lon/lat) with one Point feature
-/// per applicant, sorted by applicant id, at its home. Properties:
-/// `applicant_id`, `level`, `school_id` (`null` when unplaced), `stage`,
-/// `distance_m` (rounded to 0.1 m as in `assignments.csv`, `null` when
-/// unplaced). One feature per line, so the file diffs well.
+/// A FeatureCollection with one Point feature per applicant, sorted by
+/// applicant id, at its home. Properties: `applicant_id`, `level`,
+/// `school_id`, `school_name` (`null` when unplaced), `zone_id` (as in
+/// `assignments.csv`, `null` when none), `stage`, `distance_m` (rounded to
+/// 0.1 m as in `assignments.csv`, `null` when unplaced).
 pub fn assignments_geojson(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut out = String::with_capacity(160 * scenario.applicants.len() + 64);
+    let mut out = String::with_capacity(200 * scenario.applicants.len() + 64);
     out.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
-    for (i, (a, p)) in scenario.applicants.iter().zip(&outcome.placements).enumerate() {
+    for (i, ((a, p), zone)) in scenario
+        .applicants
+        .iter()
+        .zip(&outcome.placements)
+        .zip(&outcome.zone_of)
+        .enumerate()
+    {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
-        let school = p
-            .school
-            .map_or("null".to_string(), |s| json_string(&scenario.school(s).id));
-        let distance = p.distance_m.map_or("null".to_string(), |d| format!("{d:.1}"));
+        let school = p.school.map(|s| scenario.school(s));
         let _ = write!(
             out,
             "{{\"type\":\"Feature\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{},{}]}},\
-             \"properties\":{{\"applicant_id\":{},\"level\":\"{}\",\"school_id\":{school},\"stage\":\"{}\",\"distance_m\":{distance}}}}}",
+             \"properties\":{{\"applicant_id\":{},\"level\":\"{}\",\"school_id\":{},\"school_name\":{},\
+             \"zone_id\":{},\"stage\":\"{}\",\"distance_m\":{}}}}}",
             a.lon,
             a.lat,
             json_string(&a.id),
             a.level.as_str(),
+            or_null(school.map(|s| s.id.as_str())),
+            or_null(school.map(|s| s.name.as_str())),
+            or_null(zone.map(|z| scenario.zone(z).id.as_str())),
             p.stage.as_str(),
+            metres(p.distance_m),
         );
     }
     out.push_str("\n]}\n");
     out.into_bytes()
+}
+
+/// A FeatureCollection with one Point feature per school (and level),
+/// sorted by school id, with the columns of the run's `schools.csv`:
+/// `school_id`, `name`, `level`, `sector`, `classes`, `class_cap`,
+/// `capacity`, `applicants`, `admitted`, `admitted_fallback`,
+/// `classes_opened`, `largest_class`, `vacancies`, `oversubscribed`,
+/// `cutoff_priority` (`null` when not oversubscribed).
+pub fn schools_geojson(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut out = String::with_capacity(400 * scenario.schools.len() + 64);
+    out.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
+    for (i, (s, r)) in scenario.schools.iter().zip(&outcome.schools).enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        let _ = write!(
+            out,
+            "{{\"type\":\"Feature\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{},{}]}},\
+             \"properties\":{{\"school_id\":{},\"name\":{},\"level\":\"{}\",\"sector\":\"{}\",\
+             \"classes\":{},\"class_cap\":{},\"capacity\":{},\"applicants\":{},\"admitted\":{},\
+             \"admitted_fallback\":{},\"classes_opened\":{},\"largest_class\":{},\"vacancies\":{},\
+             \"oversubscribed\":{},\"cutoff_priority\":{}}}}}",
+            s.lon,
+            s.lat,
+            json_string(&s.id),
+            json_string(&s.name),
+            s.level.as_str(),
+            s.sector.as_str(),
+            s.classes,
+            s.cap,
+            s.capacity,
+            r.applicants,
+            r.admitted,
+            r.admitted_fallback,
+            r.classes_opened,
+            r.largest_class,
+            s.capacity.saturating_sub(r.admitted),
+            r.oversubscribed,
+            r.cutoff.map_or("null".to_string(), |k| k.priority.to_string()),
+        );
+    }
+    out.push_str("\n]}\n");
+    out.into_bytes()
+}
+
+/// `run --lines`: a FeatureCollection with one LineString per placed
+/// applicant, from its home to its school, sorted by applicant id.
+/// Properties: `applicant_id`, `level`, `school_id`, `stage`, `distance_m`
+/// (the round's distance, which for `metric = "matrix"` is the road
+/// distance, not the line's length).
+pub fn lines_geojson(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut out = String::with_capacity(200 * scenario.applicants.len() + 64);
+    out.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
+    let placed = scenario
+        .applicants
+        .iter()
+        .zip(&outcome.placements)
+        .filter_map(|(a, p)| p.school.map(|s| (a, p, scenario.school(s))));
+    for (i, (a, p, school)) in placed.enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        let _ = write!(
+            out,
+            "{{\"type\":\"Feature\",\"geometry\":{{\"type\":\"LineString\",\"coordinates\":[[{},{}],[{},{}]]}},\
+             \"properties\":{{\"applicant_id\":{},\"level\":\"{}\",\"school_id\":{},\"stage\":\"{}\",\"distance_m\":{}}}}}",
+            a.lon,
+            a.lat,
+            school.lon,
+            school.lat,
+            json_string(&a.id),
+            a.level.as_str(),
+            json_string(&school.id),
+            p.stage.as_str(),
+            metres(p.distance_m),
+        );
+    }
+    out.push_str("\n]}\n");
+    out.into_bytes()
+}
+
+fn or_null(s: Option<&str>) -> String {
+    s.map_or("null".to_string(), json_string)
+}
+
+fn metres(d: Option<f64>) -> String {
+    d.map_or("null".to_string(), |d| format!("{d:.1}"))
 }
 
 fn json_string(s: &str) -> String {
@@ -54,7 +149,16 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         let features = doc["features"].as_array().unwrap();
         assert_eq!(features.len(), scenario.applicants.len());
-        for ((f, a), p) in features.iter().zip(&scenario.applicants).zip(&outcome.placements) {
+        for (((f, a), p), zone) in features
+            .iter()
+            .zip(&scenario.applicants)
+            .zip(&outcome.placements)
+            .zip(&outcome.zone_of)
+        {
+            assert_eq!(
+                f["properties"]["zone_id"].as_str(),
+                zone.map(|z| scenario.zone(z).id.as_str())
+            );
             assert_eq!(f["geometry"]["type"], "Point");
             assert_eq!(f["geometry"]["coordinates"][0].as_f64(), Some(a.lon));
             assert_eq!(f["geometry"]["coordinates"][1].as_f64(), Some(a.lat));
@@ -66,10 +170,53 @@ mod tests {
                 props["school_id"].as_str(),
                 p.school.map(|s| scenario.school(s).id.as_str())
             );
+            assert_eq!(
+                props["school_name"].as_str(),
+                p.school.map(|s| scenario.school(s).name.as_str())
+            );
             match p.distance_m {
                 Some(d) => assert!((props["distance_m"].as_f64().unwrap() - d).abs() <= 0.05 + 1e-9),
                 None => assert!(props["distance_m"].is_null()),
             }
+        }
+    }
+
+    #[test]
+    fn schools_and_lines_match_the_round() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+        let scenario = scenario::load(&dir, &LoadOptions::default()).unwrap();
+        let outcome = round::run(&scenario);
+        let doc: serde_json::Value = serde_json::from_slice(&schools_geojson(&scenario, &outcome)).unwrap();
+        let features = doc["features"].as_array().unwrap();
+        assert_eq!(features.len(), scenario.schools.len());
+        for ((f, s), r) in features.iter().zip(&scenario.schools).zip(&outcome.schools) {
+            assert_eq!(f["geometry"]["coordinates"][0].as_f64(), Some(s.lon));
+            assert_eq!(f["geometry"]["coordinates"][1].as_f64(), Some(s.lat));
+            assert_eq!(f["properties"]["school_id"], s.id.as_str());
+            assert_eq!(f["properties"]["admitted"].as_u64(), Some(u64::from(r.admitted)));
+            assert_eq!(
+                f["properties"]["vacancies"].as_u64(),
+                Some(u64::from(s.capacity - r.admitted))
+            );
+        }
+        let doc: serde_json::Value = serde_json::from_slice(&lines_geojson(&scenario, &outcome)).unwrap();
+        let lines = doc["features"].as_array().unwrap();
+        let placed: Vec<_> = scenario
+            .applicants
+            .iter()
+            .zip(&outcome.placements)
+            .filter(|(_, p)| p.school.is_some())
+            .collect();
+        assert_eq!(lines.len(), placed.len());
+        for (f, (a, p)) in lines.iter().zip(placed) {
+            let school = scenario.school(p.school.unwrap());
+            let c = &f["geometry"]["coordinates"];
+            assert_eq!((c[0][0].as_f64(), c[0][1].as_f64()), (Some(a.lon), Some(a.lat)));
+            assert_eq!(
+                (c[1][0].as_f64(), c[1][1].as_f64()),
+                (Some(school.lon), Some(school.lat))
+            );
+            assert_eq!(f["properties"]["applicant_id"], a.id.as_str());
         }
     }
 }

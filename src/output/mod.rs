@@ -13,6 +13,7 @@ pub mod records;
 pub(crate) mod report;
 pub(crate) mod summary;
 mod tables;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -21,12 +22,13 @@ use crate::lottery::sha256_hex;
 use crate::round::Outcome;
 use crate::scenario::Scenario;
 
-pub use geojson::assignments_geojson;
-pub use records::{Manifest, ReadAs, RoundProvenance};
+pub use geojson::{assignments_geojson, lines_geojson, schools_geojson};
+pub use records::{Manifest, ReadAs, RoundProvenance, WrittenAs};
 pub use report::report_html;
 pub use summary::{summary, summary_json};
 pub use tables::{assignments_csv, lottery_csv, schools_csv};
 pub(crate) use tables::{write_records, Table};
+pub use xlsx::workbook as xlsx_workbook;
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {
@@ -38,6 +40,14 @@ pub struct OutputFile {
 
 /// Renders every output file of a run, the manifest last.
 pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
+    render_with(scenario, outcome, WrittenAs::default())
+}
+
+/// Like [`render`], with the optional outputs of `extras`: a UTF-8
+/// byte-order mark on the CSV files (`--csv-bom`), `assignments.xlsx` and
+/// `schools.xlsx` (`--xlsx`), `assignment_lines.geojson` (`--lines`). The
+/// manifest records which, so `verify` renders the same files.
+pub fn render_with(scenario: &Scenario, outcome: &Outcome, extras: WrittenAs) -> Vec<OutputFile> {
     // The summary (with its balance indicators) is computed once, for
     // `summary.json` and for the report's balance section.
     let summary = summary(scenario, outcome);
@@ -62,12 +72,38 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
             name: "assignments.geojson",
             bytes: assignments_geojson(scenario, outcome),
         },
+        OutputFile {
+            name: "schools.geojson",
+            bytes: schools_geojson(scenario, outcome),
+        },
     ];
+    if extras.lines {
+        files.push(OutputFile {
+            name: "assignment_lines.geojson",
+            bytes: lines_geojson(scenario, outcome),
+        });
+    }
+    if extras.xlsx {
+        for (book, table) in [("assignments.xlsx", "assignments.csv"), ("schools.xlsx", "schools.csv")] {
+            let csv = files.iter().find(|f| f.name == table).map_or(&[][..], |f| &f.bytes[..]);
+            files.push(OutputFile {
+                name: book,
+                bytes: xlsx::workbook(csv),
+            });
+        }
+    }
+    if extras.csv_bom {
+        for f in files.iter_mut().filter(|f| f.name.ends_with(".csv")) {
+            let mut marked = b"\xEF\xBB\xBF".to_vec();
+            marked.extend_from_slice(&f.bytes);
+            f.bytes = marked;
+        }
+    }
     files.push(OutputFile {
         name: "report.html",
         bytes: crate::html::report::page(scenario, outcome, &summary.balance),
     });
-    let manifest = manifest_json(scenario, &files);
+    let manifest = manifest_json(scenario, &files, extras);
     files.push(OutputFile {
         name: "manifest.json",
         bytes: manifest,
@@ -77,11 +113,12 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
 
 /// `manifest.json`: tool version, seed, and the SHA-256 of every input and
 /// output file.
-pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile]) -> Vec<u8> {
+pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile], extras: WrittenAs) -> Vec<u8> {
     let manifest = Manifest {
         round: Some(RoundProvenance {
             published_seed_commitment: scenario.policy.seed_commitment.clone(),
             read_as: Some(read_as(scenario)),
+            written_as: (extras != WrittenAs::default()).then_some(extras),
         }),
         ..Manifest::new(None, &scenario.policy.seed, &scenario.inputs, outputs)
     };

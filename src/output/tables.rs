@@ -98,6 +98,8 @@ pub fn schools_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
         name: s.name.as_str().into(),
         level: s.level,
         sector: s.sector,
+        lon: s.lon,
+        lat: s.lat,
         classes: s.classes,
         class_cap: s.cap,
         capacity: s.capacity,

@@ -445,7 +445,9 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     match (&shapefile, &options.zones) {
         (Some(shp), _) => {
             for part in shapefile::parts(shp) {
-                let ext = part.extension().map_or(String::new(), |e| e.to_string_lossy().to_string());
+                let ext = part
+                    .extension()
+                    .map_or(String::new(), |e| e.to_string_lossy().to_string());
                 paths.push((format!("zones.{ext}"), part));
             }
         }
@@ -484,8 +486,7 @@ fn zones_shapefile(dir: &Path, options: &LoadOptions) -> Option<PathBuf> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
             .then(|| path.clone()),
-        None => (!dir.join("zones.geojson").exists() && dir.join("zones.shp").exists())
-            .then(|| dir.join("zones.shp")),
+        None => (!dir.join("zones.geojson").exists() && dir.join("zones.shp").exists()).then(|| dir.join("zones.shp")),
     }
 }
 

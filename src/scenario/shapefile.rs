@@ -132,7 +132,10 @@ fn features(shp: &Path, file: &str, encoding: Encoding, diags: &mut Diagnostics)
         Encoding::Utf8 => shapefile::dbase::encoding::EncodingRs::from(encoding_rs::UTF_8),
         Encoding::Gbk => shapefile::dbase::encoding::EncodingRs::from(encoding_rs::GB18030),
     };
-    let table = match shapefile::dbase::ReaderBuilder::new().with_encoding(dbf_encoding).build(dbf_file) {
+    let table = match shapefile::dbase::ReaderBuilder::new()
+        .with_encoding(dbf_encoding)
+        .build(dbf_file)
+    {
         Ok(r) => r,
         Err(e) => {
             let dbf = file_name(&shp.with_extension("dbf"));
@@ -216,11 +219,7 @@ fn attribute(value: &shapefile::dbase::FieldValue) -> Option<Value> {
 fn geometry(shape: &Shape) -> Result<Value, &'static str> {
     let rings: Vec<(bool, Vec<[f64; 2]>)> = match shape {
         Shape::NullShape => return Ok(Value::Null),
-        Shape::Polygon(p) => p
-            .rings()
-            .iter()
-            .map(|r| ring(r, |pt| [pt.x, pt.y]))
-            .collect(),
+        Shape::Polygon(p) => p.rings().iter().map(|r| ring(r, |pt| [pt.x, pt.y])).collect(),
         Shape::PolygonM(p) => p.rings().iter().map(|r| ring(r, |pt| [pt.x, pt.y])).collect(),
         Shape::PolygonZ(p) => p.rings().iter().map(|r| ring(r, |pt| [pt.x, pt.y])).collect(),
         Shape::Point(_) | Shape::PointM(_) | Shape::PointZ(_) => return Err("Point"),

@@ -241,7 +241,15 @@ pub fn read(
             return false;
         };
         diags.alias(file, &label);
-        return parse(text.as_bytes(), &label, src.projected, required, optional, diags, &mut each);
+        return parse(
+            text.as_bytes(),
+            &label,
+            src.projected,
+            required,
+            optional,
+            diags,
+            &mut each,
+        );
     }
     if src.encoding == Encoding::Gbk {
         let Some(bytes) = read_input(src, file, "", diags) else {
@@ -271,7 +279,15 @@ pub fn read(
         return false;
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    parse(head.chain(handle), file, src.projected, required, optional, diags, &mut each)
+    parse(
+        head.chain(handle),
+        file,
+        src.projected,
+        required,
+        optional,
+        diags,
+        &mut each,
+    )
 }
 
 /// Reads up to `head.len()` bytes (fewer only at the end of the file).

@@ -49,12 +49,7 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// `sheet`, or the first. Returns the label its problems are reported
 /// under (`book:Sheet`) and the sheet as CSV text; `None` (with an error
 /// recorded) when the workbook or sheet cannot be used.
-pub fn sheet_as_csv(
-    path: &Path,
-    book: &str,
-    sheet: Option<&str>,
-    diags: &mut Diagnostics,
-) -> Option<(String, String)> {
+pub fn sheet_as_csv(path: &Path, book: &str, sheet: Option<&str>, diags: &mut Diagnostics) -> Option<(String, String)> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -99,7 +94,11 @@ pub fn sheet_as_csv(
         None => match names.first() {
             Some(first) => first.clone(),
             None => {
-                diags.error(book, Location::File, "has no sheets; expected a sheet with a header row");
+                diags.error(
+                    book,
+                    Location::File,
+                    "has no sheets; expected a sheet with a header row",
+                );
                 return None;
             }
         },
@@ -247,7 +246,14 @@ fn plain(cell: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.to_string(),
+        Data::DateTime(d) => {
+            let (y, m, day, h, min, sec, _) = d.to_ymd_hms_milli();
+            if (h, min, sec) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{day:02}")
+            } else {
+                format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{sec:02}")
+            }
+        }
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => e.to_string(),
     };

@@ -37,7 +37,7 @@ use crate::stages::Reason;
 
 pub use round::{
     AssignmentRow, DistanceStats, LevelSummary, LotteryRow, Manifest, PolicySummary, ReadAs, RoundProvenance,
-    SchoolRow, Seats, Summary, Totals, Unplaced,
+    SchoolRow, Seats, Summary, Totals, Unplaced, WrittenAs,
 };
 pub use senior::{
     FairnessRow, QuotaRow, SeniorAssignmentRow, SeniorRow, SeniorSchoolSummary, SeniorStages, SeniorSummary,
@@ -281,6 +281,8 @@ pub(crate) type CsvProblem = (Option<u64>, String);
 /// The rows of a CSV text, or the line and the problem of every row that
 /// does not parse (never an empty list).
 pub(crate) fn parse_csv<R: Record>(bytes: &[u8]) -> Result<Vec<R>, Vec<CsvProblem>> {
+    // `run --csv-bom` starts the file with a UTF-8 byte-order mark.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let header = reader.headers().map_err(|e| vec![csv_problem(&e, &[])])?.clone();
     if !header.iter().eq(R::HEADER.iter().copied()) {

@@ -48,6 +48,24 @@ pub struct RoundProvenance {
     /// existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_as: Option<ReadAs>,
+    /// The optional outputs asked for (`--csv-bom`, `--xlsx`, `--lines`);
+    /// absent when none was, so `verify` renders the same files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_as: Option<WrittenAs>,
+}
+
+/// The optional outputs of `run`, recorded in the manifest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrittenAs {
+    /// The CSV files start with a UTF-8 byte-order mark (for Excel).
+    #[serde(default)]
+    pub csv_bom: bool,
+    /// `assignments.xlsx` and `schools.xlsx` were written.
+    #[serde(default)]
+    pub xlsx: bool,
+    /// `assignment_lines.geojson` was written.
+    #[serde(default)]
+    pub lines: bool,
 }
 
 /// How the inputs were read, so `verify` can name the flags a run was
@@ -232,6 +250,10 @@ pub struct SchoolRow<'a> {
     /// Sector.
     #[serde(with = "spelled")]
     pub sector: Sector,
+    /// WGS84 longitude, degrees (as read, after any `--crs` conversion).
+    pub lon: f64,
+    /// WGS84 latitude, degrees.
+    pub lat: f64,
     /// Classes.
     pub classes: u32,
     /// Class size limit.
@@ -265,6 +287,8 @@ impl Record for SchoolRow<'static> {
         "name",
         "level",
         "sector",
+        "lon",
+        "lat",
         "classes",
         "class_cap",
         "capacity",
@@ -351,6 +375,8 @@ pub(super) mod tests {
             name: "North, \"Primary\"".into(),
             level: Level::Junior,
             sector: Sector::Private,
+            lon: 116.391305,
+            lat: 39.907333,
             classes: 2,
             class_cap: 45,
             capacity: 90,

@@ -288,9 +288,10 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Policy> {
             }
         },
         // Not a string: the usual message.
-        Err(_) => c
-            .one_of(Some(field), "crs", &["wgs84", "gcj02", "bd09", "EPSG:NNNN"])
-            .and_then(|_| None),
+        Err(_) => {
+            c.one_of(Some(field), "crs", &["wgs84", "gcj02", "bd09", "EPSG:NNNN"]);
+            None
+        }
     });
     let encoding = c
         .one_of(raw.encoding, "encoding", &["utf-8", "gbk"])
