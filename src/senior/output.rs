@@ -341,6 +341,7 @@ pub fn render(sc: &SeniorScenario, out: &SeniorOutcome) -> Vec<OutputFile> {
         manifest.round = Some(crate::output::RoundProvenance {
             published_seed_commitment: Some(published.clone()),
             read_as: None,
+            written_as: None,
         });
     }
     let bytes = crate::output::pretty_json(&manifest);
