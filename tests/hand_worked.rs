@@ -332,7 +332,7 @@ fn ninety_one_pupils_cap_45_form_three_classes() {
     assert_eq!(sizes, [31, 30, 30]);
     let row = r.file("schools.csv").lines().nth(1).unwrap().to_string();
     assert!(
-        row.starts_with("C,C,primary,public,3,45,135,91,91,0,3,31,44,false,,"),
+        row.starts_with("C,C,primary,public,116.405,39.905,3,45,135,91,91,0,3,31,44,false,,"),
         "{row}"
     );
 }
