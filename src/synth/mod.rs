@@ -485,7 +485,11 @@ pub fn portable_exp(x: f64) -> f64 {
     let x = x.clamp(-745.0, 710.0);
     let k = (x / std::f64::consts::LN_2).round();
     // ln 2 split so that k·LN2_HI is exact for |k| < 2^20.
+    // The digits as published for the split (fdlibm); the f64 they round
+    // to is what counts.
+    #[allow(clippy::excessive_precision)]
     const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    #[allow(clippy::excessive_precision)]
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let (mut term, mut sum) = (1.0, 1.0);

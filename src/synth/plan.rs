@@ -5,6 +5,8 @@
 use super::*;
 
 /// Zones and public schools of one level, sized for its `applicants`.
+// The generator's knobs and its two random streams, each a plain value.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn plan_public(
     level: Level,
     area: Area,
