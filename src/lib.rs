@@ -25,6 +25,8 @@
 //! - [`html`]: the one rendering layer (maud templates) for every page;
 //! - [`output`], [`invariants`], [`verify`], [`explain`]: the run folder,
 //!   its checks, and one applicant's path through the round in plain words;
+//! - [`publish`]: the public folder a district posts after the draw (no
+//!   home locations; a parent's look-up computes tickets in the browser);
 //! - [`compare`]: one round under two catchment maps, side by side;
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`forecast`], [`balance`]: planner tools: seat forecast (学位预警) and
@@ -62,6 +64,7 @@ pub mod matching;
 pub mod odds;
 pub mod output;
 pub mod planning;
+pub mod publish;
 pub mod round;
 pub mod scenario;
 pub mod senior;

@@ -195,6 +195,16 @@ pub enum Command {
     /// output against manifest.json, and the invariants of the round.
     #[command(after_help = "Example:\n  catchment verify fixtures/demo-district runs/demo")]
     Verify(VerifyArgs),
+    /// Write the public folder a district can post after the draw.
+    ///
+    /// Write the public folder a district can post after the draw, from a
+    /// run folder: the lottery transcript, each applicant's outcome by
+    /// registration id (or masked id with --mask), the seed, its commitment
+    /// and the sha256sum commands, the cut-offs per school, and an
+    /// index.html where a parent types an id and sees the tickets computed
+    /// in the browser. No home coordinates; distances rounded to 100 m.
+    #[command(after_help = "Example:\n  catchment publish runs/demo --out public --mask")]
+    Publish(PublishArgs),
     /// Print a shell completion script to standard output.
     #[command(
         after_help = "Examples:\n  catchment completions bash > ~/.local/share/bash-completion/completions/catchment\n  catchment completions zsh > ~/.zfunc/_catchment\n  catchment completions fish > ~/.config/fish/completions/catchment.fish"
@@ -449,6 +459,23 @@ pub struct VerifyArgs {
     pub repair: bool,
 }
 
+/// Arguments of `catchment publish`.
+#[derive(Args)]
+pub struct PublishArgs {
+    /// Run folder written by `catchment run`.
+    pub run: PathBuf,
+    /// Public folder to write (replaced atomically if it is an earlier publication).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Publish masked ids instead of registration ids.
+    ///
+    /// Publish masked ids instead of registration ids: the first 16 hex
+    /// digits of SHA-256(seed + "\n" + "mask" + "\n" + id). The page
+    /// computes the masked id from the id a parent types.
+    #[arg(long)]
+    pub mask: bool,
+}
+
 /// Arguments of `catchment completions`.
 #[derive(Args)]
 pub struct CompletionsArgs {
@@ -491,6 +518,7 @@ impl Command {
             Command::Seed(SeedCommand::Commit { .. }) => "seed commit",
             Command::Generate(_) => "generate",
             Command::Verify(_) => "verify",
+            Command::Publish(_) => "publish",
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }

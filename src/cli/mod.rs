@@ -17,6 +17,7 @@ mod forecast;
 mod generate;
 mod odds;
 mod plan_classes;
+mod publish;
 mod run;
 mod seed;
 mod senior;
@@ -50,6 +51,7 @@ pub fn dispatch(command: Command, options: &LoadOptions, ui: &Ui) -> Result<(), 
         Command::Seed(SeedCommand::Commit { seed }) => seed::commit(&seed, ui),
         Command::Generate(args) => generate::run(&args, ui),
         Command::Verify(args) => verify::run(&args, options, ui),
+        Command::Publish(args) => publish::run(&args, ui),
         Command::Completions(args) => completions::completions(args.shell),
         Command::Man => completions::man(),
     }

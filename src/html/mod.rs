@@ -22,7 +22,9 @@
 //!   table helpers;
 //! - one small file per page, which only arranges data: [`report`],
 //!   [`compare`], [`forecast`], [`balance`] (a section of the report),
-//!   [`senior`] (the report's tests are in `report_tests.rs`).
+//!   [`senior`], [`publish`] (the public folder's `index.html`, with its own
+//!   look-up script `assets/publish.js`) (the report's tests are in
+//!   `report_tests.rs`).
 //!
 //! Every page is self-contained: no network, no external scripts, styles
 //! or fonts.
@@ -34,6 +36,7 @@ mod chart;
 pub mod compare;
 pub mod forecast;
 mod map;
+pub mod publish;
 pub mod report;
 pub mod senior;
 pub mod sites;

@@ -2,6 +2,8 @@
 //! crate and uses only some of them.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
