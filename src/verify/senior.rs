@@ -30,16 +30,16 @@ const FILE: &str = "assignments.csv";
 /// Verifies the senior run folder `run` against the senior folder
 /// `scenario_dir`.
 pub(super) fn verify(scenario_dir: &Path, run: &Path, manifest: &Manifest) -> Result<Verified, Error> {
-    if !scenario_dir.join("candidates.csv").is_file() {
+    if !scenario_dir.join("senior_schools.csv").is_file() {
         let nested = scenario_dir.join("senior");
-        let folder = if nested.join("candidates.csv").is_file() {
+        let folder = if nested.join("senior_schools.csv").is_file() {
             nested.display().to_string()
         } else {
             "SENIOR_FOLDER".to_string()
         };
         return Err(Error::Usage(format!(
             "{} is a run folder of the senior round (its manifest.json says \"command\": \"senior\"), \
-             and {} holds no candidates.csv; verify it against the senior folder it was made from: \
+             and {} holds no senior_schools.csv; verify it against the senior folder it was made from: \
              catchment verify {folder} {}",
             run.display(),
             scenario_dir.display(),
