@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use catchment::distance::EARTH_RADIUS_M;
-use catchment::flow::{assign, CostModel};
+use catchment::flow::{assign, BoundPoints, CostModel};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -79,6 +79,15 @@ impl CostModel for City {
         let (a, b) = (self.sites[a], self.sites[b]);
         let d2 = (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2);
         Some(chord_to_metres(d2.sqrt()))
+    }
+
+    fn lower_bound_points(&self) -> Option<BoundPoints> {
+        let scale = |v: &[f64; 3]| v.map(|c| c * EARTH_RADIUS_M);
+        Some(BoundPoints {
+            applicants: self.homes.iter().map(scale).collect(),
+            schools: self.sites.iter().map(scale).collect(),
+            limit_m: f64::INFINITY,
+        })
     }
 }
 

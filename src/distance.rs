@@ -18,6 +18,28 @@ pub fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
     Haversine.distance(Point::new(a.0, a.1), Point::new(b.0, b.1))
 }
 
+/// The point of a lon/lat position on the haversine sphere (radius
+/// [`EARTH_RADIUS_M`], metres, Earth-centred). The straight line between
+/// two such points (a chord) is never longer than [`haversine`]'s arc
+/// between them, so chords are cheap lower bounds on distances.
+///
+/// ```
+/// use catchment::distance::{haversine, sphere_point};
+/// let (a, b) = ((116.30, 39.90), (116.45, 39.98));
+/// let (p, q) = (sphere_point(a.0, a.1), sphere_point(b.0, b.1));
+/// let chord = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
+/// let arc = haversine(a, b);
+/// assert!(chord <= arc && arc - chord < 0.01);
+/// ```
+pub fn sphere_point(lon: f64, lat: f64) -> [f64; 3] {
+    let (lon, lat) = (lon.to_radians(), lat.to_radians());
+    [
+        EARTH_RADIUS_M * lat.cos() * lon.cos(),
+        EARTH_RADIUS_M * lat.cos() * lon.sin(),
+        EARTH_RADIUS_M * lat.sin(),
+    ]
+}
+
 /// Distances under the scenario's metric: haversine, or the road matrix
 /// under `distance.metric = "matrix"`. The metric is resolved here once;
 /// everything else asks [`Distances::between`], [`Distances::matrix`] or

@@ -11,8 +11,8 @@
 //! whole problem (all allowed pairs), with unseating priced so that seating
 //! one more applicant always pays.
 
-use catchment::distance::haversine;
-use catchment::flow::{assign, assign_lp, assign_with, Assignment, CostModel, DenseCosts, FlowOptions};
+use catchment::distance::{haversine, sphere_point};
+use catchment::flow::{assign, assign_lp, assign_with, Assignment, BoundPoints, CostModel, DenseCosts, FlowOptions};
 use proptest::prelude::*;
 
 /// Points on the Earth with costs by haversine, some pairs forbidden.
@@ -27,6 +27,8 @@ struct Geo {
     salt: usize,
     /// Whether to give school distances (the metric shortcut of pricing).
     metric: bool,
+    /// Whether to give points on the sphere (the chord scan of pricing).
+    points: bool,
 }
 
 impl Geo {
@@ -70,6 +72,15 @@ impl CostModel for Geo {
 
     fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
         self.metric.then(|| haversine(self.schools[a], self.schools[b]))
+    }
+
+    fn lower_bound_points(&self) -> Option<BoundPoints> {
+        let on_sphere = |p: &(f64, f64)| sphere_point(p.0, p.1);
+        self.points.then(|| BoundPoints {
+            applicants: self.homes.iter().map(on_sphere).collect(),
+            schools: self.schools.iter().map(on_sphere).collect(),
+            limit_m: self.limit,
+        })
     }
 }
 
@@ -222,6 +233,7 @@ fn instance(max_homes: usize, max_schools: usize) -> impl Strategy<Value = Geo> 
             limit,
             salt: (next() * 11.0) as usize,
             metric: next() < 0.7,
+            points: next() < 0.5,
         }
     })
 }
@@ -260,6 +272,12 @@ proptest! {
         let plain = Geo { metric: !geo.metric, ..geo.clone() };
         let other = assign_with(&plain, &FlowOptions { candidates: k });
         prop_assert_eq!((other.seated, other.total_mm), (flow.seated, flow.total_mm));
+        // The chord scan of pricing finds the same pairs as the tree walk,
+        // so the very same assignment, not only an equally good one.
+        let chords = Geo { points: !geo.points, ..geo.clone() };
+        let swapped = assign_with(&chords, &FlowOptions { candidates: k });
+        prop_assert_eq!(&swapped.school, &flow.school);
+        prop_assert_eq!(swapped.stats.edges_added, flow.stats.edges_added);
         let again = assign_with(&geo, &FlowOptions { candidates: k });
         prop_assert_eq!(&again, &flow);
         let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();

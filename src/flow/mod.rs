@@ -92,10 +92,15 @@
 //! comparison alone. The others are checked against exactly those schools,
 //! found either by the triangle inequality (when the model gives
 //! [`CostModel::school_distance`]: `c_ij ≥ d(a, j) − c_ia`, with per-school
-//! lists of the smallest `d(a, j) + p_j`) or by two sorted accesses, the
+//! lists of the smallest `d(a, j) + p_j`), then, when the model gives
+//! [`CostModel::lower_bound_points`] (haversine: chords of the sphere), by
+//! scanning the schools priced below `v_i − c_(k)` with the chord as a
+//! lower bound on `c_ij` and [`CostModel::cost`] only for the few it does
+//! not rule out, or else by two sorted accesses, the
 //! schools by increasing price and [`CostModel::nearest`] by increasing
 //! distance, stopped as soon as distance plus price reach `v_i` (Fagin's
-//! threshold algorithm). Violating pairs (at most twice a school's
+//! threshold algorithm). Each way finds every violating pair, so the
+//! result does not depend on which is used. Violating pairs (at most twice a school's
 //! capacity plus 48 per school and round, the most negative first) are
 //! added and the problem is re-solved from the current prices; this repeats
 //! until a pricing round finds nothing. The result is then optimal for
@@ -173,6 +178,44 @@ pub trait CostModel: Sync {
     fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
         let _ = (a, b);
         None
+    }
+    /// Points whose straight-line distances bound the costs from below,
+    /// when the model has them: `|x_i − y_j| ≤ cost(i, j)` (metres) for
+    /// every applicant `i` and allowed school `j`. Haversine has them: the
+    /// points on the sphere ([`crate::distance::sphere_point`]), whose
+    /// chords are never longer than their arcs. Pricing then checks the
+    /// schools that could violate the certificate with a few
+    /// multiplications each instead of walking [`CostModel::nearest`]
+    /// (the pairs found, and so the result, are the same). The default,
+    /// `None`, claims nothing.
+    fn lower_bound_points(&self) -> Option<BoundPoints> {
+        None
+    }
+}
+
+/// Points for [`CostModel::lower_bound_points`]: one per applicant and one
+/// per school, in metres.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BoundPoints {
+    /// Point of each applicant, `0..applicants()`.
+    pub applicants: Vec<[f64; 3]>,
+    /// Point of each school, `0..schools()`.
+    pub schools: Vec<[f64; 3]>,
+    /// No pair whose points are farther apart than this (metres) is
+    /// allowed (a distance limit); infinity claims nothing.
+    pub limit_m: f64,
+}
+
+impl BoundPoints {
+    /// A lower bound on the cost in whole millimetres (as [`to_mm`] rounds
+    /// it) of applicant `i` at school `j`: the straight-line distance less
+    /// 2 mm for rounding and floating-point error.
+    /// `None` when the pair is surely beyond [`BoundPoints::limit_m`].
+    fn lower_mm(&self, i: usize, j: usize) -> Option<i64> {
+        let (a, b) = (self.applicants[i], self.schools[j]);
+        let d2 = (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]);
+        let metres = d2.sqrt() * (1.0 - 1e-12) - 0.002;
+        (metres <= self.limit_m).then(|| (metres.min(MAX_METRES) * 1000.0) as i64)
     }
 }
 

@@ -253,6 +253,8 @@ struct Line {
     homes: Vec<f64>,
     schools: Vec<f64>,
     cap: Vec<u32>,
+    /// Whether to give lower-bound points (the chord scan of pricing).
+    points: bool,
 }
 
 impl CostModel for Line {
@@ -278,6 +280,13 @@ impl CostModel for Line {
     fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
         Some((self.schools[a] - self.schools[b]).abs())
     }
+    fn lower_bound_points(&self) -> Option<BoundPoints> {
+        self.points.then(|| BoundPoints {
+            applicants: self.homes.iter().map(|&x| [x, 0.0, 0.0]).collect(),
+            schools: self.schools.iter().map(|&y| [y, 0.0, 0.0]).collect(),
+            limit_m: f64::INFINITY,
+        })
+    }
 }
 
 impl Line {
@@ -295,21 +304,27 @@ fn metric_pricing_adds_far_pairs() {
         homes: vec![0.0; 4],
         schools: vec![0.0, 10.0, -12.0],
         cap: vec![1, 2, 2],
+        points: false,
     };
     let a = assign_with(&line, &FlowOptions { candidates: 1 });
     assert_eq!((a.seated, a.total_mm), (4, 32_000));
     assert!(a.stats.edges_added > 0 && a.stats.pricing_rounds > 1, "{:?}", a.stats);
+    // The chord scan finds the same pairs.
+    let b = assign_with(&Line { points: true, ..line }, &FlowOptions { candidates: 1 });
+    assert_eq!((&b.school, b.stats.edges_added), (&a.school, a.stats.edges_added));
 }
 
 fn tiny_line() -> impl Strategy<Value = Line> {
     (
         proptest::collection::vec(0u32..20, 1..=6),
         proptest::collection::vec((0u32..20, 0u32..=3), 1..=3),
+        any::<bool>(),
     )
-        .prop_map(|(homes, schools)| Line {
+        .prop_map(|(homes, schools, points)| Line {
             homes: homes.into_iter().map(|h| h as f64 * 50.0).collect(),
             schools: schools.iter().map(|s| s.0 as f64 * 50.0).collect(),
             cap: schools.iter().map(|s| s.1).collect(),
+            points,
         })
 }
 

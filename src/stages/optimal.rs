@@ -10,7 +10,8 @@
 //! the one [`crate::flow::assign`] reaches in its fixed processing order, so
 //! it is deterministic.
 
-use crate::flow::{self, CostModel};
+use crate::distance::sphere_point;
+use crate::flow::{self, BoundPoints, CostModel};
 use crate::matching::UnitIdx;
 use crate::scenario::{AppIdx, Level, SchoolIdx, Sector};
 
@@ -87,6 +88,27 @@ impl CostModel for RoundCosts<'_> {
         self.ctx
             .distances
             .between_schools(SchoolIdx(a as u32), SchoolIdx(b as u32))
+    }
+
+    /// Under haversine, the points on the sphere (chords bound arcs from
+    /// below); a road matrix claims nothing.
+    fn lower_bound_points(&self) -> Option<BoundPoints> {
+        if self.ctx.distances.matrix().is_some() {
+            return None;
+        }
+        let scenario = self.ctx.scenario;
+        Some(BoundPoints {
+            applicants: self
+                .members
+                .iter()
+                .map(|&(a, _)| {
+                    let app = scenario.applicant(a);
+                    sphere_point(app.lon, app.lat)
+                })
+                .collect(),
+            schools: scenario.schools.iter().map(|s| sphere_point(s.lon, s.lat)).collect(),
+            limit_m: self.limit,
+        })
     }
 }
 

@@ -128,6 +128,9 @@ pub(super) struct Solver<'a> {
     z: u32,
     k: usize,
     cap: Vec<u32>,
+    /// The schools with seats, in increasing index: the only ones `Z` can
+    /// reach through a seat arc.
+    usable_schools: Vec<u32>,
     big_m: i128,
     cand: Candidates,
     /// Node of each applicant (a school, or `z`).
@@ -149,6 +152,9 @@ pub(super) struct Solver<'a> {
     stamp: u32,
     settled: Vec<u32>,
     queue: BinaryHeap<Reverse<(i128, u32)>>,
+    /// The model's [`CostModel::lower_bound_points`], asked for once, by
+    /// the first pricing round that needs more than the candidates.
+    points: Option<Option<BoundPoints>>,
     stats: FlowStats,
 }
 
@@ -165,6 +171,7 @@ impl<'a> Solver<'a> {
             m,
             z: m as u32,
             k,
+            usable_schools: (0..m as u32).filter(|&j| cap[j as usize] > 0).collect(),
             cap,
             big_m,
             cand: Candidates::default(),
@@ -181,6 +188,7 @@ impl<'a> Solver<'a> {
             stamp: 0,
             settled: Vec::new(),
             queue: BinaryHeap::new(),
+            points: None,
             stats: FlowStats::default(),
         }
     }

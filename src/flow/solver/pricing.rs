@@ -17,7 +17,11 @@ impl<'a> Solver<'a> {
     ///    [`METRIC_LIST`] smallest `d(a, j) + p_j`, and once these bounds
     ///    reach `v` the applicant is certified, after checking with
     ///    [`CostModel::cost`] only the few schools below;
-    /// 2. otherwise two sorted accesses (Fagin's threshold algorithm):
+    /// 2. if the model gives [`CostModel::lower_bound_points`], the schools
+    ///    priced below `v − bound_i`, each ruled out by its straight-line
+    ///    lower bound or checked with `cost` (a few multiplications per
+    ///    school instead of a tree walk per pair);
+    /// 3. otherwise two sorted accesses (Fagin's threshold algorithm):
     ///    schools in increasing price, checked with `cost`, and schools in
     ///    increasing distance from [`CostModel::nearest`]. After the
     ///    cheapest `s` schools by price, every other school has
@@ -41,6 +45,14 @@ impl<'a> Solver<'a> {
             bound != i64::MAX && sorted[0] < self.value_of(i) - bound as i128
         });
         let lists = if needed { self.metric_lists(&order) } else { None };
+        if needed && self.points.is_none() {
+            self.points = Some(
+                self.model
+                    .lower_bound_points()
+                    .filter(|p| p.applicants.len() == self.n && p.schools.len() == self.m),
+            );
+        }
+        let points = self.points.as_ref().and_then(Option::as_ref);
         let walked: Vec<(u32, usize, Vec<NewPair>)> = (0..self.n)
             .into_par_iter()
             .filter_map(|i| {
@@ -86,6 +98,21 @@ impl<'a> Solver<'a> {
                     if certified {
                         return Some((i as u32, read, found));
                     }
+                }
+                if let Some(points) = points {
+                    // Every school that could violate is among the `below`
+                    // cheapest; a chord rules most of them out.
+                    for &j in &order[..below] {
+                        match points.lower_mm(original, j as usize) {
+                            Some(mm) if (mm as i128) + self.price[j as usize] < v => {}
+                            _ => continue,
+                        }
+                        read += 1;
+                        if let Some(metres) = self.model.cost(original, j as usize) {
+                            check(j as usize, metres, &mut found);
+                        }
+                    }
+                    return Some((i as u32, read, found));
                 }
                 let steps = if below <= PRICE_WALK { below } else { head };
                 for &j in &order[..steps] {

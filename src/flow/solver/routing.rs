@@ -69,7 +69,8 @@ impl<'a> Solver<'a> {
                     self.relax(z, nd, v, SEAT_ARC);
                 }
             } else {
-                for j in 0..self.m {
+                for slot in 0..self.usable_schools.len() {
+                    let j = self.usable_schools[slot] as usize;
                     if self.filled[j] > 0 && self.done[j] != stamp {
                         let nd = d + self.price[j] - pv;
                         self.relax(j as u32, nd, v, SEAT_ARC);
