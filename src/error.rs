@@ -43,6 +43,9 @@ pub struct Diagnostic {
     /// What is wrong and what was expected; starts with the column name
     /// when the problem is in one column.
     pub message: String,
+    /// A root cause (a header, delimiter, encoding or column-order problem)
+    /// that other problems follow from: listed before everything else.
+    pub root: bool,
 }
 
 impl Diagnostic {
@@ -53,6 +56,16 @@ impl Diagnostic {
             file: file.to_string(),
             location,
             message: message.into(),
+            root: false,
+        }
+    }
+
+    /// An error that other problems follow from (a header, a delimiter, an
+    /// encoding, swapped columns): listed first.
+    pub fn root_error(file: &str, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            root: true,
+            ..Diagnostic::error(file, location, message)
         }
     }
 
@@ -67,6 +80,52 @@ impl Diagnostic {
     /// True for errors.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// What kind of problem this is: the file and the message with its
+    /// numbers, quoted ids and coordinates left out, so that "overlaps
+    /// zone "A" by 12 m²" and "overlaps zone "B" by 40 m²" are one kind.
+    ///
+    /// ```
+    /// use catchment::error::{Diagnostic, Location};
+    /// let a = Diagnostic::warning("z", Location::File, "overlaps zone \"A\" by 12 m² around (1.5, 2.5)");
+    /// let b = Diagnostic::warning("z", Location::File, "overlaps zone \"B\" by 40 m² around (3.0, 4.0)");
+    /// assert_eq!(a.kind(), b.kind());
+    /// ```
+    pub fn kind(&self) -> String {
+        let mut kind = format!("{}|", self.file);
+        let mut in_quote = false;
+        let mut last_digit = false;
+        for c in self.message.chars() {
+            if c == '"' {
+                if !in_quote {
+                    kind.push('"');
+                }
+                in_quote = !in_quote;
+                continue;
+            }
+            if in_quote {
+                continue;
+            }
+            let digit = c.is_ascii_digit() || (last_digit && matches!(c, '.' | ','));
+            if digit || (c == '-' && !last_digit) {
+                if !last_digit {
+                    kind.push('#');
+                }
+                last_digit = digit;
+                continue;
+            }
+            last_digit = false;
+            kind.push(c);
+        }
+        kind
+    }
+
+    /// True for a warning that says seats run short (a level or a zone
+    /// with more applicants than seats): the warnings an officer must see
+    /// first.
+    pub fn is_seat_shortage(&self) -> bool {
+        self.message.contains("more applicants than seats") || self.message.contains("seat(s) in its schools")
     }
 }
 
@@ -122,6 +181,11 @@ impl Diagnostics {
         self.push(Diagnostic::error(file, location, message));
     }
 
+    /// Adds a root-cause error (see [`Diagnostic::root_error`]).
+    pub fn root_error(&mut self, file: &str, location: Location, message: impl Into<String>) {
+        self.push(Diagnostic::root_error(file, location, message));
+    }
+
     /// Adds a warning.
     pub fn warning(&mut self, file: &str, location: Location, message: impl Into<String>) {
         self.push(Diagnostic::warning(file, location, message));
@@ -142,13 +206,91 @@ impl Diagnostics {
         self.items.iter().any(Diagnostic::is_error)
     }
 
-    /// All diagnostics, errors first, then by file and position, so the
-    /// listing does not depend on the order in which checks ran.
+    /// Number of diagnostics, errors and warnings.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when there is no diagnostic at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// All diagnostics, errors first, root causes first among them, then
+    /// by file and position, so the listing does not depend on the order
+    /// in which checks ran.
     pub fn sorted(&self) -> Vec<Diagnostic> {
         let mut v = self.items.clone();
-        v.sort();
+        v.sort_by(|a, b| a.severity.cmp(&b.severity).then(b.root.cmp(&a.root)).then(a.cmp(b)));
         v.dedup();
         v
+    }
+
+    /// Every warning turned into an error (`--strict`), each saying so.
+    pub fn strict(&self) -> Diagnostics {
+        let items = self
+            .items
+            .iter()
+            .map(|d| match d.severity {
+                Severity::Error => d.clone(),
+                Severity::Warning => Diagnostic {
+                    severity: Severity::Error,
+                    message: format!("{} (a warning; --strict makes it an error)", d.message),
+                    ..d.clone()
+                },
+            })
+            .collect();
+        Diagnostics {
+            items,
+            aliases: self.aliases.clone(),
+        }
+    }
+
+    /// Folds the diagnostics pushed since `from` that `same` picks into the
+    /// first of them, made a root cause: the others are dropped and counted
+    /// in `more(count, lines)`, appended to its message. One mistake (a
+    /// wrong encoding, swapped columns) then reads as one error, not one per
+    /// row.
+    pub fn fold_repeats(
+        &mut self,
+        from: usize,
+        same: impl Fn(&Diagnostic) -> bool,
+        more: impl Fn(usize, &[u64]) -> String,
+    ) {
+        let from = from.min(self.items.len());
+        let picked: Vec<usize> = (from..self.items.len()).filter(|&i| same(&self.items[i])).collect();
+        let Some(&first) = picked.first() else {
+            return;
+        };
+        let first_line = |d: &Diagnostic| match d.location {
+            Location::Line(l) => Some(l),
+            _ => None,
+        };
+        // The first by line, not by the order rows were read in.
+        let first = picked
+            .iter()
+            .copied()
+            .min_by_key(|&i| (first_line(&self.items[i]).unwrap_or(u64::MAX), i))
+            .unwrap_or(first);
+        let mut lines: Vec<u64> = picked
+            .iter()
+            .filter(|&&i| i != first)
+            .filter_map(|&i| first_line(&self.items[i]))
+            .collect();
+        lines.sort_unstable();
+        let count = picked.len() - 1;
+        self.items[first].root = true;
+        if count > 0 {
+            let suffix = more(count, &lines);
+            self.items[first].message.push_str(&suffix);
+        }
+        let drop: std::collections::HashSet<usize> = picked.into_iter().filter(|&i| i != first).collect();
+        let mut i = 0;
+        self.items.retain(|_| {
+            let keep = !drop.contains(&i);
+            i += 1;
+            keep
+        });
     }
 
     /// Moves all diagnostics of `other` into `self`, under `self`'s

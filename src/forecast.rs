@@ -113,7 +113,7 @@ pub fn load_population(path: &Path, scenario: &Scenario, options: &LoadOptions) 
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let src = table::Source::new(dir, options.encoding(Some(&scenario.policy)));
+    let src = table::Source::new(dir, options.encoding(Some(&scenario.policy))).with_delimiter(options.delimiter);
     let crs = options.crs(Some(&scenario.policy));
     let mut diags = Diagnostics::default();
     let Some(bytes) = table::read_input(&src, &file, "", &mut diags) else {

@@ -37,7 +37,8 @@
 //! - [`senior`]: the quality senior-high quota round (指标到校);
 //! - [`sites`]: school siting (新建 / 撤并): which candidate sites to open
 //!   and which schools to close, exactly where it can be proven;
-//! - [`error`]: diagnostics and exit codes.
+//! - [`error`]: diagnostics and exit codes;
+//! - [`folder`]: which kind of folder a command was given (scenario or run).
 
 #![forbid(unsafe_code)]
 // No panics on any input (issue 7): errors are values. The few invariants the
@@ -55,6 +56,7 @@ pub mod distance;
 pub mod error;
 pub mod explain;
 pub mod flow;
+pub mod folder;
 pub mod forecast;
 pub mod geo_index;
 pub mod html;

@@ -29,8 +29,11 @@ fn main() -> ExitCode {
         crs: cli.crs,
         encoding: cli.encoding,
         sheet: cli.sheet,
+        delimiter: cli.delimiter,
+        repair: cli.repair,
         ..LoadOptions::default()
     };
+    let ui = ui.strict(cli.strict);
     let name = cli.command.name();
     let result = cli::dispatch(cli.command, &options, &ui);
     ui.clear();
@@ -55,8 +58,48 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     }
     // A script that asked for JSON gets its one object even when the
     // arguments themselves are wrong.
+    let hint = policy_key_hint(e);
+    if let Some(hint) = &hint {
+        eprintln!("{hint}");
+    }
     if std::env::args_os().any(|a| a == "--json") {
         let _ = ui::print_usage_error(&e.to_string());
     }
     ExitCode::from(2)
+}
+
+/// `--rule` and the like are settings of the round in policy.toml, not
+/// flags: say where they live.
+fn policy_key_hint(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(flag)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let key = catchment::scenario::diagnose::policy_key_for_flag(flag)?;
+    let name = flag.split('=').next().unwrap_or(flag);
+    let args: Vec<String> = std::env::args().collect();
+    let joined = format!("{name}=");
+    let value = flag
+        .split_once('=')
+        .map(|(_, v)| v.to_string())
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix(&joined).map(str::to_string)))
+        .or_else(|| {
+            let at = args.iter().position(|a| a == name)?;
+            args.get(at + 1).filter(|v| !v.starts_with('-')).cloned()
+        });
+    let example = match value {
+        Some(v) if v.parse::<f64>().is_ok() => format!("{} = {v}", key.rsplit('.').next().unwrap_or(&key)),
+        Some(v) => format!("{} = {v:?}", key.rsplit('.').next().unwrap_or(&key)),
+        None => format!("{} = ...", key.rsplit('.').next().unwrap_or(&key)),
+    };
+    let table = key
+        .rsplit_once('.')
+        .map_or(String::new(), |(t, _)| format!(" under [{t}]"));
+    Some(format!(
+        "note: {name} is not a flag: `{key}` is a setting of the round, kept in the scenario's policy.toml \
+         (write {example}{table} there), so that the run folder records it"
+    ))
 }

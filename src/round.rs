@@ -180,9 +180,18 @@ fn locate_zones(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>
             let zone = match found {
                 None => a.zone,
                 Some(found) => {
-                    if let (Some(z), Some(&other)) = (found.zone, found.also.first()) {
-                        let e = overlaps.entry((z, other)).or_insert((0, a.line));
-                        e.0 += 1;
+                    // A home on the boundary two zones share is in both
+                    // (covers), but not in an overlap: only a home inside
+                    // two zones is counted.
+                    if let (Some(z), false) = (found.zone, found.also.is_empty()) {
+                        let point = geo::Point::new(a.lon, a.lat);
+                        let inside = |z: ZoneIdx| geo::Contains::contains(&scenario.zone(z).area, &point);
+                        let mut zones = std::iter::once(z)
+                            .chain(found.also.iter().copied())
+                            .filter(|&z| inside(z));
+                        if let (Some(first), Some(other)) = (zones.next(), zones.next()) {
+                            bump(overlaps.entry((first, other)).or_insert((0, a.line)), a.line);
+                        }
                     }
                     found.zone
                 }
@@ -228,8 +237,10 @@ fn locate_zones(scenario: &Scenario, index: &ZoneIndex) -> (Vec<Option<ZoneIdx>>
     (zone_of, warnings)
 }
 
+/// Counts one more applicant, keeping the first line of the file among
+/// them (applicants are in id order, not in line order).
 fn bump(counter: &mut (usize, u64), line: u64) {
-    if counter.0 == 0 {
+    if counter.0 == 0 || line < counter.1 {
         counter.1 = line;
     }
     counter.0 += 1;

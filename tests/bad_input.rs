@@ -233,7 +233,103 @@ const CASES: &[(&str, &str)] = &[
     // POOR (minor): does not say that distance.metric = "matrix"
     // (policy.toml:8) is what asks for this file.
     ("matrix_file_missing", "distances.csv: error: file is missing"),
+    // --- near misses and root causes (issue 20): see also ROOT_CAUSES ---
+    (
+        "near_miss_private_choices",
+        "applicants.csv:1: error: unknown column \"private_choice\" in applicants.csv: did you mean \"private_choices\"?",
+    ),
+    (
+        "near_miss_column_case",
+        "applicants.csv:1: error: unknown column \"Priority\" in applicants.csv: did you mean \"priority\"?",
+    ),
+    (
+        "near_miss_classes",
+        "schools.csv:1: error: unknown column \"clases\" in schools.csv: did you mean \"classes\"?",
+    ),
+    (
+        "policy_key_near_miss",
+        "policy.toml:3: error: unknown key tie-breaking: did you mean tie_breaking?",
+    ),
+    (
+        "semicolon_separated",
+        "schools.csv:1: error: looks like a semicolon-separated file; save as CSV (comma) or pass --delimiter ';'",
+    ),
+    (
+        "tab_separated",
+        "applicants.csv:1: error: looks like a tab-separated file; save as CSV (comma) or pass --delimiter tab",
+    ),
+    (
+        "pipe_separated",
+        "schools.csv:1: error: looks like a pipe-separated file; save as CSV (comma) or pass --delimiter '|'",
+    ),
+    (
+        "gbk_every_row",
+        "applicants.csv:2: error: row is not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk or set encoding = \"gbk\" in policy.toml; 3 more row(s) are not valid UTF-8 either (lines 3, 4, 5)",
+    ),
+    (
+        "lat_lon_swapped_every_row",
+        "applicants.csv:2: error: lat 116.302 is out of range [-90, 90]; lat and lon look swapped (check the column order); 3 more row(s) look swapped too (lines 3, 4, 5)",
+    ),
 ];
+
+/// Root causes (issue 20): one mistake is one error, printed first, and the
+/// rows or files that merely follow from it are not listed. (case, the
+/// whole of the first line of `check`'s stderr, what must not appear.)
+const ROOT_CAUSES: &[(&str, &str, &[&str])] = &[
+    // A misspelt required column: no "names school …, which is not in
+    // schools.csv" on every applicant and zone that names a school.
+    (
+        "near_miss_classes",
+        "schools.csv:1: error: unknown column \"clases\" in schools.csv: did you mean \"classes\"?",
+        &["not in schools.csv", "missing required column"],
+    ),
+    (
+        "semicolon_separated",
+        "schools.csv:1: error: looks like a semicolon-separated file; save as CSV (comma) or pass --delimiter ';'",
+        &["not in schools.csv", "missing required column"],
+    ),
+    (
+        "pipe_separated",
+        "schools.csv:1: error: looks like a pipe-separated file; save as CSV (comma) or pass --delimiter '|'",
+        &["not in schools.csv"],
+    ),
+    (
+        "tab_separated",
+        "applicants.csv:1: error: looks like a tab-separated file; save as CSV (comma) or pass --delimiter tab",
+        &["missing required column"],
+    ),
+    (
+        "gbk_every_row",
+        "applicants.csv:2: error: row is not valid UTF-8; if the file is GBK-encoded (as Excel on Chinese Windows saves CSV), pass --encoding gbk or set encoding = \"gbk\" in policy.toml; 3 more row(s) are not valid UTF-8 either (lines 3, 4, 5)",
+        &["applicants.csv:3:", "applicants.csv:4:", "applicants.csv:5:"],
+    ),
+    (
+        "lat_lon_swapped_every_row",
+        "applicants.csv:2: error: lat 116.302 is out of range [-90, 90]; lat and lon look swapped (check the column order); 3 more row(s) look swapped too (lines 3, 4, 5)",
+        &["applicants.csv:3:", "applicants.csv:4:", "applicants.csv:5:"],
+    ),
+    (
+        "near_miss_private_choices",
+        "applicants.csv:1: error: unknown column \"private_choice\" in applicants.csv: did you mean \"private_choices\"?",
+        &["is ignored"],
+    ),
+];
+
+#[test]
+fn root_causes_come_first_and_once() {
+    let mut failures = Vec::new();
+    for (case, first, absent) in ROOT_CAUSES {
+        let (code, stderr) = check(&corpus(case));
+        let top = stderr.lines().next().unwrap_or_default();
+        let errors = stderr.lines().filter(|l| l.contains(": error: ")).count();
+        if code != Some(1) || top != *first || errors != 1 || absent.iter().any(|a| stderr.contains(a)) {
+            failures.push(format!(
+                "{case}: exit {code:?}, {errors} error line(s), stderr:\n{stderr}"
+            ));
+        }
+    }
+    assert_all(failures);
+}
 
 /// Scenarios that load but hold a likely mistake: `check` exits 0 and
 /// prints the warning (with these extra arguments), and `run` exits 0 and
@@ -282,7 +378,17 @@ const WARNINGS: &[(&str, &[&str], &str)] = &[
     (
         "warn_zones_overlap",
         &[],
-        "zones.geojson: feature 0 (id \"Z1\"): warning: overlaps primary zone \"Z2\" (feature 1) by 475302 m² around (116.307500, 39.905000)",
+        "zones.geojson: feature 0 (id \"Z1\"): warning: overlaps primary zone \"Z2\" (feature 1) by 47.5 ha around (116.307500, 39.905000)",
+    ),
+    (
+        "warn_small_overlap",
+        &[],
+        "zones.geojson: warning: 1 small overlap(s) between primary zones, each under 1.0 ha, 4753 m² in all (slivers where neighbouring zones were drawn apart; homes there go to the first id); largest: 4753 m² between \"Z1\" and \"Z2\" around (116.309975, 39.905000)",
+    ),
+    (
+        "warn_gap_around_island",
+        &[],
+        "zones.geojson: warning: primary zones enclose 1 gap(s) that are in none of them, 41.8 ha in all; homes there go to the fallback; largest: 41.8 ha around (116.314500, 39.905000)",
     ),
     (
         "warn_home_in_no_zone",

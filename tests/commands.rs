@@ -238,9 +238,15 @@ fn balance_by_hand() {
         table.contains("FAIL (> 0.45)") && table.contains("pass (≤ 0.45)"),
         "{table}"
     );
-    // Not a run folder: exit 1 or 3 with the folder named, never a panic.
+    // A scenario folder instead of a run folder: a usage error (2) that
+    // says which folder balance needs, never a panic.
     let o = catchment(["balance", dir.to_str().unwrap()]);
-    assert!(matches!(o.status.code(), Some(1 | 3)), "{:?}", o.status);
+    assert_eq!(o.status.code(), Some(2), "{:?}", o.status);
+    assert!(
+        text(&o.stderr).contains("is a scenario folder; balance needs a run folder"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!text(&o.stderr).contains("panicked"));
 }
 

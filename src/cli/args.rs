@@ -51,7 +51,7 @@ pub struct Cli {
     /// `crs` in policy.toml (a shapefile's .prj names its own). Projected
     /// systems (EPSG:4513–4554 CGCS2000 Gauss-Kruger, EPSG:32601–32660 and
     /// 32701–32760 UTM, EPSG:3857 Web Mercator) take x, y metres in the lon,
-    /// lat columns. Give `verify` the same flag as `run`.
+    /// lat columns. Recorded in manifest.json; `verify` reads with it.
     #[arg(long, global = true, value_name = "CRS", value_parser = parse_crs)]
     pub crs: Option<Crs>,
     /// Sheet of schools.xlsx / applicants.xlsx to read (default: the first).
@@ -63,6 +63,29 @@ pub struct Cli {
     /// overrides `encoding` in policy.toml.
     #[arg(long, global = true, value_enum)]
     pub encoding: Option<Encoding>,
+    /// Field separator of the scenario's CSV files (default: comma).
+    ///
+    /// Field separator of the scenario's CSV files: one character such as
+    /// ';' or '|', or `tab`. Files saved by European Excel use ';'.
+    /// Recorded in manifest.json; `verify` reads with it.
+    #[arg(long, global = true, value_parser = catchment::scenario::table::parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Repair invalid zone geometry instead of rejecting it.
+    ///
+    /// Repair invalid zone geometry: close unclosed rings, drop repeated
+    /// consecutive positions, split self-intersecting rings (geo
+    /// MakeValid), drop holes outside their shell, merge overlapping
+    /// members of a MultiPolygon. Each change is printed as a warning.
+    /// Works with every command that reads a scenario; recorded in
+    /// manifest.json, and `verify` repairs as the run did.
+    #[arg(long, global = true)]
+    pub repair: bool,
+    /// Treat every warning as an error (exit 1, nothing written).
+    ///
+    /// Treat every warning about the scenario as an error: the command
+    /// lists them and exits 1 without writing anything.
+    #[arg(long, global = true)]
+    pub strict: bool,
     /// Print only errors.
     ///
     /// Print only errors: no summary line on standard output, no warnings,
@@ -223,9 +246,6 @@ pub struct RunArgs {
     /// Run folder to write (replaced atomically if it is an earlier run).
     #[arg(long)]
     pub out: PathBuf,
-    /// Repair invalid zone geometry instead of rejecting it (see `check --repair`).
-    #[arg(long)]
-    pub repair: bool,
     /// Also write assignments.xlsx and schools.xlsx (one sheet per level).
     #[arg(long)]
     pub xlsx: bool,
@@ -261,14 +281,10 @@ pub struct CompareArgs {
 pub struct CheckArgs {
     /// Scenario folder.
     pub scenario: PathBuf,
-    /// Repair invalid zone geometry, with a warning for each change.
-    ///
-    /// Repair invalid zone geometry: close unclosed rings, drop repeated
-    /// consecutive positions, split self-intersecting rings (geo
-    /// MakeValid), drop holes outside their shell, merge overlapping
-    /// members of a MultiPolygon. Each change is printed as a warning.
-    #[arg(long)]
-    pub repair: bool,
+    /// With --repair: write the repaired zones.geojson into this folder
+    /// (created if needed; written atomically).
+    #[arg(long, value_name = "DIR")]
+    pub write_repaired: Option<PathBuf>,
 }
 
 /// Arguments of `catchment explain`.
@@ -454,9 +470,6 @@ pub struct VerifyArgs {
     pub scenario: PathBuf,
     /// Run folder written by `catchment run` or `catchment senior`.
     pub run: PathBuf,
-    /// Repair zone geometry as `run --repair` did.
-    #[arg(long)]
-    pub repair: bool,
 }
 
 /// Arguments of `catchment publish`.

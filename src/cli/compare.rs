@@ -83,6 +83,7 @@ pub fn run(args: &CompareArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Err
     let before_files = output::render(&before, &before_outcome);
     let after_files = output::render(&after, &after_outcome);
     ui.step("writing the comparison");
+    super::remove_stale_temporaries(out, ui);
     output::write_tree_atomically(out, &files, &[("before", &before_files), ("after", &after_files)])?;
     ui.detail(&ui::written(out, &files));
     ui.detail(&ui::written(&out.join("before"), &before_files));

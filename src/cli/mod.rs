@@ -36,6 +36,7 @@ use ui::Ui;
 
 /// Runs one parsed command; the error, if any, is reported by the caller.
 pub fn dispatch(command: Command, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
+    check_folders(&command)?;
     match command {
         Command::Run(args) => run::run(&args, options, ui),
         Command::Compare(args) => compare::run(&args, options, ui),
@@ -57,17 +58,43 @@ pub fn dispatch(command: Command, options: &LoadOptions, ui: &Ui) -> Result<(), 
     }
 }
 
-/// The global load options with `--repair` as the command gave it.
-fn with_repair(options: &LoadOptions, repair: bool) -> LoadOptions {
-    LoadOptions {
-        repair,
-        ..options.clone()
+/// Checks that each folder a command was given is of the kind it needs
+/// (a scenario folder, a run folder), so that a mix-up is one message.
+fn check_folders(command: &Command) -> Result<(), Error> {
+    use catchment::folder::{expect_run, expect_scenario, expect_scenario_and_run, expect_senior};
+    let name = command.name();
+    match command {
+        Command::Run(a) => expect_scenario(&a.scenario, name),
+        Command::Check(a) => expect_scenario(&a.scenario, name),
+        Command::Odds(a) => expect_scenario(&a.scenario, name),
+        Command::PlanClasses(a) => expect_scenario(&a.scenario, name),
+        Command::Forecast(a) => expect_scenario(&a.scenario, name),
+        Command::Sites(a) => expect_scenario(&a.scenario, name),
+        Command::Compare(a) => {
+            expect_scenario(&a.scenario, name)?;
+            a.other.as_deref().map_or(Ok(()), |o| expect_scenario(o, name))
+        }
+        Command::Bench(a) => a.scenario.as_deref().map_or(Ok(()), |s| expect_scenario(s, name)),
+        Command::Explain(a) => expect_run(&a.run, name),
+        Command::Balance(a) => expect_run(&a.run, name),
+        Command::Publish(a) => expect_run(&a.run, name),
+        Command::Senior(a) => expect_senior(&a.scenario, name),
+        Command::Verify(a) => expect_scenario_and_run(&a.scenario, &a.run, name),
+        Command::Seed(_) | Command::Generate(_) | Command::Completions(_) | Command::Man => Ok(()),
     }
 }
 
 /// Loads a scenario, naming the phase on the spinner and, under
-/// `--verbose`, what was loaded.
+/// `--verbose`, what was loaded; under `--strict` its warnings are errors.
 fn load(dir: &Path, options: &LoadOptions, ui: &Ui) -> Result<Scenario, Error> {
+    let scenario = load_lenient(dir, options, ui)?;
+    ui.strict_gate(&scenario.warnings)?;
+    Ok(scenario)
+}
+
+/// [`load`] without `--strict`, for commands that add the round's own
+/// warnings before deciding (`run`, `check`).
+fn load_lenient(dir: &Path, options: &LoadOptions, ui: &Ui) -> Result<Scenario, Error> {
     ui.step("loading the scenario");
     let started = Instant::now();
     let scenario = scenario::load(dir, options)?;
@@ -76,10 +103,24 @@ fn load(dir: &Path, options: &LoadOptions, ui: &Ui) -> Result<Scenario, Error> {
 }
 
 /// Writes `files` into `out` atomically and lists them under `--verbose`.
+/// Temporary folders that an interrupted write into the same place left
+/// behind are removed first, and said so.
 fn write(out: &Path, files: &[OutputFile], ui: &Ui) -> Result<(), Error> {
+    remove_stale_temporaries(out, ui);
     output::write_atomically(out, files)?;
     ui.detail(&ui::written(out, files));
     Ok(())
+}
+
+/// Removes what an interrupted write into `out` left beside it (its
+/// process gone) and says so.
+fn remove_stale_temporaries(out: &Path, ui: &Ui) {
+    for path in output::remove_stale_temporaries(out) {
+        ui.note(&format!(
+            "note: removed {}, left by an interrupted run whose process is gone",
+            path.display()
+        ));
+    }
 }
 
 /// Prints `wrote OUT` after a table, for people only (not under `--json`

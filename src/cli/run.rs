@@ -26,11 +26,14 @@ struct Summary {
 
 /// Runs the round of `args.scenario` and writes its run folder.
 pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
-    let scenario = super::load(&args.scenario, &super::with_repair(options, args.repair), ui)?;
+    let scenario = super::load_lenient(&args.scenario, options, ui)?;
     ui.step("running the round: zone lookup, lottery, matching, classes");
     let mut phases = Phases::default();
     let outcome = round::run_timed(&scenario, &mut phases);
     ui.detail(&ui::phase_lines("round", &phases));
+    let mut warnings = scenario.warnings.clone();
+    warnings.extend(outcome.warnings.clone());
+    ui.strict_gate(&warnings)?;
     ui.step("rendering the run folder");
     let started = Instant::now();
     let extras = output::WrittenAs {
@@ -42,6 +45,7 @@ pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> 
     ui.detail(&format!("rendered in {:.3} s", started.elapsed().as_secs_f64()));
     ui.step("writing the run folder");
     super::write(&args.out, &files, ui)?;
+    ui.warnings_digest(&warnings, &args.scenario);
     let applicants = outcome.placements.len();
     let unplaced = outcome.placements.iter().filter(|p| p.school.is_none()).count();
     let s = Summary {

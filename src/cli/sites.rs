@@ -56,6 +56,7 @@ pub fn run(args: &SitesArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error
     )?;
     ui.step("writing the sites folder");
     let rendered = sites::output::render(&scenario, &candidates, &candidates_bytes, &plan)?;
+    super::remove_stale_temporaries(&args.out, ui);
     output::write_tree_atomically(&args.out, &rendered.files, &[("scenario", &rendered.scenario)])?;
     let mut warnings = scenario.warnings.clone();
     warnings.extend(plan.warnings.clone());

@@ -26,6 +26,8 @@ pub struct Ui {
     pub verbose: bool,
     /// `--json`: the result as one JSON object on standard output.
     pub json: bool,
+    /// `--strict`: every warning about the scenario is an error.
+    pub strict: bool,
     /// Standard error is a terminal: progress may be drawn.
     terminal: bool,
     /// A spinner naming the current phase; hidden unless drawn.
@@ -50,9 +52,39 @@ impl Ui {
             quiet,
             verbose,
             json,
+            strict: false,
             terminal,
             bar,
         }
+    }
+
+    /// The same settings with `--strict` as given.
+    pub fn strict(self, strict: bool) -> Self {
+        Ui { strict, ..self }
+    }
+
+    /// Under `--strict`, the warnings as errors (the command then fails
+    /// with them and writes nothing); `Ok` when not strict or no warning.
+    pub fn strict_gate(&self, warnings: &Diagnostics) -> Result<(), Error> {
+        if self.strict && warnings.warning_count() > 0 {
+            return Err(Error::Input(warnings.strict()));
+        }
+        Ok(())
+    }
+
+    /// Prints the warnings of a run on standard error (not under
+    /// `--quiet`): grouped by kind, seat shortages first, at most
+    /// [`WARNINGS_PER_KIND`] of each kind, then how many more there are.
+    pub fn warnings_digest(&self, warnings: &Diagnostics, scenario: &Path) {
+        if self.quiet || warnings.warning_count() == 0 {
+            return;
+        }
+        let lines = warnings_digest(warnings, scenario);
+        self.bar.suspend(|| {
+            for line in lines {
+                eprintln!("{line}");
+            }
+        });
     }
 
     /// True when progress may be drawn on standard error.
@@ -157,6 +189,47 @@ impl Ui {
             let _ = print_object(command, false, &Failure::new(e));
         }
     }
+}
+
+/// How many warnings of one kind `run` prints before a count.
+pub const WARNINGS_PER_KIND: usize = 3;
+
+/// The lines of [`Ui::warnings_digest`]: warnings grouped by kind (seat
+/// shortages first, then in the order `check` lists them), at most
+/// [`WARNINGS_PER_KIND`] each, with `… and N more like this` after a
+/// longer group and a last line pointing at `catchment check`.
+pub fn warnings_digest(warnings: &Diagnostics, scenario: &Path) -> Vec<String> {
+    let sorted: Vec<Diagnostic> = warnings.sorted().into_iter().filter(|d| !d.is_error()).collect();
+    let mut kinds: Vec<(String, bool, Vec<&Diagnostic>)> = Vec::new();
+    for d in &sorted {
+        let kind = d.kind();
+        match kinds.iter_mut().find(|(k, ..)| *k == kind) {
+            Some((_, _, members)) => members.push(d),
+            None => kinds.push((kind, d.is_seat_shortage(), vec![d])),
+        }
+    }
+    // Stable: seat shortages first, the rest in listing order.
+    kinds.sort_by_key(|(_, seats, _)| !seats);
+    let mut lines = Vec::new();
+    let mut left_out = 0;
+    for (_, _, members) in &kinds {
+        for d in members.iter().take(WARNINGS_PER_KIND) {
+            lines.push(d.to_string());
+        }
+        if members.len() > WARNINGS_PER_KIND {
+            let more = members.len() - WARNINGS_PER_KIND;
+            left_out += more;
+            lines.push(format!("  … and {more} more like this"));
+        }
+    }
+    if left_out > 0 {
+        lines.push(format!(
+            "{} warning(s) in all; `catchment check {}` lists every one",
+            sorted.len(),
+            scenario.display()
+        ));
+    }
+    lines
 }
 
 /// Every JSON object the binary prints: `{"command": .., "ok": ..,

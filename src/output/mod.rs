@@ -14,6 +14,7 @@ pub(crate) mod report;
 pub(crate) mod summary;
 mod tables;
 mod xlsx;
+mod zones_file;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub use summary::{summary, summary_json};
 pub use tables::{assignments_csv, lottery_csv, schools_csv};
 pub(crate) use tables::{write_records, Table};
 pub use xlsx::workbook as xlsx_workbook;
+pub use zones_file::zones_geojson;
 
 /// One output file: its name in the run folder and its bytes.
 pub struct OutputFile {
@@ -131,6 +133,8 @@ pub fn read_as(scenario: &Scenario) -> ReadAs {
     ReadAs {
         crs: scenario.crs.name(),
         encoding: scenario.encoding.as_str().to_string(),
+        delimiter: scenario.delimiter.map(crate::scenario::table::delimiter_name),
+        repair: scenario.repair,
     }
 }
 
@@ -214,10 +218,14 @@ pub fn write_tree_atomically(
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let pause = test_write_pause();
     let written = (|| {
         for f in files {
             let path = tmp.join(f.name);
             std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
+            if let Some(pause) = pause {
+                std::thread::sleep(pause);
+            }
         }
         for (name, files) in subfolders {
             let dir = tmp.join(name);
@@ -242,4 +250,117 @@ pub fn write_tree_atomically(
         std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
     }
     Ok(())
+}
+
+/// The pause after each file written that the environment variable
+/// `CATCHMENT_TEST_WRITE_PAUSE_MS` asks for: a test aid, so that a test can
+/// kill a run while it writes (tests/trust_input.rs). Unset: no pause.
+fn test_write_pause() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var("CATCHMENT_TEST_WRITE_PAUSE_MS").ok()?.parse().ok()?;
+    Some(std::time::Duration::from_millis(ms.min(60_000)))
+}
+
+/// Removes the temporary folders beside `out` that an interrupted write
+/// into `out` left behind (`.NAME.tmp-PID` and `.NAME.old-PID`, written by
+/// [`write_tree_atomically`]) when their process is gone; returns them.
+///
+/// A folder whose process still runs (another write into the same place)
+/// is left alone, and so is every folder where it cannot be told whether
+/// its process runs (outside Linux, which has no `/proc`).
+pub fn remove_stale_temporaries(out: &Path) -> Vec<PathBuf> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().to_string()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&parent) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        let Some(pid) = stale_pid(&file_name, &name) else {
+            continue;
+        };
+        if pid == std::process::id() || process_may_run(pid) {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() && std::fs::remove_dir_all(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// The process id in `.NAME.tmp-PID` or `.NAME.old-PID`.
+fn stale_pid(file_name: &str, name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?.strip_prefix(name)?;
+    let pid = rest.strip_prefix(".tmp-").or_else(|| rest.strip_prefix(".old-"))?;
+    pid.parse().ok()
+}
+
+/// False only when the process is known to be gone.
+fn process_may_run(pid: u32) -> bool {
+    let proc_root = Path::new("/proc/self");
+    if !proc_root.exists() {
+        return true;
+    }
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Writes one file into `dir` atomically (a temporary file beside it,
+/// renamed into place), creating `dir` if needed; an existing file of that
+/// name is replaced.
+pub fn write_file_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let path = dir.join(name);
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(&path, e)
+    })
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn stale_names_are_recognised() {
+        assert_eq!(stale_pid(".run.tmp-123", "run"), Some(123));
+        assert_eq!(stale_pid(".run.old-7", "run"), Some(7));
+        assert_eq!(stale_pid(".run2.tmp-123", "run"), None);
+        assert_eq!(stale_pid(".run.tmp-x", "run"), None);
+        assert_eq!(stale_pid("run.tmp-1", "run"), None);
+    }
+
+    #[test]
+    fn only_folders_of_gone_processes_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("run");
+        // A pid above the kernel's pid_max (4194304) never runs.
+        let gone = tmp.path().join(".run.tmp-4999999");
+        let mine = tmp.path().join(format!(".run.tmp-{}", std::process::id()));
+        let other = tmp.path().join(".other.tmp-4999999");
+        for d in [&gone, &mine, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("assignments.csv"), "x").unwrap();
+        }
+        let removed = remove_stale_temporaries(&out);
+        if Path::new("/proc/self").exists() {
+            assert_eq!(removed, vec![gone.clone()]);
+            assert!(!gone.exists());
+        } else {
+            assert!(removed.is_empty());
+        }
+        assert!(mine.exists() && other.exists());
+    }
 }

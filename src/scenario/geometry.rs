@@ -20,14 +20,38 @@
 //!
 //! All of these are deterministic functions of the input coordinates.
 
+use geo::algorithm::orient::{Direction, Orient};
 use geo::algorithm::validation::{InvalidPolygon, RingRole};
 use geo::{
-    unary_union, BooleanOps, BoundingRect, ChamberlainDuquetteArea, Contains, Coord, InteriorPoint, Line, LineString,
-    MakeValid, MultiPolygon, Polygon, Rect, Validation,
+    unary_union, BooleanOps, BoundingRect, ChamberlainDuquetteArea, Contains, Coord, InteriorPoint, Intersects, Line,
+    LineString, MakeValid, MultiPolygon, Polygon, Rect, Validation,
 };
 
 /// Areas below this many m² are numerical slivers and are not reported.
 pub const MIN_REPORTED_AREA_M2: f64 = 1.0;
+
+/// Overlaps between two zones under this many m² (1 ha) are slivers where
+/// neighbouring zones were drawn apart: they are summed into one line per
+/// level rather than listed one by one.
+pub const SMALL_OVERLAP_M2: f64 = 10_000.0;
+
+/// An area for people: km² from 1 km² on, hectares from 1 ha on, else m².
+///
+/// ```
+/// use catchment::scenario::geometry::area_text;
+/// assert_eq!(area_text(485_501_303.0), "485.50 km²");
+/// assert_eq!(area_text(475_302.0), "47.5 ha");
+/// assert_eq!(area_text(1_375.4), "1375 m²");
+/// ```
+pub fn area_text(m2: f64) -> String {
+    if m2 >= 1_000_000.0 {
+        format!("{:.2} km²", m2 / 1_000_000.0)
+    } else if m2 >= 10_000.0 {
+        format!("{:.1} ha", m2 / 10_000.0)
+    } else {
+        format!("{m2:.0} m²")
+    }
+}
 
 /// Formats a point as `(lon, lat)` with 6 decimals (about 0.1 m).
 pub fn at(c: Coord<f64>) -> String {
@@ -140,7 +164,18 @@ pub fn repair(poly: &Polygon<f64>) -> Result<MultiPolygon<f64>, String> {
 
 /// Area on the sphere in m².
 pub fn area_m2(area: &MultiPolygon<f64>) -> f64 {
-    area.chamberlain_duquette_unsigned_area()
+    area.0.iter().map(polygon_area_m2).sum()
+}
+
+/// Area of one polygon on the sphere in m²: its exterior ring's less its
+/// holes', each ring taken whatever its orientation. (geo's
+/// `chamberlain_duquette_unsigned_area` of a polygon subtracts the holes'
+/// *signed* areas, so a polygon with its holes oriented against its shell,
+/// as `BooleanOps` returns them, comes out as shell plus holes.)
+pub fn polygon_area_m2(p: &Polygon<f64>) -> f64 {
+    let ring = |r: &LineString<f64>| Polygon::new(r.clone(), vec![]).chamberlain_duquette_unsigned_area();
+    let holes: f64 = p.interiors().iter().map(ring).sum();
+    (ring(p.exterior()) - holes).max(0.0)
 }
 
 /// An overlap between two zones (indices into the slice given) or a gap
@@ -158,6 +193,8 @@ pub struct Finding {
 /// Overlaps between every pair of `areas` (bounding boxes first, then
 /// [`BooleanOps::intersection`]), in index order.
 pub fn overlaps(areas: &[&MultiPolygon<f64>]) -> Vec<Finding> {
+    let oriented: Vec<MultiPolygon<f64>> = areas.iter().map(|a| a.orient(Direction::Default)).collect();
+    let areas: Vec<&MultiPolygon<f64>> = oriented.iter().collect();
     let boxes: Vec<Option<Rect<f64>>> = areas.iter().map(|a| a.bounding_rect()).collect();
     // Sweep on min x so that far-apart zones are never compared.
     let mut order: Vec<usize> = (0..areas.len()).filter(|&i| boxes[i].is_some()).collect();
@@ -193,34 +230,94 @@ pub fn overlaps(areas: &[&MultiPolygon<f64>]) -> Vec<Finding> {
     found
 }
 
-fn largest(area: &MultiPolygon<f64>) -> Option<&Polygon<f64>> {
-    area.0.iter().max_by(|a, b| {
-        let (x, y) = (
-            a.chamberlain_duquette_unsigned_area(),
-            b.chamberlain_duquette_unsigned_area(),
-        );
-        x.total_cmp(&y)
-    })
+/// True when two boxes share a point.
+fn boxes_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
+    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
 }
 
-/// Gaps: holes in the union of `areas`, i.e. land enclosed by zones but in
-/// none of them, largest first.
+fn largest(area: &MultiPolygon<f64>) -> Option<&Polygon<f64>> {
+    area.0
+        .iter()
+        .max_by(|a, b| polygon_area_m2(a).total_cmp(&polygon_area_m2(b)))
+}
+
+/// Gaps: land enclosed by the union of `areas` but in none of them,
+/// largest first, each with a point inside it that is in no zone.
+///
+/// A hole of the union is not taken as a gap as it stands: `unary_union`
+/// can leave a zone out of the union (on the NSW Mid-Coast map it dropped
+/// a 291 km² zone and reported a 485 km² hole around it), and a zone lying
+/// inside the hole of another piece fills part of it. So every zone that
+/// reaches into the hole, and every other piece of the union inside it, is
+/// subtracted from it; what is left is the gap, and its sample point is
+/// checked against every zone.
 pub fn gaps(areas: &[&MultiPolygon<f64>]) -> Vec<Finding> {
+    // Boolean operations read a hole wound like its shell as filled:
+    // orient every ring first (shells counter-clockwise, holes clockwise).
+    let oriented: Vec<MultiPolygon<f64>> = areas.iter().map(|a| a.orient(Direction::Default)).collect();
+    let areas: Vec<&MultiPolygon<f64>> = oriented.iter().collect();
+    let areas = areas.as_slice();
     let union = unary_union(areas.iter().copied());
+    let boxes: Vec<Option<Rect<f64>>> = areas.iter().map(|a| a.bounding_rect()).collect();
+    let shells: Vec<Polygon<f64>> = union
+        .0
+        .iter()
+        .map(|p| Polygon::new(p.exterior().clone(), vec![]))
+        .collect();
     let mut found: Vec<Finding> = Vec::new();
-    for poly in &union.0 {
+    for (k, poly) in union.0.iter().enumerate() {
         for hole in poly.interiors() {
-            let gap = Polygon::new(hole.clone(), vec![]);
-            let area = gap.chamberlain_duquette_unsigned_area();
-            if area < MIN_REPORTED_AREA_M2 {
+            let hole = Polygon::new(hole.clone(), vec![]);
+            if hole.chamberlain_duquette_unsigned_area() < MIN_REPORTED_AREA_M2 {
                 continue;
             }
-            if let Some(p) = gap.interior_point() {
-                found.push(Finding {
-                    zones: Vec::new(),
-                    area_m2: area,
-                    point: p.0,
-                });
+            let Some(hole_box) = hole.bounding_rect() else {
+                continue;
+            };
+            // Zones reaching into the hole: a vertex strictly inside it.
+            // The zones around it only touch its boundary, and subtracting
+            // them would only add rounding.
+            let reaches_in = |area: &MultiPolygon<f64>| {
+                area.0.iter().any(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .flat_map(|r| r.0.iter())
+                        .any(|c| hole.contains(&geo::Point::from(*c)))
+                })
+            };
+            let inside: Vec<&MultiPolygon<f64>> = areas
+                .iter()
+                .zip(&boxes)
+                .filter(|(_, rect)| rect.is_some_and(|r| boxes_meet(&r, &hole_box)))
+                .map(|(area, _)| *area)
+                .filter(|area| reaches_in(area))
+                .collect();
+            let mut rest = MultiPolygon::new(vec![hole.clone()]);
+            for area in inside {
+                rest = rest.difference(area);
+            }
+            // Other pieces of the union inside the hole: their own holes
+            // are gaps of their own, found when their turn comes.
+            for (j, shell) in shells.iter().enumerate() {
+                let in_hole = shell.bounding_rect().is_some_and(|r| boxes_meet(&r, &hole_box))
+                    && shell.exterior().0.iter().any(|c| hole.contains(&geo::Point::from(*c)));
+                if j != k && in_hole {
+                    rest = rest.difference(shell);
+                }
+            }
+            for piece in &rest.0 {
+                let area = polygon_area_m2(piece);
+                if area < MIN_REPORTED_AREA_M2 {
+                    continue;
+                }
+                let in_no_zone = |p: &geo::Point<f64>| !areas.iter().any(|a| a.intersects(p));
+                if let Some(p) = piece.interior_point().filter(in_no_zone) {
+                    found.push(Finding {
+                        zones: Vec::new(),
+                        area_m2: area,
+                        point: p.0,
+                    });
+                }
             }
         }
     }
@@ -328,5 +425,106 @@ mod tests {
         let expected = area_m2(&square(0.01, 0.01, 0.01));
         assert!((found[0].area_m2 - expected).abs() / expected < 1e-6);
         assert!(overlaps(&refs).is_empty());
+        assert_in_no_zone(&found, &refs);
+    }
+
+    fn assert_in_no_zone(found: &[Finding], areas: &[&MultiPolygon<f64>]) {
+        use geo::Intersects;
+        for f in found {
+            let p = geo::Point::from(f.point);
+            for (i, a) in areas.iter().enumerate() {
+                assert!(!a.intersects(&p), "gap point {:?} is in zone {i}", f.point);
+            }
+        }
+    }
+
+    /// The NSW Mid-Coast case: a zone inside the ring of the others, kept
+    /// apart from them by a thin sliver. The hole of the union is the
+    /// island's size, but the gap is only the sliver; the old report gave
+    /// the whole hole, around a point inside the island.
+    #[test]
+    fn an_island_zone_inside_the_ring_is_not_a_gap() {
+        let mut tiles = Vec::new();
+        for i in 0..3 {
+            for j in 0..3 {
+                if (i, j) != (1, 1) {
+                    tiles.push(square(i as f64 * 0.01, j as f64 * 0.01, 0.01));
+                }
+            }
+        }
+        // The island leaves a 0.0001° sliver on every side.
+        tiles.push(square(0.0101, 0.0101, 0.0098));
+        let refs: Vec<&MultiPolygon<f64>> = tiles.iter().collect();
+        let found = gaps(&refs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let hole = area_m2(&square(0.01, 0.01, 0.01));
+        let expected = hole - area_m2(&square(0.0101, 0.0101, 0.0098));
+        assert!(
+            (found[0].area_m2 - expected).abs() / expected < 1e-3,
+            "{} vs {expected}",
+            found[0].area_m2
+        );
+        assert!(found[0].area_m2 < hole / 10.0);
+        assert_in_no_zone(&found, &refs);
+    }
+
+    #[test]
+    fn a_hole_is_subtracted_whatever_its_orientation() {
+        let outer = square(0.0, 0.0, 0.03).0[0].exterior().clone();
+        let hole = square(0.01, 0.01, 0.01).0[0].exterior().clone();
+        let mut reversed = hole.clone();
+        reversed.0.reverse();
+        let expected = area_m2(&square(0.0, 0.0, 0.03)) - area_m2(&square(0.01, 0.01, 0.01));
+        for h in [hole, reversed] {
+            let p = Polygon::new(outer.clone(), vec![h]);
+            assert!((polygon_area_m2(&p) - expected).abs() / expected < 1e-9);
+        }
+    }
+
+    /// A zone with a hole, and another zone inside the hole with a sliver
+    /// around it (the corpus case `warn_gap_around_island`).
+    #[test]
+    fn a_zone_inside_the_hole_of_another_leaves_the_sliver() {
+        let outer = square(0.0, 0.0, 0.04).0[0].exterior().clone();
+        let inner = square(0.014, 0.004, 0.012).0[0].exterior().clone();
+        let ring = MultiPolygon::new(vec![Polygon::new(outer, vec![inner])]);
+        let island = square(0.015, 0.005, 0.01);
+        let refs = [&ring, &island];
+        let found = gaps(&refs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let expected = area_m2(&square(0.014, 0.004, 0.012)) - area_m2(&island);
+        assert!(
+            (found[0].area_m2 - expected).abs() / expected < 1e-6,
+            "{found:?} vs {expected}"
+        );
+        assert_in_no_zone(&found, &refs);
+    }
+
+    /// An island with a hole of its own inside a ring: both the sliver
+    /// around the island and the island's hole are gaps, each counted once.
+    #[test]
+    fn a_hole_in_an_island_is_a_gap_of_its_own() {
+        let mut tiles = Vec::new();
+        for i in 0..3 {
+            for j in 0..3 {
+                if (i, j) != (1, 1) {
+                    tiles.push(square(i as f64 * 0.01, j as f64 * 0.01, 0.01));
+                }
+            }
+        }
+        let island = Polygon::new(
+            square(0.0101, 0.0101, 0.0098).0[0].exterior().clone(),
+            vec![square(0.014, 0.014, 0.002).0[0].exterior().clone()],
+        );
+        tiles.push(MultiPolygon::new(vec![island]));
+        let refs: Vec<&MultiPolygon<f64>> = tiles.iter().collect();
+        let found = gaps(&refs);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let inner = area_m2(&square(0.014, 0.014, 0.002));
+        assert!(
+            found.iter().any(|f| (f.area_m2 - inner).abs() / inner < 1e-6),
+            "{found:?}"
+        );
+        assert_in_no_zone(&found, &refs);
     }
 }

@@ -7,6 +7,7 @@
 //! stopping at the first.
 
 mod applicants;
+pub mod diagnose;
 mod distances;
 pub mod geometry;
 pub mod id_list;
@@ -222,6 +223,11 @@ pub struct Scenario {
     pub zones_crs: Option<crate::crs::Crs>,
     /// The text encoding the CSV and GeoJSON files were read in.
     pub encoding: table::Encoding,
+    /// The field separator the CSV files were read with (`--delimiter`);
+    /// `None` for a comma.
+    pub delimiter: Option<u8>,
+    /// Whether zone geometry was repaired (`--repair`).
+    pub repair: bool,
 }
 
 impl Scenario {
@@ -279,6 +285,8 @@ pub struct LoadOptions {
     /// The sheet to read from `schools.xlsx` / `applicants.xlsx`
     /// (`--sheet`); default: each workbook's first.
     pub sheet: Option<String>,
+    /// Field separator of the CSV files (`--delimiter`); `None` is a comma.
+    pub delimiter: Option<u8>,
 }
 
 impl LoadOptions {
@@ -362,9 +370,10 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
     let src = table::Source {
         projected: crs.is_projected(),
         sheet: options.sheet.as_deref(),
+        delimiter: options.delimiter,
         ..table::Source::new(dir, options.encoding(policy.as_ref()))
     };
-    let (mut schools, broken_schools) = schools::load(&src, policy.as_ref(), &mut diags);
+    let (mut schools, broken_schools, schools_readable) = schools::load(&src, policy.as_ref(), &mut diags);
     let school_ids = SchoolIds {
         valid: schools
             .iter()
@@ -372,6 +381,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
             .map(|(i, s)| (s.id.as_str(), SchoolIdx(i as u32)))
             .collect(),
         broken: broken_schools,
+        unreadable: !schools_readable,
     };
     // Without a usable policy the rule is unknown: read zones only if present.
     let shapefile = zones_shapefile(dir, options);
@@ -475,6 +485,8 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         crs,
         zones_crs: (zones_crs != crs).then_some(zones_crs),
         encoding: src.encoding,
+        delimiter: options.delimiter,
+        repair: options.repair,
     })
 }
 
@@ -496,6 +508,10 @@ fn zones_shapefile(dir: &Path, options: &LoadOptions) -> Option<PathBuf> {
 pub struct SchoolIds<'a> {
     valid: HashMap<&'a str, SchoolIdx>,
     broken: std::collections::HashSet<String>,
+    /// `schools.csv` could not be read at all (its header is reported):
+    /// references to schools are then not checked, so that one header
+    /// problem is not repeated on every row that names a school.
+    unreadable: bool,
 }
 
 impl SchoolIds<'_> {
@@ -504,9 +520,10 @@ impl SchoolIds<'_> {
         self.valid.get(id)
     }
 
-    /// True when the id is on a row of `schools.csv` that has errors.
+    /// True when the id is on a row of `schools.csv` that has errors, or
+    /// when `schools.csv` could not be read at all.
     pub fn is_broken(&self, id: &str) -> bool {
-        self.broken.contains(id)
+        self.unreadable || self.broken.contains(id)
     }
 }
 

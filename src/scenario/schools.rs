@@ -27,15 +27,17 @@ const OPTIONAL: &[&str] = &[
 ];
 
 /// Reads `schools.csv`, sorted by id. Rows with errors are left out (and
-/// reported), so later checks see only well-formed schools.
+/// reported), so later checks see only well-formed schools. The flag is
+/// false when the file could not be read at all (missing, empty, or a
+/// header without its required columns).
 pub fn load(
     src: &super::table::Source,
     policy: Option<&Policy>,
     diags: &mut Diagnostics,
-) -> (Vec<School>, HashSet<String>) {
+) -> (Vec<School>, HashSet<String>, bool) {
     let mut schools = Vec::new();
     let mut broken = HashSet::new();
-    table::read(src, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
+    let readable = table::read(src, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
         let errors = diags.error_count();
         let id = row.required("id", diags);
         let name = row.get("name").unwrap_or_default();
@@ -159,5 +161,5 @@ pub fn load(
     super::check_unique(FILE, schools.iter().map(|s| (s.id.as_str(), s.line)), diags);
     schools.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()).then(a.line.cmp(&b.line)));
     schools.dedup_by(|a, b| a.id == b.id);
-    (schools, broken)
+    (schools, broken, readable)
 }

@@ -186,6 +186,8 @@ pub struct Source<'a> {
     /// The sheet of a workbook read in place of a CSV (`--sheet`);
     /// default: the first.
     pub sheet: Option<&'a str>,
+    /// Field separator of its CSV files (`--delimiter`); `None` is a comma.
+    pub delimiter: Option<u8>,
 }
 
 impl<'a> Source<'a> {
@@ -196,7 +198,14 @@ impl<'a> Source<'a> {
             encoding,
             projected: false,
             sheet: None,
+            delimiter: None,
         }
+    }
+
+    /// The same source with CSV fields split on `delimiter` (`--delimiter`;
+    /// `None` is a comma).
+    pub fn with_delimiter(self, delimiter: Option<u8>) -> Self {
+        Source { delimiter, ..self }
     }
 }
 
@@ -214,6 +223,37 @@ fn workbook_for(dir: &Path, file: &str) -> Option<String> {
     let stem = file.strip_suffix(".csv")?;
     let book = format!("{stem}.xlsx");
     (!dir.join(file).exists() && dir.join(&book).is_file()).then_some(book)
+}
+
+/// Parses a `--delimiter` value: one ASCII character, or `tab` (also
+/// `\t`), `comma`, `semicolon`, `pipe`.
+///
+/// ```
+/// use catchment::scenario::table::parse_delimiter;
+/// assert_eq!(parse_delimiter(";"), Ok(b';'));
+/// assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+/// assert!(parse_delimiter(";;").is_err());
+/// ```
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "comma" => Ok(b','),
+        "semicolon" => Ok(b';'),
+        "pipe" => Ok(b'|'),
+        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" && text != "\r" => {
+            Ok(text.as_bytes()[0])
+        }
+        _ => Err(format!("expected one character, e.g. ';' or '|', or tab; got {text:?}")),
+    }
+}
+
+/// The spelling of a delimiter in `manifest.json` and in messages: the
+/// character, or `tab`.
+pub fn delimiter_name(delimiter: u8) -> String {
+    match delimiter {
+        b'\t' => "tab".to_string(),
+        d => char::from(d).to_string(),
+    }
 }
 
 /// Reads `dir/file` as CSV and calls `each` for every data row.
@@ -243,6 +283,7 @@ pub fn read(
         diags.alias(file, &label);
         return parse(
             text.as_bytes(),
+            None,
             &label,
             src.projected,
             required,
@@ -256,7 +297,7 @@ pub fn read(
             return false;
         };
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        return parse(body, file, src.projected, required, optional, diags, &mut each);
+        return parse(body, src.delimiter, file, src.projected, required, optional, diags, &mut each);
     }
     let mut handle = match std::fs::File::open(src.dir.join(file)) {
         Ok(handle) => handle,
@@ -281,6 +322,7 @@ pub fn read(
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     parse(
         head.chain(handle),
+        src.delimiter,
         file,
         src.projected,
         required,
@@ -391,12 +433,13 @@ pub fn read_bytes(
     each: &mut dyn FnMut(&Row, &mut Diagnostics),
 ) -> bool {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    parse(body, file, false, required, optional, diags, each)
+    parse(body, None, file, false, required, optional, diags, each)
 }
 
 /// Parses CSV text (after any byte-order mark) row by row.
 fn parse(
     body: impl Read,
+    delimiter: Option<u8>,
     file: &str,
     projected: bool,
     required: &[&str],
@@ -405,6 +448,7 @@ fn parse(
     each: &mut dyn FnMut(&Row, &mut Diagnostics),
 ) -> bool {
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter.unwrap_or(b','))
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
@@ -417,7 +461,7 @@ fn parse(
             return false;
         }
         Err(e) => {
-            diags.error(
+            diags.root_error(
                 file,
                 Location::Line(1),
                 format!("header cannot be read: {}", csv_reason(&e)),
@@ -427,20 +471,51 @@ fn parse(
     };
     let mut columns = HashMap::new();
     for (i, name) in header.iter().enumerate() {
-        let name = name.trim();
-        if columns.insert(name.to_string(), i).is_some() {
+        if columns.insert(name.trim().to_string(), i).is_some() {
             diags.error(
                 file,
                 Location::Line(1),
-                format!("column {name:?} appears twice in the header"),
+                format!("column {:?} appears twice in the header", name.trim()),
             );
-        } else if !required.contains(&name) && !optional.contains(&name) {
-            diags.warning(file, Location::Line(1), format!("unknown column {name:?} is ignored"));
         }
     }
     let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
     if !missing.is_empty() {
-        diags.error(
+        if let Some(message) = delimiter_hint(&header, delimiter) {
+            diags.root_error(file, Location::Line(1), message);
+            return false;
+        }
+    }
+    // Unknown columns: a near miss of a column the file lacks is an error
+    // with a suggestion (the column meant would silently be left at its
+    // default); any other unknown column is a warning.
+    let absent: Vec<&str> = required
+        .iter()
+        .chain(optional)
+        .copied()
+        .filter(|c| !columns.contains_key(*c))
+        .collect();
+    let mut meant_missing: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for name in header.iter().map(str::trim) {
+        if required.contains(&name) || optional.contains(&name) || !seen.insert(name) {
+            continue;
+        }
+        match super::diagnose::near_miss(name, &absent) {
+            Some(meant) => {
+                meant_missing.push(meant);
+                diags.root_error(
+                    file,
+                    Location::Line(1),
+                    format!("unknown column {name:?} in {file}: did you mean {meant:?}?"),
+                );
+            }
+            None => diags.warning(file, Location::Line(1), format!("unknown column {name:?} is ignored")),
+        }
+    }
+    let missing: Vec<&str> = missing.into_iter().filter(|c| !meant_missing.contains(c)).collect();
+    if !missing.is_empty() {
+        diags.root_error(
             file,
             Location::Line(1),
             format!(
@@ -451,6 +526,10 @@ fn parse(
         );
         return false;
     }
+    if required.iter().any(|c| meant_missing.contains(c)) {
+        return false;
+    }
+    let rows_from = diags.len();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -490,7 +569,67 @@ fn parse(
             }
         }
     }
+    // One wrong encoding or one pair of swapped columns is one problem:
+    // its first row is reported, the others counted.
+    diags.fold_repeats(
+        rows_from,
+        |d| d.file == file && d.message.starts_with("row is not valid UTF-8"),
+        |n, lines| format!("; {n} more row(s) are not valid UTF-8 either ({})", some_lines(lines)),
+    );
+    diags.fold_repeats(
+        rows_from,
+        |d| d.file == file && d.message.contains("lat and lon look swapped"),
+        |n, lines| format!("; {n} more row(s) look swapped too ({})", some_lines(lines)),
+    );
     true
+}
+
+/// "lines 4, 5, 9, 12, 20 and 31 more".
+fn some_lines(lines: &[u64]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = lines
+        .iter()
+        .take(SHOWN)
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if lines.len() > SHOWN {
+        text.push_str(&format!(" and {} more", lines.len() - SHOWN));
+    }
+    format!("line{} {text}", if lines.len() == 1 { "" } else { "s" })
+}
+
+/// When the header lacks required columns because the file is split on
+/// another character (a semicolon-separated file from European Excel, a
+/// tab- or pipe-separated export), what to do about it.
+fn delimiter_hint(header: &csv::StringRecord, delimiter: Option<u8>) -> Option<String> {
+    let text = header.iter().collect::<Vec<_>>().join(",");
+    let used = delimiter.unwrap_or(b',');
+    let candidates: [(u8, &str, &str); 4] = [
+        (b';', "semicolon", "--delimiter ';'"),
+        (b'\t', "tab", "--delimiter tab"),
+        (b'|', "pipe", "--delimiter '|'"),
+        (b',', "comma", "no --delimiter"),
+    ];
+    let (sep, name, flag) = candidates
+        .iter()
+        .filter(|(c, ..)| *c != used)
+        .map(|&(c, name, flag)| (text.bytes().filter(|&b| b == c).count(), c, name, flag))
+        .filter(|&(n, ..)| n > 0)
+        .max_by_key(|&(n, ..)| n)
+        .map(|(_, c, name, flag)| (c, name, flag))?;
+    // Only when the header holds more than one name once split there.
+    if text.split(char::from(sep)).filter(|s| !s.trim().is_empty()).count() < 2 || header.len() > 1 && sep != b',' {
+        return None;
+    }
+    Some(if sep == b',' {
+        format!(
+            "looks like a comma-separated file, but --delimiter {} was given; leave out --delimiter",
+            delimiter_name(used)
+        )
+    } else {
+        format!("looks like a {name}-separated file; save as CSV (comma) or pass {flag}")
+    })
 }
 
 /// What is said of a line that is not UTF-8: most likely a GBK file.

@@ -174,19 +174,46 @@ fn level_findings(zones: &[Zone], file: &str, diags: &mut Diagnostics) {
     for level in [Level::Primary, Level::Junior] {
         let of_level: Vec<&Zone> = zones.iter().filter(|z| z.level == level).collect();
         let areas: Vec<&MultiPolygon<f64>> = of_level.iter().map(|z| &z.area).collect();
-        for found in geometry::overlaps(&areas) {
+        let (small, large): (Vec<_>, Vec<_>) = geometry::overlaps(&areas)
+            .into_iter()
+            .partition(|f| f.area_m2 < geometry::SMALL_OVERLAP_M2);
+        for found in large {
             let (a, b) = (of_level[found.zones[0]], of_level[found.zones[1]]);
             diags.warning(
                 file,
                 Location::Feature(a.feature, Some(a.id.clone())),
                 format!(
-                    "overlaps {} zone {:?} (feature {}) by {:.0} m² around {}; homes there go to {:?}, the first id, unless the applicant names a zone",
+                    "overlaps {} zone {:?} (feature {}) by {} around {}; homes there go to {:?}, the first id, unless the applicant names a zone",
                     level.as_str(),
                     b.id,
                     b.feature,
-                    found.area_m2,
+                    geometry::area_text(found.area_m2),
                     geometry::at(found.point),
                     a.id
+                ),
+            );
+        }
+        // Slivers between neighbours drawn apart: one line for the level.
+        let biggest = small
+            .iter()
+            .max_by(|x, y| x.area_m2.total_cmp(&y.area_m2).then(y.zones.cmp(&x.zones)));
+        if let Some(biggest) = biggest {
+            let total: f64 = small.iter().map(|f| f.area_m2).sum();
+            let (a, b) = (of_level[biggest.zones[0]], of_level[biggest.zones[1]]);
+            diags.warning(
+                FILE,
+                Location::File,
+                format!(
+                    "{} small overlap(s) between {} zones, each under {}, {} in all (slivers where neighbouring zones \
+                     were drawn apart; homes there go to the first id); largest: {} between {:?} and {:?} around {}",
+                    small.len(),
+                    level.as_str(),
+                    geometry::area_text(geometry::SMALL_OVERLAP_M2),
+                    geometry::area_text(total),
+                    geometry::area_text(biggest.area_m2),
+                    a.id,
+                    b.id,
+                    geometry::at(biggest.point)
                 ),
             );
         }
@@ -201,15 +228,16 @@ fn level_findings(zones: &[Zone], file: &str, diags: &mut Diagnostics) {
         let largest: Vec<String> = gaps
             .iter()
             .take(GAPS_LISTED)
-            .map(|g| format!("{:.0} m² around {}", g.area_m2, geometry::at(g.point)))
+            .map(|g| format!("{} around {}", geometry::area_text(g.area_m2), geometry::at(g.point)))
             .collect();
         diags.warning(
             file,
             Location::File,
             format!(
-                "{} zones enclose {} gap(s) that are in none of them, {total:.0} m² in all; homes there go to the fallback; largest: {}",
+                "{} zones enclose {} gap(s) that are in none of them, {} in all; homes there go to the fallback; largest: {}",
                 level.as_str(),
                 gaps.len(),
+                geometry::area_text(total),
                 largest.join(", ")
             ),
         );

@@ -61,7 +61,7 @@ pub fn load(path: &Path, scenario: &Scenario) -> Result<Candidates, Error> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let src = table::Source::new(dir, scenario.encoding);
+    let src = table::Source::new(dir, scenario.encoding).with_delimiter(scenario.delimiter);
     let mut sites = Vec::new();
     table::read(&src, &file, REQUIRED, OPTIONAL, &mut diags, |row, diags| {
         let errors = diags.error_count();

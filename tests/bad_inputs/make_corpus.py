@@ -218,6 +218,30 @@ CASES = {
         with_zone2(name="NAME"),
         lambda files: {**files, "zones.geojson": files["zones.geojson"].replace('"NAME"', '"新区"').encode("gbk")},
     ),
+    # --- near misses and root causes (issue 20) ---
+    "near_miss_private_choices": edit("applicants.csv", "private_choices,public", "private_choice,public"),
+    "near_miss_column_case": edit("applicants.csv", "household,priority", "household,Priority"),
+    "near_miss_classes": edit("schools.csv", "lat,classes,class_cap", "lat,clases,class_cap"),
+    "policy_key_near_miss": edit("policy.toml", 'tie_breaking = "single"', 'tie-breaking = "single"'),
+    "semicolon_separated": edit_all("schools.csv", ",", ";"),
+    "tab_separated": edit_all("applicants.csv", ",", "\t"),
+    "pipe_separated": edit_all("schools.csv", ",", "|"),
+    "gbk_every_row": lambda files: {
+        **files,
+        "applicants.csv": files["applicants.csv"]
+        .replace(",h1,", ",\u5f20\u5bb6,")
+        .replace(",h2,", ",\u674e\u5bb6,")
+        .replace(",h3,", ",\u738b\u5bb6,")
+        .replace(",h4,", ",\u8d75\u5bb6,")
+        .encode("gbk"),
+    },
+    "lat_lon_swapped_every_row": lambda files: {
+        **files,
+        "applicants.csv": "\n".join(
+            ",".join([c[0], c[1], c[3], c[2]] + c[4:]) if len(c) > 3 and c[0] != "id" else ",".join(c)
+            for c in (line.split(",") for line in files["applicants.csv"].split("\n"))
+        ),
+    },
     # --- known loader bugs (tests/bad_input.rs: KNOWN_BUGS) ---
     "crlf_line_endings": chain(
         edit("applicants.csv", "116.307,39.906", "116.307,91.2"),
@@ -286,6 +310,17 @@ CASES = {
             l + ",red" if l and not l.startswith("id,") else l for l in files["applicants.csv"].split("\n"))},
     ),
     "warn_zone_lists_school_twice": with_zone2(schools=["S2", "S2"]),
+    # Z2 overlaps Z1 by a 0.00005° sliver (about 0.5 ha): one summary line.
+    "warn_small_overlap": with_zone2(coordinates=square(116.30995, 39.900, 116.325, 39.910)),
+    # Z1 is a ring around Z2 with a 0.001° sliver between them: the gap is
+    # the sliver, not the ring's hole, and its point is in no zone.
+    "warn_gap_around_island": lambda files: {
+        **files,
+        "zones.geojson": zones([
+            feature("Z1", ["S1"], square(116.295, 39.895, 116.335, 39.915) + square(116.314, 39.899, 116.326, 39.911)),
+            feature("Z2", ["S2"], Z2),
+        ]),
+    },
     "warn_group_members_differ": chain(
         edit("applicants.csv", "h1,1,,,,", "h1,1,,,,t1"),
         edit("applicants.csv", "h4,1,,,S2,", "h4,1,,,S2,t1"),

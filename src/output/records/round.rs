@@ -76,6 +76,14 @@ pub struct ReadAs {
     pub crs: String,
     /// Text encoding (`utf-8`, `gbk`).
     pub encoding: String,
+    /// CSV field separator (`;`, `|`, `tab`) when not a comma; absent for
+    /// a comma, so manifests of comma files stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// `true` when zone geometry was repaired (`--repair`); absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repair: bool,
 }
 
 /// `summary.json`: counts per stage and level, distances, unplaced with

@@ -276,15 +276,18 @@ impl<'a> Checker<'a> {
     pub(crate) fn known<T: DeserializeOwned>(&mut self, prefix: &str, table: Table<T>) -> Result<T, &'static str> {
         let known = serde_names::<T>();
         for key in table.unknown {
-            let message = format!(
-                "unknown key {prefix}{}; expected one of {}",
-                key.get_ref(),
-                known
-                    .iter()
-                    .map(|k| format!("{prefix}{k}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let message = match crate::scenario::diagnose::near_miss(key.get_ref(), known) {
+                Some(meant) => format!("unknown key {prefix}{}: did you mean {prefix}{meant}?", key.get_ref()),
+                None => format!(
+                    "unknown key {prefix}{}; expected one of {}",
+                    key.get_ref(),
+                    known
+                        .iter()
+                        .map(|k| format!("{prefix}{k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             self.error(key.span(), message);
         }
         table.value

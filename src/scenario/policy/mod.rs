@@ -182,6 +182,36 @@ struct RawLevel {
     max_class_size: Option<Field<i64>>,
 }
 
+/// Every key `policy.toml` accepts, spelled as in the file with its table
+/// (`rule`, `fallback.rule`, `levels.primary.max_class_size`), for the hint
+/// when one is given as a command-line flag.
+pub fn keys() -> Vec<String> {
+    let tables = ["distance", "fallback", "levels"];
+    let mut keys: Vec<String> = fields::serde_names::<RawPolicy>()
+        .iter()
+        .filter(|k| !tables.contains(k))
+        .map(|k| k.to_string())
+        .collect();
+    keys.extend(
+        fields::serde_names::<RawDistance>()
+            .iter()
+            .map(|k| format!("distance.{k}")),
+    );
+    keys.extend(
+        fields::serde_names::<RawFallback>()
+            .iter()
+            .map(|k| format!("fallback.{k}")),
+    );
+    for level in Level::ALL {
+        keys.extend(
+            fields::serde_names::<RawLevel>()
+                .iter()
+                .map(|k| format!("levels.{}.{k}", level.as_str())),
+        );
+    }
+    keys
+}
+
 /// Reads and validates `policy.toml`; `None` when it cannot be used.
 pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Policy> {
     let src = super::table::Source::new(dir, super::table::Encoding::Utf8);
