@@ -26,7 +26,7 @@ pub enum Folder {
     /// `applicants.csv`.
     Scenario,
     /// A senior-round folder: `policy.toml` with `senior_schools.csv` or
-    /// `candidates.csv`.
+    /// `junior_schools.csv`, and no `schools.csv`.
     Senior,
     /// A run folder: it has a `manifest.json`.
     Run,
@@ -42,12 +42,14 @@ pub fn kind(dir: &Path) -> Folder {
         return Folder::Missing;
     }
     let has = |name: &str| dir.join(name).is_file();
+    // A scenario folder may hold a candidates.csv of sites (`sites`), so
+    // the senior round is told by its own school files.
     if has("manifest.json") {
         Folder::Run
-    } else if has("policy.toml") && (has("senior_schools.csv") || has("candidates.csv")) {
-        Folder::Senior
     } else if has("policy.toml") && (has("schools.csv") || has("applicants.csv")) {
         Folder::Scenario
+    } else if has("policy.toml") && (has("senior_schools.csv") || has("junior_schools.csv")) {
+        Folder::Senior
     } else {
         Folder::Other
     }
