@@ -125,6 +125,30 @@ pub fn expect_scenario_and_run(scenario: &Path, run: &Path, command: &str) -> Re
         // A senior run is verified against its senior folder.
         return expect_run(run, command);
     }
+    if kind(scenario) == Folder::Scenario && written_by(run).as_deref() == Some("senior") {
+        let nested = scenario.join("senior");
+        let folder = if kind(&nested) == Folder::Senior {
+            nested.display().to_string()
+        } else {
+            "SENIOR_FOLDER".to_string()
+        };
+        return Err(Error::Usage(format!(
+            "{} is a run folder of the senior round (its manifest.json says \"command\": \"senior\"), and {} is \
+             a scenario folder of the compulsory round; verify it against the senior folder it was made from: \
+             catchment {command} {folder} {}",
+            run.display(),
+            scenario.display(),
+            run.display()
+        )));
+    }
     expect_scenario(scenario, command)?;
     expect_run(run, command)
+}
+
+/// The command that wrote a run folder, as its `manifest.json` says
+/// (`senior`), or `None` for `run` or when it cannot be read.
+fn written_by(run: &Path) -> Option<String> {
+    let bytes = std::fs::read(run.join("manifest.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    manifest.get("command")?.as_str().map(str::to_string)
 }
