@@ -297,7 +297,16 @@ pub fn read(
             return false;
         };
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        return parse(body, src.delimiter, file, src.projected, required, optional, diags, &mut each);
+        return parse(
+            body,
+            src.delimiter,
+            file,
+            src.projected,
+            required,
+            optional,
+            diags,
+            &mut each,
+        );
     }
     let mut handle = match std::fs::File::open(src.dir.join(file)) {
         Ok(handle) => handle,
