@@ -458,6 +458,10 @@ pub struct GenerateArgs {
     /// to leave it out (it also bounds rule optimal).
     #[arg(long, value_name = "M", value_parser = max_distance, default_value = "10000")]
     pub max_distance: MaxDistance,
+    /// Also write candidates.csv with this many candidate sites (for
+    /// `catchment sites`), two thirds primary, at homes drawn with the seed.
+    #[arg(long, default_value_t = 0)]
+    pub candidates: usize,
     /// Scenario folder to write.
     #[arg(long)]
     pub out: PathBuf,

@@ -33,6 +33,14 @@ pub fn run(args: &GenerateArgs, ui: &Ui) -> Result<(), Error> {
     };
     ui.step("generating the scenario");
     synth::write_scenario(&params, &args.out).map_err(|e| Error::io(&args.out, e))?;
+    if args.candidates > 0 {
+        let path = args.out.join("applicants.csv");
+        let applicants = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let csv = catchment::sites::candidates::synthetic(&applicants, args.candidates, params.seed)
+            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+        let to = args.out.join("candidates.csv");
+        std::fs::write(&to, csv).map_err(|e| Error::io(&to, e))?;
+    }
     let s = Summary {
         out: args.out.display().to_string(),
         applicants: params.applicants,

@@ -24,7 +24,10 @@
 //! (the removal losses at `A + X ⊆ U` are at least those at `U`). Children
 //! reuse their parent's marginals as a first, weaker bound (marginals only
 //! shrink as the open set grows), so most pruned children cost no
-//! evaluation at all.
+//! evaluation at all, and a node evaluates its candidates lazily: only
+//! until the largest marginal is exact (the others stay upper bounds, which
+//! keeps the bound valid). The first dive is thus the accelerated greedy
+//! layout, at a few evaluations per site opened after the root's.
 //!
 //! # Order and determinism
 //! The search is depth-first, opening the candidate of largest marginal
@@ -163,6 +166,9 @@ pub fn seat_weight(applicants: usize) -> i128 {
 struct Node {
     a: Vec<bool>,
     free_c: Vec<usize>,
+    /// Upper bounds of the undecided candidates' marginals at `a` (a
+    /// parent's marginals; `i128::MAX` when unknown).
+    est: Vec<i128>,
     free_x: Vec<usize>,
     open: usize,
     close: usize,
@@ -182,6 +188,10 @@ struct Search<'a> {
     left: Option<i128>,
     stats: SearchStats,
 }
+
+/// Candidate layouts evaluated at once by the lazy marginals (a fixed
+/// number, so that the search does not depend on the number of threads).
+const LAZY_BATCH: usize = 2;
 
 /// The best layout: exactly `problem.open` candidates opened and
 /// `problem.close` closable schools closed, for the most seated and then
@@ -214,6 +224,7 @@ pub fn solve(eval: &dyn Evaluate, problem: &Problem, limits: &Limits) -> Option<
         .collect();
     let root = Node {
         a,
+        est: vec![i128::MAX; candidates.len()],
         free_c: candidates,
         free_x: closable,
         open: problem.open,
@@ -329,6 +340,45 @@ impl Search<'_> {
         scores
     }
 
+    /// The candidates' marginals at the node's open set, lazily (Minoux's
+    /// accelerated greedy): known layouts are read from the memo, the rest
+    /// keep their parent's value, an upper bound since marginals only
+    /// shrink as the open set grows; the largest is evaluated, two at a
+    /// time, until the largest is exact. The result is exact at its
+    /// maximum and an upper bound everywhere.
+    fn marginals(&mut self, node: &Node, ga: i128) -> Vec<i128> {
+        let nc = node.free_c.len();
+        let mut rho = node.est.clone();
+        let mut exact = vec![false; nc];
+        let with = |t: usize| {
+            let mut l = node.a.clone();
+            l[t] = true;
+            l
+        };
+        for p in 0..nc {
+            if let Some(v) = self.memo.get(&self.key(&with(node.free_c[p]))) {
+                rho[p] = v.score(self.weight) - ga;
+                exact[p] = true;
+            }
+        }
+        while nc > 0 {
+            let top = arg_extreme(&rho, true);
+            if exact[top] {
+                break;
+            }
+            let mut order: Vec<usize> = (0..nc).filter(|&p| !exact[p]).collect();
+            order.sort_by(|&a, &b| rho[b].cmp(&rho[a]).then(a.cmp(&b)));
+            order.truncate(LAZY_BATCH);
+            let layouts: Vec<Vec<bool>> = order.iter().map(|&p| with(node.free_c[p])).collect();
+            let scores = self.scores(&layouts);
+            for (&p, score) in order.iter().zip(scores) {
+                rho[p] = score - ga;
+                exact[p] = true;
+            }
+        }
+        rho
+    }
+
     fn beaten(&self, bound: i128) -> bool {
         self.best.as_ref().is_some_and(|b| bound <= b.0)
     }
@@ -346,10 +396,12 @@ impl Search<'_> {
                 node.a[s] = true;
             }
             node.free_c.clear();
+            node.est.clear();
             node.open = 0;
         }
         if node.open == 0 {
             node.free_c.clear();
+            node.est.clear();
         }
         if node.close == node.free_x.len() {
             for &s in &node.free_x {
@@ -367,14 +419,9 @@ impl Search<'_> {
             self.left = Some(self.left.map_or(pre, |l| l.max(pre)));
             return;
         }
-        // Layouts of this node: A, A + t for each candidate, U, U − d for
-        // each closable.
+        // Layouts of this node: A, and U, U − d for each closable; the
+        // candidates' A + t lazily below.
         let mut layouts = vec![node.a.clone()];
-        for &t in &node.free_c {
-            let mut l = node.a.clone();
-            l[t] = true;
-            layouts.push(l);
-        }
         let mut u = node.a.clone();
         for &t in &node.free_c {
             u[t] = true;
@@ -392,14 +439,13 @@ impl Search<'_> {
         if node.free_c.is_empty() && node.free_x.is_empty() {
             return;
         }
-        let nc = node.free_c.len();
-        let rho: Vec<i128> = scores[1..=nc].iter().map(|&s| s - ga).collect();
         let delta: Vec<i128> = if node.free_x.is_empty() {
             Vec::new()
         } else {
-            let gu = scores[nc + 1];
-            scores[nc + 2..].iter().map(|&s| gu - s).collect()
+            let gu = scores[1];
+            scores[2..].iter().map(|&s| gu - s).collect()
         };
+        let rho = self.marginals(&node, ga);
         let closing = bottom_sum(&delta, node.close);
         let ub = pre.min(ga + top_sum(&rho, node.open) - closing);
         if self.beaten(ub) {
@@ -417,13 +463,18 @@ impl Search<'_> {
             let pre_out = ga + top_sum(&rest, node.open) - closing;
             let include = Node {
                 a,
+                est: rest.clone(),
                 free_c: free_c.clone(),
                 free_x: node.free_x.clone(),
                 open: node.open - 1,
                 close: node.close,
             };
             self.explore(include, pre_in.min(ub));
-            let exclude = Node { free_c, ..node };
+            let exclude = Node {
+                free_c,
+                est: rest,
+                ..node
+            };
             self.explore(exclude, pre_out.min(ub));
         } else {
             let at = arg_extreme(&delta, false);
@@ -437,6 +488,7 @@ impl Search<'_> {
             let close = Node {
                 a,
                 free_c: Vec::new(),
+                est: Vec::new(),
                 free_x: free_x.clone(),
                 open: 0,
                 close: node.close - 1,

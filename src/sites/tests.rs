@@ -209,7 +209,8 @@ fn instance() -> impl Strategy<Value = (Dense, Problem)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    // Nothing is written under proptest-regressions/: a failure prints its case.
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// The search finds the brute-force optimum of every small instance and
     /// proves it; its layout has the counts asked for.

@@ -1,0 +1,164 @@
+//! `sites.html` in a real browser: the demo's siting page opened in
+//! headless Chromium renders (a screenshot), runs the page's script to its
+//! end without a JavaScript error (`<body data-ready="1">`), and shows the
+//! map with the opened and not-opened candidates and the kept schools.
+//! Chromium as in `tests/report_browser.rs`: `/usr/bin/chromium` or
+//! `CATCHMENT_CHROMIUM`; missing, the test fails under CI and says it is
+//! skipped elsewhere.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CATCHMENT_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .map(|name| Path::new("/usr/bin").join(name))
+        .find(|p| p.is_file())
+}
+
+/// Runs headless Chromium on a page; returns (success, stdout, stderr).
+fn run_chromium(bin: &Path, work: &Path, name: &str, args: &[String], url: &str) -> (bool, String, String) {
+    let profile = work.join(format!("profile-{name}"));
+    std::fs::create_dir_all(&profile).unwrap();
+    let out = work.join(format!("{name}.stdout"));
+    let err = work.join(format!("{name}.stderr"));
+    let mut child = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium ({name}) did not finish within {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (
+        status.success(),
+        String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned(),
+        String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned(),
+    )
+}
+
+fn js_errors(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains(":ERROR:CONSOLE")))
+        .collect()
+}
+
+#[test]
+fn demo_sites_page_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sites");
+    let demo = common::demo();
+    let o = common::catchment([
+        "sites",
+        demo.to_str().unwrap(),
+        "--candidates",
+        demo.join("candidates.csv").to_str().unwrap(),
+        "--open",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", common::text(&o.stderr));
+    let page = out.join("sites.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    for external in ["<link", " src=\"", "@import", "https://", "http://"] {
+        assert!(!html.contains(external), "sites.html refers outside itself: {external}");
+    }
+    let Some(bin) = chromium() else {
+        common::tool_available(
+            "sites_browser",
+            false,
+            "no Chromium found (install the Debian package `chromium`, or set CATCHMENT_CHROMIUM); .ci/run installs it",
+        );
+        return;
+    };
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sites_browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("sites-laptop.png");
+    let _ = std::fs::remove_file(&png);
+    let (ok, _, stderr) = run_chromium(
+        &bin,
+        tmp.path(),
+        "shot",
+        &[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1280,1600".into(),
+        ],
+        &url,
+    );
+    assert!(ok, "chromium screenshot failed: {stderr}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
+        "no real screenshot"
+    );
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    println!("screenshot: {}", png.display());
+    let (ok, dom, stderr) = run_chromium(&bin, tmp.path(), "dom", &["--dump-dom".into()], &url);
+    assert!(ok, "chromium --dump-dom failed: {stderr}");
+    let body = &dom[dom.find("<body").expect("a body")..];
+    let body = &body[..=body.find('>').unwrap()];
+    assert!(
+        body.contains("data-ready=\"1\""),
+        "the page's script did not finish: {body}"
+    );
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    // Both levels' maps, with every kind of site the plan has.
+    for part in [
+        "id=\"sites-primary\"",
+        "id=\"sites-junior\"",
+        "class=\"map sites\"",
+        "data-decision=\"open\"",
+        "data-decision=\"not_opened\"",
+        "data-decision=\"kept\"",
+        "class=\"flows\"",
+        "class=\"zone",
+    ] {
+        assert!(dom.contains(part), "sites.html has no {part}");
+    }
+    let opened = dom.matches("<rect class=\"site\" data-id=\"C-").count();
+    assert_eq!(opened, 8, "every candidate is drawn");
+}
