@@ -361,7 +361,10 @@ impl Search<'_> {
                 exact[p] = true;
             }
         }
-        while nc > 0 {
+        loop {
+            if nc == 0 {
+                break;
+            }
             let top = arg_extreme(&rho, true);
             if exact[top] {
                 break;
