@@ -446,6 +446,7 @@ pub fn read_bytes(
 }
 
 /// Parses CSV text (after any byte-order mark) row by row.
+#[allow(clippy::too_many_arguments)] // the parser's settings, each from a different caller
 fn parse(
     body: impl Read,
     delimiter: Option<u8>,
