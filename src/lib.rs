@@ -28,6 +28,7 @@
 //! - [`publish`]: the public folder a district posts after the draw (no
 //!   home locations; a parent's look-up computes tickets in the browser);
 //! - [`compare`]: one round under two catchment maps, side by side;
+//! - [`zoning`]: drawing a catchment map (学区划分, `propose-zones`);
 //! - [`odds`]: admission odds by simulating many lotteries;
 //! - [`forecast`], [`balance`]: planner tools: seat forecast (学位预警) and
 //!   balance between schools (均衡);
@@ -74,3 +75,4 @@ pub mod sites;
 pub mod stages;
 pub mod synth;
 pub mod verify;
+pub mod zoning;

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use catchment::bench::Size;
 use catchment::crs::Crs;
 use catchment::scenario::{Encoding, Level, Rule};
+use catchment::zoning::Shape;
 
 /// What `catchment --help` says before the list of commands.
 const LONG_ABOUT: &str = "\
@@ -124,6 +125,20 @@ pub enum Command {
         after_help = "Example:\n  catchment compare fixtures/demo-district --zones fixtures/demo-district/proposed-zones.geojson --out runs/compare"
     )]
     Compare(CompareArgs),
+    /// Draw a catchment map: contiguous single-school zones that fit the seats.
+    ///
+    /// Draw a catchment map (学区划分): grid cells (or blocks) clipped to
+    /// the area are assigned to the public schools of the level so that
+    /// every zone is connected and holds its school, each school's demand
+    /// is at most seats × (1 + slack), and homes are near their school.
+    /// Writes proposed-zones.geojson (ready for `compare --zones` and `run`),
+    /// zones.csv, summary.json (with the lower bound and the gap) and
+    /// proposed.html.
+    #[command(
+        name = "propose-zones",
+        after_help = "Examples:\n  catchment propose-zones fixtures/demo-district --out runs/proposed\n  catchment compare fixtures/demo-district --zones runs/proposed/proposed-zones.geojson --out runs/compare-proposed"
+    )]
+    ProposeZones(ProposeZonesArgs),
     /// List every problem in a scenario; exit 1 if there is an error.
     #[command(after_help = "Example:\n  catchment check fixtures/demo-district")]
     Check(CheckArgs),
@@ -274,6 +289,41 @@ pub struct CompareArgs {
     /// Folder to write (replaced atomically if it is an earlier comparison).
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// Arguments of `catchment propose-zones`.
+#[derive(Args)]
+pub struct ProposeZonesArgs {
+    /// Scenario folder.
+    pub scenario: PathBuf,
+    /// Folder to write (replaced atomically if it is an earlier proposal).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Level to draw (default: every level with public schools and applicants;
+    /// with a level, the other levels' zones are carried over unchanged).
+    #[arg(long, value_enum)]
+    pub level: Option<Level>,
+    /// Grid cell size in metres (20 to 5,000); a hexagon has the area of this square.
+    #[arg(long = "unit-m", default_value_t = 200.0)]
+    pub unit_m: f64,
+    /// Grid cell shape.
+    #[arg(long, value_enum, default_value_t = Shape::Square)]
+    pub grid: Shape,
+    /// Blocks (GeoJSON Polygon/MultiPolygon features, optional `population`
+    /// property) to use as units instead of a grid.
+    #[arg(long)]
+    pub units: Option<PathBuf>,
+    /// Allowed demand above seats: each school takes at most seats × (1 + slack).
+    #[arg(long, default_value_t = 0.05)]
+    pub slack: f64,
+    /// Metres added to the objective for each pupil sent to a school other
+    /// than today's zone school (trade distance for families moved).
+    #[arg(long = "move-cost", default_value_t = 0.0)]
+    pub move_cost: f64,
+    /// Tabulate distance against pupils and households moved for these move
+    /// costs (comma-separated metres; bare flag: 0,250,500,1000,2000,5000).
+    #[arg(long = "move-cost-sweep", num_args = 0..=1, value_delimiter = ',')]
+    pub move_cost_sweep: Option<Vec<f64>>,
 }
 
 /// Arguments of `catchment check`.
@@ -523,6 +573,7 @@ impl Command {
         match self {
             Command::Run(_) => "run",
             Command::Compare(_) => "compare",
+            Command::ProposeZones(_) => "propose-zones",
             Command::Check(_) => "check",
             Command::Explain(_) => "explain",
             Command::Odds(_) => "odds",

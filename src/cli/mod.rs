@@ -17,6 +17,7 @@ mod forecast;
 mod generate;
 mod odds;
 mod plan_classes;
+mod propose_zones;
 mod publish;
 mod run;
 mod seed;
@@ -40,6 +41,7 @@ pub fn dispatch(command: Command, options: &LoadOptions, ui: &Ui) -> Result<(), 
     match command {
         Command::Run(args) => run::run(&args, options, ui),
         Command::Compare(args) => compare::run(&args, options, ui),
+        Command::ProposeZones(args) => propose_zones::run(&args, options, ui),
         Command::Check(args) => check::run(&args, options, ui),
         Command::Explain(args) => explain::run(&args, ui),
         Command::Odds(args) => odds::run(&args, options, ui),

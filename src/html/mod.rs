@@ -36,6 +36,7 @@ mod chart;
 pub mod compare;
 pub mod forecast;
 mod map;
+pub mod proposed;
 pub mod publish;
 pub mod report;
 pub mod senior;

@@ -203,7 +203,9 @@ pub fn write_tree_atomically(
         .to_string_lossy()
         .to_string();
     if out.exists() {
-        let is_run = out.join("manifest.json").is_file() || out.join("compare_summary.json").is_file();
+        let is_run = out.join("manifest.json").is_file()
+            || out.join("compare_summary.json").is_file()
+            || out.join("proposed-zones.geojson").is_file();
         let is_empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
         if !out.is_dir() || !(is_run || is_empty) {
             return Err(Error::io(

@@ -20,7 +20,12 @@ const OPTIONAL: &[&str] = &[
 /// Reads `applicants.csv`, resolving school and zone ids, sorted by id.
 /// `zone_ids` is `None` when `zones.geojson` could not be read at all (its
 /// error is reported): the `zone` column is then not checked, so that each
-/// applicant naming a zone does not get a second, misleading error.
+/// applicant naming a zone does not get a second, misleading error. With
+/// `proposed_map` (the zones are a proposed map, `compare --zones`), a zone
+/// id the map does not have is today's registry entry for a zone that the
+/// proposal redraws: it is ignored, the home is located in the proposed
+/// map, and one warning counts such rows.
+#[allow(clippy::too_many_arguments)]
 pub fn load(
     src: &super::table::Source,
     schools: &[School],
@@ -28,9 +33,11 @@ pub fn load(
     zones: &[Zone],
     zone_ids: Option<&HashMap<&str, ZoneIdx>>,
     max_private_choices: u32,
+    proposed_map: bool,
     diags: &mut Diagnostics,
 ) -> Vec<Applicant> {
     let mut applicants = Vec::new();
+    let mut stale_zone: (u64, u64) = (0, 0);
     let mut truncated = 0usize;
     let mut first_truncated = 0u64;
     table::read(src, FILE, REQUIRED, OPTIONAL, diags, |row, diags| {
@@ -67,6 +74,13 @@ pub fn load(
                     );
                 }
                 Some(zi)
+            }
+            None if proposed_map => {
+                if stale_zone.0 == 0 {
+                    stale_zone.1 = row.line;
+                }
+                stale_zone.0 += 1;
+                None
             }
             None => {
                 diags.error(FILE, here.clone(), format!("zone {z:?} is not a zone in zones.geojson"));
@@ -145,6 +159,16 @@ pub fn load(
             FILE,
             Location::Line(first_truncated),
             format!("{truncated} applicant(s) list more than max_private_choices = {max_private_choices} private schools; only the first {max_private_choices} are used (first on this line)"),
+        );
+    }
+    if stale_zone.0 > 0 {
+        diags.warning(
+            FILE,
+            Location::Line(stale_zone.1),
+            format!(
+                "zone: {} applicant(s) name a zone that the proposed map does not have (first on this line); their homes are located in the proposed map instead",
+                stale_zone.0
+            ),
         );
     }
     super::check_unique(FILE, applicants.iter().map(|a| (a.id.as_str(), a.line)), diags);

@@ -32,6 +32,7 @@ pub use policy::{DistanceMetric, FallbackRule, GroupPolicy, Policy, Rule, TieBre
 pub use table::Encoding;
 
 pub use index::{AppIdx, SchoolIdx, ZoneIdx};
+pub(crate) use zones::{parse_geometry, Reading};
 
 /// Entry grade: grade 1 (primary) or grade 7 (junior). Levels are
 /// allocated independently.
@@ -39,8 +40,10 @@ pub use index::{AppIdx, SchoolIdx, ZoneIdx};
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Level {
     /// Grade 1.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Primary,
     /// Grade 7.
+    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Junior,
 }
 
@@ -426,6 +429,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Scenario, Error> {
         &zones,
         (!zones_unreadable).then_some(&zone_ids),
         max_private,
+        options.zones.is_some(),
         &mut diags,
     );
     let matrix = match &policy {

@@ -369,7 +369,10 @@ fn parse_feature(
     })
 }
 
-fn parse_geometry(
+/// A feature's geometry as a valid MultiPolygon: the checks and the
+/// `--repair` of `zones.geojson` (spec §1), reported against `how.file`.
+/// Also used for the blocks of `propose-zones --units`.
+pub(crate) fn parse_geometry(
     geometry: Option<&Value>,
     here: &Location,
     how: &Reading,
