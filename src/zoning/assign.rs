@@ -138,6 +138,23 @@ impl State<'_, '_> {
         zs
     }
 
+    /// Gives every unlabelled unit the label of the nearest labelled unit
+    /// (breadth first, in unit order), so that empty units between the
+    /// start's units do not cut its zones apart.
+    fn fill_empty(&mut self) {
+        let mut queue: VecDeque<usize> = (0..self.label.len()).filter(|&u| self.label[u] != NONE).collect();
+        while let Some(u) = queue.pop_front() {
+            let k = self.label[u];
+            for &v in &self.p.adjacency[u] {
+                let v = v as usize;
+                if self.label[v] == NONE {
+                    self.set(v, k);
+                    queue.push_back(v);
+                }
+            }
+        }
+    }
+
     /// Keeps in each zone only the units connected to its seed.
     fn keep_connected(&mut self) {
         let mut seen = vec![false; self.label.len()];
@@ -438,6 +455,7 @@ pub fn assign(p: &Problem, costs: &dyn UnitCosts, initial: &[u32]) -> Vec<u32> {
         state.set(s, k as u32);
         state.is_seed[s] = true;
     }
+    state.fill_empty();
     state.keep_connected();
     state.grow();
     state.local_search();

@@ -50,19 +50,29 @@ pub use units::GridShape as Shape;
 
 /// Two units are neighbours when their boundaries run within this many
 /// metres of each other: grid cells share exact lattice coordinates, so
-/// this only absorbs the last bits of clipping; a real gap between today's
-/// zones is wider and keeps units apart.
-const ADJACENCY_TOL_M: f64 = 1e-6;
+/// this only absorbs the last bits of clipping (geo's boolean operations
+/// work on a fixed-point grid of about 1e-7 m for a cell); a real gap
+/// between today's zones is wider and keeps units apart.
+const ADJACENCY_TOL_M: f64 = 1e-5;
 
 /// ... over at least this many metres.
 const MIN_SHARED_M: f64 = 0.01;
+
+/// Cracks narrower than twice this (metres) between today's zones are closed.
+const CLOSING_M: f64 = 0.01;
 
 /// The area today's zones cover, in the plane: their union, with enclosed
 /// slivers (holes smaller than one unit) filled, so that a gap of a few
 /// square metres between two zones neither splits a cell nor a zone.
 fn covered(zones: &[&Zone], plane: &Plane, unit_m: f64) -> Vec<Polygon<f64>> {
+    use geo::algorithm::buffer::{Buffer, BufferStyle, LineJoin};
     let parts: Vec<Polygon<f64>> = zones.iter().flat_map(|z| plane.area_to_xy(&z.area).0).collect();
-    geo::unary_union(&parts)
+    // A closing by 1 cm (grow, then shrink, mitred corners) removes the
+    // cracks that hand-drawn neighbouring zones leave between them.
+    let grown =
+        geo::unary_union(&parts).buffer_with_style(BufferStyle::new(CLOSING_M).line_join(LineJoin::Miter(10.0)));
+    grown
+        .buffer_with_style(BufferStyle::new(-CLOSING_M).line_join(LineJoin::Miter(10.0)))
         .0
         .into_iter()
         .map(|p| {
@@ -439,7 +449,9 @@ fn prepare<'a>(
                     .map(|&a| plane.to_xy(scenario.applicants[a].lon, scenario.applicants[a].lat))
                     .chain(school_rows.iter().map(|s| plane.to_xy(s.lon, s.lat)))
                     .collect();
-                Area::hull(&points, options.unit_m)
+                // Widened by 1.5 units, so that the grid lines (from the
+                // box's corner) do not run through the outermost homes.
+                Area::hull(&points, 1.5 * options.unit_m)
             } else {
                 Area::new(covered(&today_zones, &plane, options.unit_m))
             };
@@ -1053,13 +1065,71 @@ impl Prepared<'_> {
 /// One zone's units as one area: their union, with grid vertices snapped
 /// back onto the lattice so neighbouring zones share edges exactly.
 pub fn dissolve(members: &[&Polygon<f64>], lattice: Option<&Lattice>) -> MultiPolygon<f64> {
-    let union = geo::unary_union(members.iter().copied());
-    let union = match lattice {
+    use geo::algorithm::buffer::{Buffer, BufferStyle, LineJoin};
+    let mut union = geo::unary_union(members.iter().copied());
+    if union.0.len() > 1 {
+        // Units that touch along an edge known only to within the last
+        // bits of clipping: closed by a millimetre (grow, shrink, mitred).
+        let style = |d: f64| BufferStyle::new(d).line_join(LineJoin::Miter(10.0));
+        union = union.buffer_with_style(style(1e-3)).buffer_with_style(style(-1e-3));
+    }
+    let snapped = match lattice {
         Some(l) => l.snap_area(&union),
-        None => union,
+        None => union.clone(),
     };
     use geo::orient::{Direction, Orient};
-    union.orient(Direction::Default)
+    use geo::Validation;
+    let cleaned = unpinch(&snapped);
+    let area = if cleaned.is_valid() { cleaned } else { unpinch(&union) };
+    area.orient(Direction::Default)
+}
+
+/// Splits rings that pass twice through one point (two units of a zone
+/// meeting only at a corner on its boundary) into simple loops: in each
+/// polygon the loop of largest area is the exterior, the others are holes
+/// touching it at that point (valid in the OGC model); holes with fewer
+/// than three distinct points are dropped.
+fn unpinch(area: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    fn loops(ring: &LineString<f64>, out: &mut Vec<LineString<f64>>) {
+        let mut pts: Vec<Coord<f64>> = ring.0.clone();
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        let mut stack: Vec<Coord<f64>> = Vec::with_capacity(pts.len());
+        for c in pts {
+            if let Some(i) = stack.iter().position(|&q| q == c) {
+                let mut lp: Vec<Coord<f64>> = stack.split_off(i);
+                if lp.len() >= 3 {
+                    lp.push(lp[0]);
+                    out.push(LineString::new(lp));
+                }
+            }
+            stack.push(c);
+        }
+        if stack.len() >= 3 {
+            stack.push(stack[0]);
+            out.push(LineString::new(stack));
+        }
+    }
+    let polygons = area
+        .0
+        .iter()
+        .map(|p| {
+            let mut ext = Vec::new();
+            loops(p.exterior(), &mut ext);
+            let mut holes = Vec::new();
+            for h in p.interiors() {
+                loops(h, &mut holes);
+            }
+            let area_of = |r: &LineString<f64>| Polygon::new(r.clone(), Vec::new()).unsigned_area();
+            ext.sort_by(|a, b| area_of(b).total_cmp(&area_of(a)));
+            let mut ext = ext.into_iter();
+            let shell = ext.next().unwrap_or_else(|| p.exterior().clone());
+            holes.extend(ext);
+            Polygon::new(shell, holes)
+        })
+        .collect();
+    MultiPolygon::new(polygons)
 }
 
 #[cfg(test)]
