@@ -113,6 +113,7 @@ fn generated(dir: &Path, applicants: usize, schools: usize, seed: u64, seats: f6
         seed,
         rule: "zone".to_string(),
         seat_ratio: Some(seats),
+        ..SynthParams::district()
     };
     write_scenario(&params, dir).expect("write the generated scenario");
     scenario::load(dir, &LoadOptions::default()).expect("the generated scenario loads")
