@@ -72,6 +72,7 @@ fn check_folders(command: &Command) -> Result<(), Error> {
         Command::PlanClasses(a) => expect_scenario(&a.scenario, name),
         Command::Forecast(a) => expect_scenario(&a.scenario, name),
         Command::Sites(a) => expect_scenario(&a.scenario, name),
+        Command::ProposeZones(a) => expect_scenario(&a.scenario, name),
         Command::Compare(a) => {
             expect_scenario(&a.scenario, name)?;
             a.other.as_deref().map_or(Ok(()), |o| expect_scenario(o, name))
