@@ -1081,7 +1081,35 @@ pub fn dissolve(members: &[&Polygon<f64>], lattice: Option<&Lattice>) -> MultiPo
     use geo::Validation;
     let cleaned = unpinch(&snapped);
     let area = if cleaned.is_valid() { cleaned } else { unpinch(&union) };
-    area.orient(Direction::Default)
+    drop_slivers(area).orient(Direction::Default)
+}
+
+/// Parts of a dissolved zone smaller than this (square metres) are
+/// numerical slivers of the union (three or four nearly collinear points
+/// where clipped cells meet), not land.
+const SLIVER_M2: f64 = 0.01;
+
+/// Drops the union's sliver parts and sliver holes; the largest part is
+/// always kept.
+fn drop_slivers(area: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let largest = area.0.iter().map(|p| p.unsigned_area()).fold(0.0f64, f64::max);
+    let polygons = area
+        .0
+        .into_iter()
+        .filter(|p| {
+            let a = p.unsigned_area();
+            a >= SLIVER_M2 || a == largest
+        })
+        .map(|p| {
+            let (ext, holes) = p.into_inner();
+            let holes = holes
+                .into_iter()
+                .filter(|h| Polygon::new(h.clone(), Vec::new()).unsigned_area() >= SLIVER_M2)
+                .collect();
+            Polygon::new(ext, holes)
+        })
+        .collect();
+    MultiPolygon::new(polygons)
 }
 
 /// Splits rings that pass twice through one point (two units of a zone
