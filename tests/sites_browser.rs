@@ -8,73 +8,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-const TIMEOUT: Duration = Duration::from_secs(120);
+use common::browser::{chromium, js_errors};
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CATCHMENT_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .map(|name| Path::new("/usr/bin").join(name))
-        .find(|p| p.is_file())
-}
-
-/// Runs headless Chromium on a page; returns (success, stdout, stderr).
+/// The siting page's script finishes well inside 2 s of virtual time.
 fn run_chromium(bin: &Path, work: &Path, name: &str, args: &[String], url: &str) -> (bool, String, String) {
-    let profile = work.join(format!("profile-{name}"));
-    std::fs::create_dir_all(&profile).unwrap();
-    let out = work.join(format!("{name}.stdout"));
-    let err = work.join(format!("{name}.stderr"));
-    let mut child = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium ({name}) did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    (
-        status.success(),
-        String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned(),
-        String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned(),
-    )
-}
-
-fn js_errors(stderr: &str) -> Vec<&str> {
-    stderr
-        .lines()
-        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains(":ERROR:CONSOLE")))
-        .collect()
+    common::browser::run(bin, work, name, 2000, args, url)
 }
 
 #[test]

@@ -26,9 +26,10 @@ pub fn file_url(path: &Path, fragment: &str) -> String {
     format!("file://{}#{fragment}", path.canonicalize().unwrap().display())
 }
 
-/// Opens `url` headless and returns the DOM after the page's scripts ran,
-/// and Chromium's stderr (console lines).
-pub fn dump_dom(bin: &Path, work: &Path, name: &str, url: &str) -> (String, String) {
+/// Runs headless Chromium on `url` with a fresh profile under `work`, the
+/// common flags, a virtual-time budget of `budget_ms` and `extra` (e.g.
+/// `--dump-dom`, `--screenshot=…`); returns (success, stdout, stderr).
+pub fn run(bin: &Path, work: &Path, name: &str, budget_ms: u32, extra: &[String], url: &str) -> (bool, String, String) {
     let profile = work.join(format!("profile-{name}"));
     std::fs::create_dir_all(&profile).unwrap();
     let stdout_path = work.join(format!("{name}.stdout"));
@@ -43,12 +44,13 @@ pub fn dump_dom(bin: &Path, work: &Path, name: &str, url: &str) -> (String, Stri
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--hide-scrollbars",
             "--enable-logging=stderr",
             "--v=0",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
         ])
+        .arg(format!("--virtual-time-budget={budget_ms}"))
         .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
         .arg(url)
         .stdin(Stdio::null())
         .stdout(File::create(&stdout_path).unwrap())
@@ -67,9 +69,18 @@ pub fn dump_dom(bin: &Path, work: &Path, name: &str, url: &str) -> (String, Stri
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let stderr = String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned();
-    assert!(status.success(), "chromium ({name}) failed: {stderr}");
-    let dom = String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned();
+    (
+        status.success(),
+        String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned(),
+        String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned(),
+    )
+}
+
+/// Opens `url` headless and returns the DOM after the page's scripts ran,
+/// and Chromium's stderr (console lines).
+pub fn dump_dom(bin: &Path, work: &Path, name: &str, url: &str) -> (String, String) {
+    let (ok, dom, stderr) = run(bin, work, name, 5000, &["--dump-dom".to_string()], url);
+    assert!(ok, "chromium ({name}) failed: {stderr}");
     (dom, stderr)
 }
 
