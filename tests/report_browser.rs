@@ -22,86 +22,16 @@
 
 mod common;
 
-use std::fs::File;
+use common::browser::{self, body_tag, chromium, js_errors};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// How long one Chromium call may take before it is killed.
-const TIMEOUT: Duration = Duration::from_secs(120);
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CATCHMENT_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default();
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| {
-            std::iter::once(Path::new("/usr/bin").join(name)).chain(on_path.iter().map(move |d| d.join(name)))
-        })
-        .find(|p| p.is_file())
-}
-
-/// Runs Chromium headless on a URL with a fresh profile; stdout goes to a
-/// file (a dumped DOM outgrows a pipe), stderr is kept for console lines.
-fn run_chromium(bin: &Path, work: &Path, name: &str, args: &[&str], url: &str) -> (Output, String) {
-    let profile = work.join(format!("profile-{name}"));
-    std::fs::create_dir_all(&profile).unwrap();
-    let stdout_path = work.join(format!("{name}.stdout"));
-    let stderr_path = work.join(format!("{name}.stderr"));
-    let mut child = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout_path).unwrap())
-        .stderr(File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium ({name}) did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let output = Output {
-        status,
-        stdout: std::fs::read(&stdout_path).unwrap(),
-        stderr: std::fs::read(&stderr_path).unwrap(),
-    };
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stderr)
-}
-
-/// Console lines that report an uncaught error.
-fn js_errors(stderr: &str) -> Vec<&str> {
-    stderr
-        .lines()
-        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains(":ERROR:CONSOLE")))
-        .collect()
+/// Chromium with the common flags (tests/common/browser.rs) and a 2 s
+/// virtual-time budget; returns (success, stdout, stderr).
+fn run_chromium(bin: &Path, work: &Path, name: &str, args: &[&str], url: &str) -> (bool, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    browser::run(bin, work, name, 2000, &args, url)
 }
 
 fn file_url(path: &Path) -> String {
@@ -116,13 +46,6 @@ fn assert_png(path: &Path) {
         path.display()
     );
     assert!(bytes.len() > 10_000, "{} is only {} bytes", path.display(), bytes.len());
-}
-
-/// The `<body …>` start tag of a dumped DOM: where the page's script
-/// records `data-ready="1"` when its set-up finished, or `data-error`.
-fn body_tag(dom: &str) -> &str {
-    let body = &dom[dom.find("<body").expect("the DOM has a body")..];
-    &body[..=body.find('>').expect("the body tag ends")]
 }
 
 /// The id of a school that admitted someone, from the run's `schools.csv`.
@@ -147,7 +70,7 @@ fn check_page(bin: &Path, work: &Path, page: &Path, name: &str, size: &str) -> (
     let url = file_url(page);
     let png = shots.join(format!("{name}.png"));
     let _ = std::fs::remove_file(&png);
-    let (o, stderr) = run_chromium(
+    let (ok, _, stderr) = run_chromium(
         bin,
         work,
         name,
@@ -157,7 +80,7 @@ fn check_page(bin: &Path, work: &Path, page: &Path, name: &str, size: &str) -> (
         ],
         &url,
     );
-    assert!(o.status.success(), "chromium screenshot ({name}) failed: {stderr}");
+    assert!(ok, "chromium screenshot ({name}) failed: {stderr}");
     assert_png(&png);
     assert!(
         js_errors(&stderr).is_empty(),
@@ -165,9 +88,9 @@ fn check_page(bin: &Path, work: &Path, page: &Path, name: &str, size: &str) -> (
         js_errors(&stderr)
     );
     println!("screenshot: {}", png.display());
-    let (o, stderr) = run_chromium(bin, work, &format!("{name}-dom"), &["--dump-dom"], &url);
-    assert!(o.status.success(), "chromium --dump-dom ({name}) failed: {stderr}");
-    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (ok, stdout, stderr) = run_chromium(bin, work, &format!("{name}-dom"), &["--dump-dom"], &url);
+    assert!(ok, "chromium --dump-dom ({name}) failed: {stderr}");
+    let dom = stdout;
     let body = body_tag(&dom).to_string();
     assert!(!body.contains("data-error"), "{name}: the page's script failed: {body}");
     assert!(
@@ -260,15 +183,15 @@ fn demo_report_in_headless_chromium() {
     // Selecting a school (report.html#school=<id>) draws lines to its
     // pupils' homes.
     let id = school_with_pupils(&run);
-    let (o, stderr) = run_chromium(
+    let (ok, stdout, stderr) = run_chromium(
         &bin,
         tmp.path(),
         "select",
         &["--dump-dom"],
         &format!("{url}#school={id}"),
     );
-    assert!(o.status.success(), "chromium --dump-dom (selection) failed: {stderr}");
-    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(ok, "chromium --dump-dom (selection) failed: {stderr}");
+    let dom = stdout;
     assert!(
         dom.contains("class=\"sel-lines\""),
         "selecting school {id} drew no lines"

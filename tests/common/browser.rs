@@ -10,14 +10,19 @@ use std::time::{Duration, Instant};
 /// How long one Chromium call may take before it is killed.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The Chromium binary, if there is one.
+/// The Chromium binary, if there is one: `CATCHMENT_CHROMIUM`, /usr/bin, then PATH.
 pub fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("CATCHMENT_CHROMIUM") {
         return Some(PathBuf::from(path));
     }
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
     ["chromium", "chromium-browser", "google-chrome"]
         .iter()
-        .map(|name| Path::new("/usr/bin").join(name))
+        .flat_map(|name| {
+            std::iter::once(Path::new("/usr/bin").join(name)).chain(on_path.iter().map(move |d| d.join(name)))
+        })
         .find(|p| p.is_file())
 }
 
