@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::browser::{body_tag, chromium, js_errors, run};
+use common::browser::{check_page, chromium};
 
 #[test]
 fn demo_proposed_map_in_headless_chromium() {
@@ -34,40 +32,13 @@ fn demo_proposed_map_in_headless_chromium() {
         );
         return;
     };
-    let url = format!("file://{}", page.canonicalize().unwrap().display());
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("proposed_browser");
-    std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("proposed-laptop.png");
-    let _ = std::fs::remove_file(&png);
-    let shot = [
-        format!("--screenshot={}", png.display()),
-        "--window-size=1280,1600".to_string(),
-    ];
-    let (ok, _, stderr) = run(&bin, tmp.path(), "shot", 2000, &shot, &url);
-    assert!(ok, "chromium screenshot failed: {stderr}");
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
-        "no real screenshot"
-    );
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
-    println!("screenshot: {}", png.display());
-    let (ok, dom, stderr) = run(&bin, tmp.path(), "dom", 2000, &["--dump-dom".to_string()], &url);
-    assert!(ok, "chromium --dump-dom failed: {stderr}");
-    let body = body_tag(&dom);
-    assert!(!body.contains("data-error"), "the page's script failed: {body}");
-    assert!(
-        body.contains("data-ready=\"1\""),
-        "the page's script did not finish: {body}"
-    );
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
+    let (dom, _) = check_page(
+        &bin,
+        tmp.path(),
+        "proposed_browser",
+        &page,
+        "proposed-laptop",
+        "1280,1600",
     );
     for part in [
         "id=\"map-primary\"",

@@ -38,16 +38,6 @@ fn file_url(path: &Path) -> String {
     format!("file://{}", path.canonicalize().unwrap().display())
 }
 
-fn assert_png(path: &Path) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "{} is not a PNG",
-        path.display()
-    );
-    assert!(bytes.len() > 10_000, "{} is only {} bytes", path.display(), bytes.len());
-}
-
 /// The id of a school that admitted someone, from the run's `schools.csv`.
 fn school_with_pupils(run: &Path) -> String {
     let text = std::fs::read_to_string(run.join("schools.csv")).unwrap();
@@ -59,50 +49,6 @@ fn school_with_pupils(run: &Path) -> String {
         .find(|cols| cols.len() == header.len() && cols[admitted].parse::<u32>().is_ok_and(|n| n > 0))
         .map(|cols| cols[0].to_string())
         .expect("some school admitted someone")
-}
-
-/// Opens a page at a window size: a screenshot (a PNG), then the DOM after
-/// the script ran, which must mark the body ready without an error and
-/// without a JavaScript console error. Returns the DOM and the screenshot.
-fn check_page(bin: &Path, work: &Path, page: &Path, name: &str, size: &str) -> (String, PathBuf) {
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_browser");
-    std::fs::create_dir_all(&shots).unwrap();
-    let url = file_url(page);
-    let png = shots.join(format!("{name}.png"));
-    let _ = std::fs::remove_file(&png);
-    let (ok, _, stderr) = run_chromium(
-        bin,
-        work,
-        name,
-        &[
-            &format!("--screenshot={}", png.display()),
-            &format!("--window-size={size}"),
-        ],
-        &url,
-    );
-    assert!(ok, "chromium screenshot ({name}) failed: {stderr}");
-    assert_png(&png);
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "{name}: JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
-    println!("screenshot: {}", png.display());
-    let (ok, stdout, stderr) = run_chromium(bin, work, &format!("{name}-dom"), &["--dump-dom"], &url);
-    assert!(ok, "chromium --dump-dom ({name}) failed: {stderr}");
-    let dom = stdout;
-    let body = body_tag(&dom).to_string();
-    assert!(!body.contains("data-error"), "{name}: the page's script failed: {body}");
-    assert!(
-        body.contains("data-ready=\"1\""),
-        "{name}: the page's script did not finish: {body}"
-    );
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "{name}: JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
-    (dom, png)
 }
 
 /// With `CATCHMENT_REFRESH_DOCS` set, copies a screenshot into `docs/`.
@@ -161,9 +107,16 @@ fn demo_report_in_headless_chromium() {
     let url = file_url(&report);
 
     // (1) Screenshots at laptop and phone size, each page ready without error.
-    let (dom, png) = check_page(&bin, tmp.path(), &report, "report-laptop", "1280,1600");
+    let (dom, png) = browser::check_page(
+        &bin,
+        tmp.path(),
+        "report_browser",
+        &report,
+        "report-laptop",
+        "1280,1600",
+    );
     refresh_doc(&png, "report-demo.png");
-    check_page(&bin, tmp.path(), &report, "report-phone", "390,844");
+    browser::check_page(&bin, tmp.path(), "report_browser", &report, "report-phone", "390,844");
 
     // (2) The map is drawn: zones, schools with labels, homes, a scale bar
     // and a north arrow; and the balance section is there.
@@ -235,7 +188,7 @@ fn demo_compare_in_headless_chromium() {
         skipped("compare browser test");
         return;
     };
-    let (dom, png) = check_page(&bin, tmp.path(), &page, "compare-laptop", "1400,2200");
+    let (dom, png) = browser::check_page(&bin, tmp.path(), "report_browser", &page, "compare-laptop", "1400,2200");
     refresh_doc(&png, "compare-demo.png");
     // Two maps of the primary level, each with zones, schools, homes, the
     // changed area outlined, a scale bar and a north arrow.
@@ -278,7 +231,14 @@ fn demo_forecast_in_headless_chromium() {
         skipped("forecast browser test");
         return;
     };
-    let (dom, _) = check_page(&bin, tmp.path(), &page, "forecast-laptop", "1280,1600");
+    let (dom, _) = browser::check_page(
+        &bin,
+        tmp.path(),
+        "report_browser",
+        &page,
+        "forecast-laptop",
+        "1280,1600",
+    );
     assert_eq!(dom.matches("<svg class=\"fchart\"").count(), 2, "one chart per level");
     assert!(dom.contains("class=\"xtick\""), "no year ticks");
 }
@@ -301,7 +261,7 @@ fn demo_senior_report_in_headless_chromium() {
         skipped("senior browser test");
         return;
     };
-    let (dom, _) = check_page(&bin, tmp.path(), &page, "senior-laptop", "1280,1600");
+    let (dom, _) = browser::check_page(&bin, tmp.path(), "report_browser", &page, "senior-laptop", "1280,1600");
     for part in ["id=\"fairness\"", "id=\"seniors\"", "id=\"quotas\""] {
         assert!(dom.contains(part), "the senior report has no {part}");
     }

@@ -8,14 +8,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::browser::{chromium, js_errors};
-
-/// The siting page's script finishes well inside 2 s of virtual time.
-fn run_chromium(bin: &Path, work: &Path, name: &str, args: &[String], url: &str) -> (bool, String, String) {
-    common::browser::run(bin, work, name, 2000, args, url)
-}
+use common::browser::{check_page, chromium};
 
 #[test]
 fn demo_sites_page_in_headless_chromium() {
@@ -46,46 +39,7 @@ fn demo_sites_page_in_headless_chromium() {
         );
         return;
     };
-    let url = format!("file://{}", page.canonicalize().unwrap().display());
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sites_browser");
-    std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("sites-laptop.png");
-    let _ = std::fs::remove_file(&png);
-    let (ok, _, stderr) = run_chromium(
-        &bin,
-        tmp.path(),
-        "shot",
-        &[
-            format!("--screenshot={}", png.display()),
-            "--window-size=1280,1600".into(),
-        ],
-        &url,
-    );
-    assert!(ok, "chromium screenshot failed: {stderr}");
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
-        "no real screenshot"
-    );
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
-    println!("screenshot: {}", png.display());
-    let (ok, dom, stderr) = run_chromium(&bin, tmp.path(), "dom", &["--dump-dom".into()], &url);
-    assert!(ok, "chromium --dump-dom failed: {stderr}");
-    let body = &dom[dom.find("<body").expect("a body")..];
-    let body = &body[..=body.find('>').unwrap()];
-    assert!(
-        body.contains("data-ready=\"1\""),
-        "the page's script did not finish: {body}"
-    );
-    assert!(
-        js_errors(&stderr).is_empty(),
-        "JavaScript errors: {:?}",
-        js_errors(&stderr)
-    );
+    let (dom, _) = check_page(&bin, tmp.path(), "sites_browser", &page, "sites-laptop", "1280,1600");
     // Both levels' maps, with every kind of site the plan has.
     for part in [
         "id=\"sites-primary\"",

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{table, Applicant, Level, School, SchoolIds, SchoolIdx, Sector, Zone, ZoneIdx};
+use super::{table, Applicant, School, SchoolIds, SchoolIdx, Sector, Zone, ZoneIdx};
 
 const FILE: &str = "applicants.csv";
 const REQUIRED: &[&str] = &["id", "level", "lon", "lat"];
@@ -44,13 +44,7 @@ pub fn load(
         let errors = diags.error_count();
         let here = Location::Line(row.line);
         let id = row.required("id", diags);
-        let level = row.required("level", diags).and_then(|l| {
-            let level = Level::parse(l);
-            if level.is_none() {
-                diags.error(FILE, here.clone(), format!("level {l:?} is not primary or junior"));
-            }
-            level
-        });
+        let level = row.level(diags);
         let lon = row.coordinate("lon", 180.0, diags);
         let lat = row.coordinate("lat", 90.0, diags);
         let priority = match row.parse_opt::<u32>("priority", "a whole number ≥ 1", diags) {

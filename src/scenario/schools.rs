@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::error::{Diagnostics, Location};
 
-use super::{table, Level, Policy, Resources, School, Sector};
+use super::{table, Policy, Resources, School, Sector};
 
 const FILE: &str = "schools.csv";
 /// More entry-grade classes than any school opens: almost surely a seat
@@ -41,17 +41,7 @@ pub fn load(
         let errors = diags.error_count();
         let id = row.required("id", diags);
         let name = row.get("name").unwrap_or_default();
-        let level = row.required("level", diags).and_then(|l| {
-            let level = Level::parse(l);
-            if level.is_none() {
-                diags.error(
-                    FILE,
-                    Location::Line(row.line),
-                    format!("level {l:?} is not primary or junior"),
-                );
-            }
-            level
-        });
+        let level = row.level(diags);
         let sector = row.required("sector", diags).and_then(|s| match s {
             "public" => Some(Sector::Public),
             "private" => Some(Sector::Private),

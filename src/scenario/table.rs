@@ -50,6 +50,17 @@ impl<'a> Row<'a> {
         value
     }
 
+    /// The required `level` cell: `primary` or `junior`; records an error
+    /// otherwise.
+    pub fn level(&self, diags: &mut Diagnostics) -> Option<super::Level> {
+        let raw = self.required("level", diags)?;
+        let level = super::Level::parse(raw);
+        if level.is_none() {
+            diags.error(self.file, self.loc(), format!("level {raw:?} is not primary or junior"));
+        }
+        level
+    }
+
     /// A required cell parsed as `T`; `expected` describes the type in the
     /// error message, e.g. "a number".
     pub fn parse<T: FromStr>(&self, column: &str, expected: &str, diags: &mut Diagnostics) -> Option<T> {

@@ -67,17 +67,7 @@ pub fn load(path: &Path, scenario: &Scenario) -> Result<Candidates, Error> {
         let errors = diags.error_count();
         let id = row.required("id", diags);
         let name = row.get("name").unwrap_or_default();
-        let level = row.required("level", diags).and_then(|l| {
-            let level = Level::parse(l);
-            if level.is_none() {
-                diags.error(
-                    &file,
-                    Location::Line(row.line),
-                    format!("level {l:?} is not primary or junior"),
-                );
-            }
-            level
-        });
+        let level = row.level(diags);
         let lon = row.coordinate("lon", 180.0, diags);
         let lat = row.coordinate("lat", 90.0, diags);
         let classes = row.parse::<u32>("classes", "a whole number ≥ 0", diags);

@@ -118,3 +118,60 @@ pub fn text_of(dom: &str, id: &str) -> String {
         .replace("&nbsp;", "\u{a0}")
         .replace("&amp;", "&")
 }
+
+/// A real screenshot: a PNG of some size.
+pub fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        path.display()
+    );
+    assert!(bytes.len() > 10_000, "{} is only {} bytes", path.display(), bytes.len());
+}
+
+/// Opens a page at a window size: a screenshot (a PNG, kept under the
+/// test target's temporary folder `suite/`), then the DOM after the script
+/// ran, which must mark the body ready without an error and without a
+/// JavaScript console error. Returns the DOM and the screenshot.
+pub fn check_page(bin: &Path, work: &Path, suite: &str, page: &Path, name: &str, size: &str) -> (String, PathBuf) {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join(suite);
+    std::fs::create_dir_all(&shots).unwrap();
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let png = shots.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&png);
+    let shot = [
+        format!("--screenshot={}", png.display()),
+        format!("--window-size={size}"),
+    ];
+    let (ok, _, stderr) = run(bin, work, name, 2000, &shot, &url);
+    assert!(ok, "chromium screenshot ({name}) failed: {stderr}");
+    assert_png(&png);
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "{name}: JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    println!("screenshot: {}", png.display());
+    let (ok, dom, stderr) = run(
+        bin,
+        work,
+        &format!("{name}-dom"),
+        2000,
+        &["--dump-dom".to_string()],
+        &url,
+    );
+    assert!(ok, "chromium --dump-dom ({name}) failed: {stderr}");
+    let body = body_tag(&dom).to_string();
+    assert!(!body.contains("data-error"), "{name}: the page's script failed: {body}");
+    assert!(
+        body.contains("data-ready=\"1\""),
+        "{name}: the page's script did not finish: {body}"
+    );
+    assert!(
+        js_errors(&stderr).is_empty(),
+        "{name}: JavaScript errors: {:?}",
+        js_errors(&stderr)
+    );
+    (dom, png)
+}
