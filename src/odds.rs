@@ -19,9 +19,9 @@ use serde::Serialize;
 
 use crate::matching::UnitIdx;
 use crate::output::{OutputFile, Table};
-use crate::round::{self, Outcome, Prepared, Stage};
+use crate::round::{self, Prepared, PrivateDraw, PublicDraw, SchoolResult, Stage};
 use crate::scenario::{Rule, Scenario, SchoolIdx, TieBreaking};
-use crate::stages::Context;
+use crate::stages::{Context, Unit};
 
 /// Trials run in parallel per batch (results are folded in trial order).
 const BATCH: u32 = 256;
@@ -36,6 +36,7 @@ pub fn trial_seed(base: &str, t: u32) -> String {
 }
 
 /// What one trial contributes.
+#[derive(Debug, PartialEq)]
 struct Trial {
     /// Per applicant: (school or `None`, stage).
     placements: Vec<Ending>,
@@ -130,9 +131,50 @@ pub struct Odds {
     comparison: RankTotals,
 }
 
+/// What every trial shares: the prepared round (zones, units, zone lists)
+/// and each unit's list that stage-2 ranks are read from. None of it
+/// depends on the lottery.
+struct Plan {
+    /// The prepared round.
+    prepared: Prepared,
+    /// Under rule `nearest`, each unit's nearest public schools (see
+    /// [`nearest_list`]); empty otherwise (rule `zone` reads
+    /// `prepared.zone_lists`).
+    nearest_lists: Vec<Vec<SchoolIdx>>,
+}
+
+impl Plan {
+    fn new(scenario: &Scenario) -> Plan {
+        let prepared = round::prepare(scenario, &mut ());
+        let nearest_lists = match scenario.policy.rule {
+            Rule::Nearest => {
+                let ctx = Context::new(scenario, &prepared.units, &prepared.zone_of);
+                (0..prepared.units.len() as u32)
+                    .into_par_iter()
+                    .map(|u| nearest_list(scenario, &ctx, UnitIdx(u)))
+                    .collect()
+            }
+            Rule::Zone | Rule::Optimal => Vec::new(),
+        };
+        Plan {
+            prepared,
+            nearest_lists,
+        }
+    }
+
+    /// The list a unit's stage-2 rank is read from.
+    fn rank_list(&self, scenario: &Scenario, unit: usize) -> &[SchoolIdx] {
+        match scenario.policy.rule {
+            Rule::Zone => &self.prepared.zone_lists[unit],
+            Rule::Nearest => &self.nearest_lists[unit],
+            Rule::Optimal => &[],
+        }
+    }
+}
+
 /// Runs `trials` rounds. `progress(done)` is called after each batch.
 pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(dyn Fn(u64) + Sync)) -> Odds {
-    let prepared = round::prepare(scenario, &mut ());
+    let plan = Plan::new(scenario);
     let n_apps = scenario.applicants.len();
     let n_schools = scenario.schools.len();
     let mut odds = Odds {
@@ -148,7 +190,7 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
         let end = (start + BATCH).min(trials);
         let batch: Vec<Trial> = (start..end)
             .into_par_iter()
-            .map(|t| run_trial(scenario, &prepared, &trial_seed(base_seed, t)))
+            .map(|t| run_trial(scenario, &plan, &trial_seed(base_seed, t)))
             .collect();
         for trial in batch {
             odds.add(trial);
@@ -159,32 +201,28 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
     odds
 }
 
-fn run_trial(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Trial {
+/// One trial: the private lottery drawn once with `seed`, then the public
+/// stages under the policy's tie-breaking and under the other rule. The
+/// same as two full rounds with `seed` (see the tests), without what the
+/// odds do not read: classes, distances, tickets and the transcript.
+fn run_trial(scenario: &Scenario, plan: &Plan, seed: &str) -> Trial {
+    let prepared = &plan.prepared;
     let policy_tb = scenario.policy.tie_breaking;
-    let outcome = round::run_prepared(scenario, prepared, seed, policy_tb, &mut ());
     let other_tb = match policy_tb {
         TieBreaking::Single => TieBreaking::Multiple,
         TieBreaking::Multiple => TieBreaking::Single,
     };
-    let other = round::run_prepared(scenario, prepared, seed, other_tb, &mut ());
+    let private = round::draw_private(scenario, prepared, seed, &mut ());
+    let policy = round::draw_public(scenario, prepared, &private, seed, policy_tb, &mut ());
+    let other = round::draw_public(scenario, prepared, &private, seed, other_tb, &mut ());
+    let placements = endings(scenario, &private, &policy);
+    let other_placements = endings(scenario, &private, &other);
     let (single, multiple) = match policy_tb {
-        TieBreaking::Single => (&outcome, &other),
-        TieBreaking::Multiple => (&other, &outcome),
+        TieBreaking::Single => (&placements, &other_placements),
+        TieBreaking::Multiple => (&other_placements, &placements),
     };
-    let comparison = compare(scenario, prepared, single, multiple);
-    let placements = outcome.placements.iter().map(|p| (p.school, p.stage)).collect();
-    let schools = outcome
-        .schools
-        .iter()
-        .enumerate()
-        .map(|(s, r)| {
-            let cutoff = r.cutoff.map(|key| {
-                let (admitted, applied) = tier_share(&outcome, SchoolIdx(s as u32), key.priority);
-                (key.priority, admitted, applied)
-            });
-            (r.admitted, cutoff)
-        })
-        .collect();
+    let comparison = compare(scenario, plan, &private.units, single, multiple);
+    let schools = school_cutoffs(scenario, &private, &policy, &placements);
     Trial {
         placements,
         schools,
@@ -192,29 +230,82 @@ fn run_trial(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Trial {
     }
 }
 
-/// Applicants of `tier` admitted at, and applying to, school `s` in its
-/// lottery stage.
-fn tier_share(outcome: &Outcome, s: SchoolIdx, tier: u32) -> (u32, u32) {
-    let mut admitted = 0;
-    let mut applied = 0;
-    for d in outcome.draws.iter().filter(|d| d.draw.school == Some(s)) {
-        for e in d.draw.entries.iter().filter(|e| e.key.priority == tier) {
-            let size = outcome.units[e.unit.index()].members.len() as u32;
-            applied += size;
-            if e.admitted {
-                admitted += size;
+/// Where each applicant ends a round made of `private` and `public`.
+fn endings(scenario: &Scenario, private: &PrivateDraw, public: &PublicDraw) -> Vec<Ending> {
+    // Every applicant is placed or left unplaced by some stage.
+    let mut out: Vec<Ending> = vec![(None, Stage::Unplaced); scenario.applicants.len()];
+    let units = &private.units;
+    for (stage, result) in [
+        (Stage::PrivateLottery, &private.result),
+        (public.public.0, &public.public.1),
+        (Stage::Fallback, &public.fallback),
+    ] {
+        for p in &result.placed {
+            for &m in p.who.members(units) {
+                out[m.index()] = (Some(p.school), stage);
+            }
+        }
+        for left in &result.unplaced {
+            for &m in left.who.members(units) {
+                out[m.index()] = (None, Stage::Unplaced);
             }
         }
     }
-    (admitted, applied)
+    out
+}
+
+/// Per school: its intake, and its cut-off tier with the applicants of that
+/// tier admitted and applying in its lottery stage, when oversubscribed.
+fn school_cutoffs(
+    scenario: &Scenario,
+    private: &PrivateDraw,
+    public: &PublicDraw,
+    placements: &[Ending],
+) -> Vec<(u32, Option<TierCutoff>)> {
+    let units = &private.units;
+    let mut results = vec![SchoolResult::default(); scenario.schools.len()];
+    for (school, _) in placements {
+        if let Some(s) = school {
+            results[s.index()].admitted += 1;
+        }
+    }
+    let draws = || {
+        private
+            .result
+            .draws
+            .iter()
+            .chain(&public.public.1.draws)
+            .chain(&public.fallback.draws)
+            .filter_map(|d| d.school.map(|s| (s, d)))
+    };
+    for (s, draw) in draws() {
+        round::tally_draw(units, draw, &mut results[s.index()]);
+    }
+    let mut shares = vec![(0u32, 0u32); scenario.schools.len()];
+    for (s, draw) in draws() {
+        if let Some(cutoff) = results[s.index()].cutoff {
+            let share = &mut shares[s.index()];
+            for e in draw.entries.iter().filter(|e| e.key.priority == cutoff.priority) {
+                let size = units[e.unit.index()].size();
+                share.1 += size;
+                if e.admitted {
+                    share.0 += size;
+                }
+            }
+        }
+    }
+    results
+        .iter()
+        .zip(shares)
+        .map(|(r, (admitted, applied))| (r.admitted, r.cutoff.map(|k| (k.priority, admitted, applied))))
+        .collect()
 }
 
 /// Compares preference ranks achieved in stage 2 under single and multiple
 /// tie-breaking. An applicant's rank is the position of its stage-2 school
 /// on its list, or one past the end when stage 2 did not seat it; only
 /// applicants with a list who were not placed by the private lottery count.
-fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple: &Outcome) -> RankTotals {
-    let ctx = Context::new(scenario, &single.units, &prepared.zone_of);
+fn compare(scenario: &Scenario, plan: &Plan, units: &[Unit], single: &[Ending], multiple: &[Ending]) -> RankTotals {
     let stage2 = match scenario.policy.rule {
         Rule::Zone => Stage::Zone,
         Rule::Nearest => Stage::Nearest,
@@ -222,21 +313,18 @@ fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple:
         Rule::Optimal => return RankTotals::default(),
     };
     let mut out = RankTotals::default();
-    for (u, unit) in single.units.iter().enumerate() {
+    for (u, unit) in units.iter().enumerate() {
         let rep = unit.rep().index();
-        let (a, b) = (&single.placements[rep], &multiple.placements[rep]);
-        if a.stage == Stage::PrivateLottery || b.stage == Stage::PrivateLottery {
+        let (a, b) = (single[rep], multiple[rep]);
+        if a.1 == Stage::PrivateLottery || b.1 == Stage::PrivateLottery {
             continue;
         }
-        let list = match scenario.policy.rule {
-            Rule::Zone => prepared.zone_lists[u].clone(),
-            Rule::Nearest | Rule::Optimal => nearest_list(scenario, &ctx, UnitIdx(u as u32)),
-        };
+        let list = plan.rank_list(scenario, u);
         if list.is_empty() {
             continue;
         }
-        let rank = |p: &round::Placement| {
-            let placed = (p.stage == stage2).then_some(p.school).flatten();
+        let rank = |(school, stage): Ending| {
+            let placed = (stage == stage2).then_some(school).flatten();
             placed
                 .and_then(|s| list.iter().position(|&x| x == s))
                 .map_or(list.len() + 1, |i| i + 1) as u64
@@ -256,7 +344,7 @@ fn compare(scenario: &Scenario, prepared: &Prepared, single: &Outcome, multiple:
 
 /// Under rule `nearest` a list is every public school of the level by
 /// distance; ranks beyond the schools that seated anyone do not matter, so
-/// the list is cut at 32 schools to keep trials fast.
+/// the list is cut at 32 schools.
 fn nearest_list(scenario: &Scenario, ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
     let level = ctx.units[unit.index()].level;
     let mut list: Vec<(f64, SchoolIdx)> = scenario
@@ -443,6 +531,139 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::round::Outcome;
+    use crate::scenario::{self, FallbackRule, LoadOptions};
+    use crate::stages;
+
+    fn demo() -> Scenario {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+        scenario::load(&dir, &LoadOptions::default()).unwrap()
+    }
+
+    /// A trial worked out the long way: two full rounds ([`round::run`])
+    /// with the trial's seed as the policy's, one per tie-breaking rule, read
+    /// from their outcomes as `odds` first did.
+    fn reference_trial(scenario: &Scenario, seed: &str) -> Trial {
+        let with = |tb: TieBreaking| {
+            let mut s = scenario.clone();
+            s.policy.seed = seed.to_string();
+            s.policy.tie_breaking = tb;
+            round::run(&s)
+        };
+        let (single, multiple) = (with(TieBreaking::Single), with(TieBreaking::Multiple));
+        let outcome = match scenario.policy.tie_breaking {
+            TieBreaking::Single => &single,
+            TieBreaking::Multiple => &multiple,
+        };
+        let schools = outcome
+            .schools
+            .iter()
+            .enumerate()
+            .map(|(s, r)| {
+                let cutoff = r.cutoff.map(|key| {
+                    let (mut admitted, mut applied) = (0, 0);
+                    for d in outcome
+                        .draws
+                        .iter()
+                        .filter(|d| d.draw.school == Some(SchoolIdx(s as u32)))
+                    {
+                        for e in d.draw.entries.iter().filter(|e| e.key.priority == key.priority) {
+                            let size = outcome.units[e.unit.index()].members.len() as u32;
+                            applied += size;
+                            admitted += if e.admitted { size } else { 0 };
+                        }
+                    }
+                    (key.priority, admitted, applied)
+                });
+                (r.admitted, cutoff)
+            })
+            .collect();
+        Trial {
+            placements: outcome.placements.iter().map(|p| (p.school, p.stage)).collect(),
+            schools,
+            comparison: reference_compare(scenario, &single, &multiple),
+        }
+    }
+
+    /// Stage-2 ranks from two outcomes, each list recomputed from scratch.
+    fn reference_compare(scenario: &Scenario, single: &Outcome, multiple: &Outcome) -> RankTotals {
+        let ctx = Context::new(scenario, &single.units, &single.zone_of);
+        let stage2 = match scenario.policy.rule {
+            Rule::Zone => Stage::Zone,
+            Rule::Nearest => Stage::Nearest,
+            Rule::Optimal => return RankTotals::default(),
+        };
+        let mut out = RankTotals::default();
+        for (u, unit) in single.units.iter().enumerate() {
+            let rep = unit.rep().index();
+            let (a, b) = (&single.placements[rep], &multiple.placements[rep]);
+            if a.stage == Stage::PrivateLottery || b.stage == Stage::PrivateLottery {
+                continue;
+            }
+            let list = match scenario.policy.rule {
+                Rule::Zone => stages::zone::preferences(&ctx, UnitIdx(u as u32)),
+                Rule::Nearest | Rule::Optimal => nearest_list(scenario, &ctx, UnitIdx(u as u32)),
+            };
+            if list.is_empty() {
+                continue;
+            }
+            let rank = |p: &round::Placement| {
+                let placed = (p.stage == stage2).then_some(p.school).flatten();
+                placed
+                    .and_then(|s| list.iter().position(|&x| x == s))
+                    .map_or(list.len() + 1, |i| i + 1) as u64
+            };
+            let (ra, rb) = (rank(a), rank(b));
+            let weight = unit.members.len() as u64;
+            out += RankTotals {
+                better_single: weight * u64::from(ra < rb),
+                better_multiple: weight * u64::from(rb < ra),
+                rank_sum_single: weight * ra,
+                rank_sum_multiple: weight * rb,
+                ranked: weight,
+            };
+        }
+        out
+    }
+
+    /// Trials reuse what does not depend on the lottery; each must still be
+    /// exactly two full rounds with its seed, under every rule.
+    fn trials_match_full_rounds(scenario: &Scenario) {
+        let plan = Plan::new(scenario);
+        for t in [0, 1, 17] {
+            let seed = trial_seed("drift", t);
+            let fast = run_trial(scenario, &plan, &seed);
+            let slow = reference_trial(scenario, &seed);
+            assert_eq!(fast.placements, slow.placements, "placements, trial {t}");
+            assert_eq!(fast.schools, slow.schools, "schools, trial {t}");
+            assert_eq!(fast.comparison, slow.comparison, "comparison, trial {t}");
+        }
+    }
+
+    #[test]
+    fn a_trial_is_two_full_rounds_on_the_demo() {
+        trials_match_full_rounds(&demo());
+    }
+
+    #[test]
+    fn a_trial_is_two_full_rounds_under_multiple_tie_breaking_and_rule_nearest() {
+        let mut scenario = demo();
+        scenario.policy.tie_breaking = TieBreaking::Multiple;
+        trials_match_full_rounds(&scenario);
+        scenario.policy.rule = Rule::Nearest;
+        trials_match_full_rounds(&scenario);
+    }
+
+    #[test]
+    fn a_trial_is_two_full_rounds_with_other_fallbacks_and_rule_optimal() {
+        let mut scenario = demo();
+        scenario.policy.fallback = FallbackRule::None;
+        trials_match_full_rounds(&scenario);
+        scenario.policy.fallback = FallbackRule::Optimal;
+        trials_match_full_rounds(&scenario);
+        scenario.policy.rule = Rule::Optimal;
+        trials_match_full_rounds(&scenario);
+    }
 
     #[test]
     fn rank_totals_add_field_by_field() {

@@ -338,6 +338,95 @@ pub fn run_timed(scenario: &Scenario, observer: &mut dyn PhaseObserver) -> Outco
     outcome
 }
 
+/// The part of a round drawn before the tie-breaking rule matters: the
+/// units with their `public` tickets for the seed, the private lottery, and
+/// the seats it leaves. `odds` draws it once per trial and runs the public
+/// stages on it under both tie-breaking rules.
+#[derive(Debug, Clone)]
+pub struct PrivateDraw {
+    /// The units, with `public` tickets drawn with the seed.
+    pub units: Vec<Unit>,
+    /// The private lottery's result.
+    pub result: StageResult,
+    /// Seats left at every school after the private lottery.
+    pub seats: Vec<u32>,
+}
+
+/// The stage results of a round after the private lottery: the public stage
+/// (by the policy's rule) and the fallback, in order.
+#[derive(Debug, Clone)]
+pub struct PublicDraw {
+    /// The public stage's name and result.
+    pub public: (Stage, StageResult),
+    /// The fallback's result.
+    pub fallback: StageResult,
+}
+
+/// The context of a round over prepared data drawn with `seed`.
+fn trial_context<'a>(
+    scenario: &'a Scenario,
+    prepared: &'a Prepared,
+    units: &'a [Unit],
+    seed: &'a str,
+    tie_breaking: TieBreaking,
+) -> Context<'a> {
+    Context::new(scenario, units, &prepared.zone_of)
+        .drawn_with(seed, tie_breaking)
+        .with_zone_lists(&prepared.zone_lists)
+}
+
+/// Draws the units' tickets and the private lottery with `seed` (the first
+/// stage does not depend on the tie-breaking rule).
+pub fn draw_private(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    seed: &str,
+    observer: &mut dyn PhaseObserver,
+) -> PrivateDraw {
+    let units = if seed == scenario.policy.seed {
+        prepared.units.clone()
+    } else {
+        stages::reticket(&prepared.units, seed)
+    };
+    let ctx = trial_context(scenario, prepared, &units, seed, scenario.policy.tie_breaking);
+    let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
+    let everyone: Vec<UnitIdx> = (0..units.len() as u32).map(UnitIdx).collect();
+    let result = timed(observer, "private lottery", || {
+        stages::private::run(&ctx, &everyone, &mut seats)
+    });
+    PrivateDraw { units, result, seats }
+}
+
+/// Runs the public stage and the fallback after `private`, drawn with
+/// `seed` (the seed `private` was drawn with) and `tie_breaking`.
+pub fn draw_public(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    private: &PrivateDraw,
+    seed: &str,
+    tie_breaking: TieBreaking,
+    observer: &mut dyn PhaseObserver,
+) -> PublicDraw {
+    let ctx = trial_context(scenario, prepared, &private.units, seed, tie_breaking);
+    let mut seats = private.seats.clone();
+    // Under rule `optimal` the public stage is the min-cost flow, and
+    // everyone it cannot seat is final: the fallback could not seat more
+    // within the same limit.
+    let (public_stage, phase, public_run): (Stage, &str, stages::Run) = match scenario.policy.rule {
+        Rule::Zone => (Stage::Zone, "matching", stages::zone::run),
+        Rule::Nearest => (Stage::Nearest, "matching", stages::nearest::run),
+        Rule::Optimal => (Stage::Optimal, "flow", stages::optimal::run),
+    };
+    let public = timed(observer, phase, || public_run(&ctx, &private.result.rest, &mut seats));
+    let fallback = timed(observer, "fallback", || {
+        stages::fallback::run(&ctx, &public.rest, &mut seats)
+    });
+    PublicDraw {
+        public: (public_stage, public),
+        fallback,
+    }
+}
+
 /// Runs the stages of the round on prepared data with a given seed and
 /// tie-breaking (the policy's, or another for `odds` and its comparison).
 /// Classes are not formed (`class_no` is `None`): [`run`] does that.
@@ -348,32 +437,15 @@ pub fn run_prepared(
     tie_breaking: TieBreaking,
     observer: &mut dyn PhaseObserver,
 ) -> Outcome {
-    let units = if seed == scenario.policy.seed {
-        prepared.units.clone()
-    } else {
-        stages::reticket(&prepared.units, seed)
-    };
-    let ctx = Context::new(scenario, &units, &prepared.zone_of)
-        .drawn_with(seed, tie_breaking)
-        .with_zone_lists(&prepared.zone_lists);
-    let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
-    let everyone: Vec<UnitIdx> = (0..units.len() as u32).map(UnitIdx).collect();
-
-    let private = timed(observer, "private lottery", || {
-        stages::private::run(&ctx, &everyone, &mut seats)
-    });
-    // Under rule `optimal` the public stage is the min-cost flow, and
-    // everyone it cannot seat is final: the fallback could not seat more
-    // within the same limit.
-    let (public_stage, phase, public_run): (Stage, &str, stages::Run) = match scenario.policy.rule {
-        Rule::Zone => (Stage::Zone, "matching", stages::zone::run),
-        Rule::Nearest => (Stage::Nearest, "matching", stages::nearest::run),
-        Rule::Optimal => (Stage::Optimal, "flow", stages::optimal::run),
-    };
-    let public = timed(observer, phase, || public_run(&ctx, &private.rest, &mut seats));
-    let fallback = timed(observer, "fallback", || {
-        stages::fallback::run(&ctx, &public.rest, &mut seats)
-    });
+    let private = draw_private(scenario, prepared, seed, observer);
+    let PublicDraw {
+        public: (public_stage, public),
+        fallback,
+    } = draw_public(scenario, prepared, &private, seed, tie_breaking, observer);
+    let PrivateDraw {
+        units, result: private, ..
+    } = private;
+    let ctx = trial_context(scenario, prepared, &units, seed, tie_breaking);
 
     let mut outcome = Outcome {
         unit_of: vec![UnitIdx(0); scenario.applicants.len()],
@@ -386,9 +458,9 @@ pub fn run_prepared(
     };
     let mut by_applicant: Vec<Option<Placement>> = vec![None; scenario.applicants.len()];
     for (stage, result) in [
-        (Stage::PrivateLottery, &private),
-        (public_stage, &public),
-        (Stage::Fallback, &fallback),
+        (Stage::PrivateLottery, private),
+        (public_stage, public),
+        (Stage::Fallback, fallback),
     ] {
         record(&ctx, stage, result, &mut by_applicant, &mut outcome);
     }
@@ -407,16 +479,17 @@ pub fn run_prepared(
         .map(|p| p.expect("every unit leaves the fallback placed or unplaced"))
         .collect();
     outcome.placements = placements;
+    drop(ctx);
     outcome.units = units;
     outcome
 }
 
 /// Writes the placements, the unplaced and the draws of one stage into the
-/// outcome.
+/// outcome (the draws are moved, not copied).
 fn record(
     ctx: &Context,
     stage: Stage,
-    result: &StageResult,
+    result: StageResult,
     by_applicant: &mut [Option<Placement>],
     outcome: &mut Outcome,
 ) {
@@ -455,25 +528,27 @@ fn record(
             });
         }
     }
-    for draw in &result.draws {
+    for draw in result.draws {
         if let Some(s) = draw.school {
-            let school = &mut outcome.schools[s.index()];
-            for e in &draw.entries {
-                school.applicants += ctx.units[e.unit.index()].size();
-                if e.admitted {
-                    school.cutoff = school.cutoff.max(Some(e.key));
-                } else {
-                    school.oversubscribed = true;
-                }
-            }
-            if !school.oversubscribed {
-                school.cutoff = None;
-            }
+            tally_draw(ctx.units, &draw, &mut outcome.schools[s.index()]);
         }
-        outcome.draws.push(StageDraw {
-            stage,
-            draw: draw.clone(),
-        });
+        outcome.draws.push(StageDraw { stage, draw });
+    }
+}
+
+/// Counts a school's draw into its results: who applied, whether someone
+/// was turned away, and then the cut-off (the last key admitted).
+pub fn tally_draw(units: &[Unit], draw: &Draw, school: &mut SchoolResult) {
+    for e in &draw.entries {
+        school.applicants += units[e.unit.index()].size();
+        if e.admitted {
+            school.cutoff = school.cutoff.max(Some(e.key));
+        } else {
+            school.oversubscribed = true;
+        }
+    }
+    if !school.oversubscribed {
+        school.cutoff = None;
     }
 }
 
