@@ -479,7 +479,6 @@ pub fn run_prepared(
         .map(|p| p.expect("every unit leaves the fallback placed or unplaced"))
         .collect();
     outcome.placements = placements;
-    drop(ctx);
     outcome.units = units;
     outcome
 }
