@@ -7,12 +7,16 @@
 //! with the great-circle distance, so the tree's nearest-neighbour order is
 //! the haversine order, and [`NearestSchools`] confirms it exactly against
 //! full-precision haversine before yielding, ties broken by school id.
+//! [`SchoolGrid`] answers the same question for a fixed set of schools
+//! with buckets instead of a tree (the optimal rule's candidate lists,
+//! hundreds of thousands of walks): it yields exactly what
+//! [`NearestSchools`] yields.
 
 use geo::{BoundingRect, Intersects, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
-use crate::distance::{haversine, EARTH_RADIUS_M};
+use crate::distance::{haversine, sphere_point, EARTH_RADIUS_M};
 use crate::scenario::{Level, School, SchoolIdx, Zone, ZoneIdx};
 
 type ZoneBox = GeomWithData<Rectangle<[f64; 2]>, ZoneIdx>;
@@ -161,6 +165,281 @@ impl Iterator for NearestSchools<'_> {
     }
 }
 
+/// Safety margin, metres, on every lower bound of [`SchoolGrid`]: far
+/// above the floating-point error of points 6,371 km from the centre
+/// (about 10⁻⁸ m), far below the 0.5 mm that could change a rounded cost.
+const GRID_MARGIN_M: f64 = 1e-5;
+
+/// One school in a [`SchoolGrid`] bucket.
+#[derive(Debug, Clone, Copy)]
+struct GridSchool {
+    /// Point on the haversine sphere (metres), for chord lower bounds.
+    point: [f64; 3],
+    lon: f64,
+    lat: f64,
+    school: SchoolIdx,
+}
+
+/// A fixed set of schools in square buckets of a plane tangent to the
+/// sphere at their centre, for exact nearest-school walks.
+///
+/// The schools' points on the haversine sphere
+/// ([`crate::distance::sphere_point`]) are projected orthogonally onto the
+/// plane. A projection never lengthens a segment, and a chord is never
+/// longer than its arc, so the plane distance from a home to a bucket
+/// bounds from below the haversine distance to every school in it. A walk
+/// ([`SchoolGrid::nearest`]) visits buckets in rings around the home's
+/// bucket and yields a school once its exact haversine distance is below
+/// the bound for every bucket not yet visited (less [`GRID_MARGIN_M`]):
+/// the same (haversine metres, school) order as [`NearestSchools`], at a
+/// fraction of the cost of a tree search.
+#[derive(Debug, Clone)]
+pub struct SchoolGrid {
+    /// Orthonormal basis of the plane (unit vectors).
+    axes: [[f64; 3]; 2],
+    /// Plane coordinates of the corner of bucket (0, 0), metres.
+    origin: [f64; 2],
+    /// Side of a bucket, metres.
+    cell: f64,
+    /// Buckets along each axis.
+    dims: [usize; 2],
+    /// Bucket `b` holds `schools[start[b]..start[b + 1]]`.
+    start: Vec<u32>,
+    schools: Vec<GridSchool>,
+}
+
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+fn normalised(a: [f64; 3]) -> Option<[f64; 3]> {
+    let norm = dot(a, a).sqrt();
+    (norm > 1e-9).then(|| [a[0] / norm, a[1] / norm, a[2] / norm])
+}
+
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+impl SchoolGrid {
+    /// Buckets the schools that satisfy `keep`, about one per bucket.
+    pub fn new(schools: &[School], keep: impl Fn(SchoolIdx, &School) -> bool) -> Self {
+        let kept: Vec<GridSchool> = schools
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| keep(SchoolIdx(*i as u32), s))
+            .map(|(i, s)| GridSchool {
+                point: sphere_point(s.lon, s.lat),
+                lon: s.lon,
+                lat: s.lat,
+                school: SchoolIdx(i as u32),
+            })
+            .collect();
+        // The plane: normal to the mean point (any plane gives true lower
+        // bounds; this one keeps a city's buckets square and full).
+        let mut mean = [0.0f64; 3];
+        for g in &kept {
+            for (m, p) in mean.iter_mut().zip(g.point) {
+                *m += p;
+            }
+        }
+        let normal = normalised(mean).unwrap_or([0.0, 0.0, 1.0]);
+        let east = normalised(cross([0.0, 0.0, 1.0], normal)).unwrap_or([1.0, 0.0, 0.0]);
+        let north = cross(normal, east);
+        let axes = [east, north];
+        let uv = |p: [f64; 3]| [dot(p, axes[0]), dot(p, axes[1])];
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for g in &kept {
+            let c = uv(g.point);
+            for a in 0..2 {
+                lo[a] = lo[a].min(c[a]);
+                hi[a] = hi[a].max(c[a]);
+            }
+        }
+        if kept.is_empty() {
+            (lo, hi) = ([0.0; 2], [0.0; 2]);
+        }
+        let extent = [(hi[0] - lo[0]).max(1.0), (hi[1] - lo[1]).max(1.0)];
+        // About one school per bucket, at most 1024 buckets a side.
+        let cell = ((extent[0] * extent[1]) / kept.len().max(1) as f64)
+            .sqrt()
+            .max(extent[0] / 1024.0)
+            .max(extent[1] / 1024.0);
+        let dims = [
+            ((extent[0] / cell) as usize + 1).min(1024),
+            ((extent[1] / cell) as usize + 1).min(1024),
+        ];
+        let mut grid = SchoolGrid {
+            axes,
+            origin: lo,
+            cell,
+            dims,
+            start: vec![0; dims[0] * dims[1] + 1],
+            schools: Vec::new(),
+        };
+        let mut keyed: Vec<(usize, GridSchool)> = kept.into_iter().map(|g| (grid.bucket_of(uv(g.point)), g)).collect();
+        keyed.sort_by_key(|(b, g)| (*b, g.school));
+        for &(b, _) in &keyed {
+            grid.start[b + 1] += 1;
+        }
+        for b in 0..dims[0] * dims[1] {
+            grid.start[b + 1] += grid.start[b];
+        }
+        grid.schools = keyed.into_iter().map(|(_, g)| g).collect();
+        grid
+    }
+
+    /// Plane coordinates of a point on the sphere.
+    fn project(&self, p: [f64; 3]) -> [f64; 2] {
+        [dot(p, self.axes[0]), dot(p, self.axes[1])]
+    }
+
+    /// Bucket coordinates (clamped into the grid) of plane coordinates.
+    fn cell_of(&self, c: [f64; 2]) -> [usize; 2] {
+        let f = |a: usize| (((c[a] - self.origin[a]) / self.cell).floor().max(0.0) as usize).min(self.dims[a] - 1);
+        [f(0), f(1)]
+    }
+
+    fn bucket_of(&self, c: [f64; 2]) -> usize {
+        let [x, y] = self.cell_of(c);
+        y * self.dims[0] + x
+    }
+
+    /// The schools of the grid from a home, in exact (haversine distance,
+    /// school id) order, lazily.
+    pub fn nearest(&self, lon: f64, lat: f64) -> GridNearest<'_> {
+        let point = sphere_point(lon, lat);
+        let plane = self.project(point);
+        GridNearest {
+            grid: self,
+            home: (lon, lat),
+            point,
+            plane,
+            centre: self.cell_of(plane),
+            ring: 0,
+            done: self.schools.is_empty(),
+            pending: Vec::new(),
+            ready: Vec::new(),
+            next: 0,
+        }
+    }
+}
+
+/// A walk over a [`SchoolGrid`] from one home ([`SchoolGrid::nearest`]).
+pub struct GridNearest<'a> {
+    grid: &'a SchoolGrid,
+    home: (f64, f64),
+    point: [f64; 3],
+    plane: [f64; 2],
+    centre: [usize; 2],
+    /// The next ring of buckets to visit.
+    ring: usize,
+    /// Every bucket has been visited.
+    done: bool,
+    /// Schools visited but not yet known to come next: (lower bound on
+    /// their distance in metres, school), exact distance unknown.
+    pending: Vec<(f64, GridSchool)>,
+    /// Confirmed schools in order, `next` of them already yielded.
+    ready: Vec<(f64, SchoolIdx)>,
+    next: usize,
+}
+
+impl GridNearest<'_> {
+    /// Visits the next ring of buckets around the home's bucket, then
+    /// confirms every visited school nearer than any unvisited one.
+    fn visit_ring(&mut self) {
+        let g = self.grid;
+        let r = self.ring as i64;
+        let [cx, cy] = [self.centre[0] as i64, self.centre[1] as i64];
+        let [dx, dy] = [g.dims[0] as i64, g.dims[1] as i64];
+        let (x0, x1, y0, y1) = (cx - r, cx + r, cy - r, cy + r);
+        let mut visit = |x: i64, y: i64| {
+            let b = (y * dx + x) as usize;
+            for s in &g.schools[g.start[b] as usize..g.start[b + 1] as usize] {
+                let d2 = (s.point[0] - self.point[0]).powi(2)
+                    + (s.point[1] - self.point[1]).powi(2)
+                    + (s.point[2] - self.point[2]).powi(2);
+                self.pending.push((d2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M, *s));
+            }
+        };
+        for y in [y0, y1] {
+            if (0..dy).contains(&y) {
+                for x in x0.max(0)..=x1.min(dx - 1) {
+                    visit(x, y);
+                }
+                if r == 0 {
+                    break;
+                }
+            }
+        }
+        for x in [x0, x1] {
+            if r > 0 && (0..dx).contains(&x) {
+                for y in (y0 + 1).max(0)..=(y1 - 1).min(dy - 1) {
+                    visit(x, y);
+                }
+            }
+        }
+        self.ring += 1;
+        // Every unvisited bucket lies beyond one side of the visited block
+        // that is not yet the edge of the grid.
+        let mut bound = f64::INFINITY;
+        if x0 > 0 {
+            bound = bound.min(self.plane[0] - (g.origin[0] + x0 as f64 * g.cell));
+        }
+        if x1 < dx - 1 {
+            bound = bound.min(g.origin[0] + (x1 + 1) as f64 * g.cell - self.plane[0]);
+        }
+        if y0 > 0 {
+            bound = bound.min(self.plane[1] - (g.origin[1] + y0 as f64 * g.cell));
+        }
+        if y1 < dy - 1 {
+            bound = bound.min(g.origin[1] + (y1 + 1) as f64 * g.cell - self.plane[1]);
+        }
+        self.done = bound == f64::INFINITY;
+        let bound = bound.max(0.0) * (1.0 - 1e-12) - GRID_MARGIN_M;
+        // Schools whose lower bound is below it get their exact distance;
+        // those nearer than it are confirmed.
+        let mut k = 0;
+        let start = self.ready.len();
+        while k < self.pending.len() {
+            let (lower, s) = self.pending[k];
+            if self.done || lower < bound {
+                let d = haversine(self.home, (s.lon, s.lat));
+                if self.done || d < bound {
+                    self.ready.push((d, s.school));
+                    self.pending.swap_remove(k);
+                    continue;
+                }
+                // Known exactly now, but not yet confirmed.
+                self.pending[k].0 = d;
+            }
+            k += 1;
+        }
+        self.ready[start..].sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    }
+}
+
+impl Iterator for GridNearest<'_> {
+    /// A school and its distance in metres.
+    type Item = (SchoolIdx, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.next >= self.ready.len() {
+            if self.done {
+                return None;
+            }
+            self.visit_ring();
+        }
+        let (d, s) = self.ready[self.next];
+        self.next += 1;
+        Some((s, d))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +482,52 @@ mod tests {
             }
             let tree = school_tree(&schools, |_, _| true);
             let got: Vec<SchoolIdx> = NearestSchools::new(&tree, &schools, home.0, home.1).map(|x| x.0).collect();
+            let mut want: Vec<(f64, SchoolIdx)> = schools.iter().enumerate()
+                .map(|(i, s)| (haversine(home, (s.lon, s.lat)), SchoolIdx(i as u32))).collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            prop_assert_eq!(got, want.into_iter().map(|x| x.1).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn grid_walk_equals_the_tree_walk(
+            pts in proptest::collection::vec((116.0f64..116.3, 39.8f64..40.1), 0..120),
+            homes in proptest::collection::vec((115.8f64..116.5, 39.6f64..40.3), 1..8),
+            dup in 0usize..4,
+            drop in 0usize..5,
+        ) {
+            let mut schools: Vec<School> = pts.iter().enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
+            // Some schools at exactly the same place: ties break by id.
+            for i in 0..dup.min(schools.len().saturating_sub(1)) {
+                let (x, y) = (schools[0].lon, schools[0].lat);
+                schools[i + 1].lon = x;
+                schools[i + 1].lat = y;
+            }
+            let keep = |i: SchoolIdx, _: &School| drop == 0 || i.index() % drop != 1;
+            let tree = school_tree(&schools, keep);
+            let grid = SchoolGrid::new(&schools, keep);
+            // Homes of the area, outside it, and at a school.
+            let mut homes = homes;
+            if let Some(s) = schools.first() {
+                homes.push((s.lon, s.lat));
+            }
+            for (lon, lat) in homes {
+                let want: Vec<(SchoolIdx, f64)> = NearestSchools::new(&tree, &schools, lon, lat).collect();
+                let got: Vec<(SchoolIdx, f64)> = grid.nearest(lon, lat).collect();
+                prop_assert_eq!(&got, &want);
+                // Partly consumed walks agree too (the solver reads a few).
+                let first: Vec<(SchoolIdx, f64)> = grid.nearest(lon, lat).take(3).collect();
+                prop_assert_eq!(&first[..], &want[..want.len().min(3)]);
+            }
+        }
+
+        #[test]
+        fn grid_walk_equals_brute_force_far_apart(
+            pts in proptest::collection::vec((-180.0f64..180.0, -89.0f64..89.0), 1..40),
+            home in (-180.0f64..180.0, -89.0f64..89.0),
+        ) {
+            let schools: Vec<School> = pts.iter().enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
+            let grid = SchoolGrid::new(&schools, |_, _| true);
+            let got: Vec<SchoolIdx> = grid.nearest(home.0, home.1).map(|x| x.0).collect();
             let mut want: Vec<(f64, SchoolIdx)> = schools.iter().enumerate()
                 .map(|(i, s)| (haversine(home, (s.lon, s.lat)), SchoolIdx(i as u32))).collect();
             want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));

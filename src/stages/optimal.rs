@@ -12,6 +12,7 @@
 
 use crate::distance::sphere_point;
 use crate::flow::{self, BoundPoints, CostModel};
+use crate::geo_index::SchoolGrid;
 use crate::matching::UnitIdx;
 use crate::scenario::{AppIdx, Level, SchoolIdx, Sector};
 
@@ -28,8 +29,12 @@ struct RoundCosts<'a> {
     level: Level,
     members: Vec<(AppIdx, UnitIdx)>,
     seats: &'a [u32],
-    /// The public schools with seats.
+    /// The public schools with seats, for a distance matrix's rows.
     index: PublicSchools,
+    /// The public schools of the level with seats, for haversine walks
+    /// (`None` under a distance matrix): the same order as `index`'s tree,
+    /// found faster.
+    grid: Option<SchoolGrid>,
     limit: f64,
 }
 
@@ -63,6 +68,14 @@ impl CostModel for RoundCosts<'_> {
     fn nearest(&self, i: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_> {
         let limit = self.limit;
         let seats = self.seats;
+        if let Some(grid) = &self.grid {
+            let app = self.ctx.scenario.applicant(self.members[i].0);
+            return Box::new(
+                grid.nearest(app.lon, app.lat)
+                    .take_while(move |&(_, d)| d <= limit)
+                    .map(|(s, d)| (s.index(), d)),
+            );
+        }
         Box::new(
             walk(self.ctx, &self.index, self.members[i].0, move |s| seats[s.index()] > 0)
                 .take_while(move |&(_, d)| d <= limit)
@@ -131,6 +144,11 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
                 ctx,
                 level,
                 index: PublicSchools::new(ctx, |s| seats[s.index()] > 0),
+                grid: ctx.distances.matrix().is_none().then(|| {
+                    SchoolGrid::new(&ctx.scenario.schools, |i, s| {
+                        s.level == level && s.sector == Sector::Public && seats[i.index()] > 0
+                    })
+                }),
                 members: members.clone(),
                 seats,
                 limit: ctx.scenario.policy.max_distance_m.unwrap_or(f64::INFINITY),
