@@ -8,8 +8,9 @@
 //! seated. [`assign`] solves it exactly with a specialised min-cost flow;
 //! [`assign_lp`] writes the same question as a linear programme for
 //! `good_lp`/`microlp` so that tests can compare the two on small instances.
-//! Costs come from a [`CostModel`]: the round implements it over the `rstar`
-//! index (haversine) or the distance matrix, tests with [`DenseCosts`].
+//! Costs come from a [`CostModel`]: the round implements it over a bucket
+//! grid of the schools ([`crate::geo_index::SchoolGrid`], haversine) or the
+//! distance matrix, tests with [`DenseCosts`].
 //!
 //! # Examples
 //! ```
@@ -92,7 +93,8 @@
 //! comparison alone. The others are checked against exactly those schools,
 //! found either by the triangle inequality (when the model gives
 //! [`CostModel::school_distance`]: `c_ij ≥ d(a, j) − c_ia`, with per-school
-//! lists of the smallest `d(a, j) + p_j`), then, when the model gives
+//! lists of the smallest `d(a, j) + p_j`, the distances computed once per
+//! solve), then, when the model gives
 //! [`CostModel::lower_bound_points`] (haversine: chords of the sphere), by
 //! scanning the schools priced below `v_i − c_(k)` with the chord as a
 //! lower bound on `c_ij` and [`CostModel::cost`] only for the few it does
@@ -140,6 +142,10 @@ const METRIC_LIST: usize = 64;
 /// Most schools for which pricing computes all school-to-school distances.
 const METRIC_MAX_SCHOOLS: usize = 5000;
 
+/// Most usable schools for which pricing keeps the school-to-school lower
+/// bounds between rounds (`schools²` integers: 32 MiB at this bound).
+const METRIC_CACHE_SCHOOLS: usize = 2048;
+
 /// Bid budget of the warm-start auction, per applicant.
 const AUCTION_BIDS_PER_APPLICANT: usize = 16;
 
@@ -152,9 +158,9 @@ const COST_CAP_MM: i64 = 1_000_000_000_000;
 /// Where the costs come from: the applicants, the schools with their
 /// capacities, and, for each applicant, its allowed schools nearest first.
 ///
-/// The round implements it for haversine distances (via the `rstar` index,
-/// [`crate::geo_index::NearestSchools`]) and for the distance matrix; tests
-/// use [`DenseCosts`].
+/// The round implements it for haversine distances (via the bucket grid
+/// [`crate::geo_index::SchoolGrid`]) and for the distance matrix; tests use
+/// [`DenseCosts`].
 pub trait CostModel: Sync {
     /// Number of applicants; they are `0..applicants()`.
     fn applicants(&self) -> usize;

@@ -155,6 +155,14 @@ pub(super) struct Solver<'a> {
     /// The model's [`CostModel::lower_bound_points`], asked for once, by
     /// the first pricing round that needs more than the candidates.
     points: Option<Option<BoundPoints>>,
+    /// The school-to-school lower bounds of pricing's metric lists, in
+    /// whole mm less the margin, computed once per solve (prices change
+    /// from round to round, distances do not): the bound between usable
+    /// schools `a` and `b` is `school_mm[school_slot[a] · u + school_slot[b]]`
+    /// with `u` usable schools. Empty until a round needs them,
+    /// or when there are more than [`METRIC_CACHE_SCHOOLS`] usable schools.
+    school_mm: Vec<i64>,
+    school_slot: Vec<u32>,
     stats: FlowStats,
 }
 
@@ -189,6 +197,8 @@ impl<'a> Solver<'a> {
             settled: Vec::new(),
             queue: BinaryHeap::new(),
             points: None,
+            school_mm: Vec::new(),
+            school_slot: Vec::new(),
             stats: FlowStats::default(),
         }
     }

@@ -44,6 +44,9 @@ impl<'a> Solver<'a> {
             let bound = self.cand.bound[i];
             bound != i64::MAX && sorted[0] < self.value_of(i) - bound as i128
         });
+        if needed {
+            self.cache_school_bounds(&order);
+        }
         let lists = if needed { self.metric_lists(&order) } else { None };
         if needed && self.points.is_none() {
             self.points = Some(
@@ -163,11 +166,16 @@ impl<'a> Solver<'a> {
                 if !self.usable(a) {
                     return Vec::new();
                 }
+                let cached = self.school_slot.get(a).map(|&s| s as usize * self.school_slot_width());
                 let mut all: Vec<(i128, u32)> = usable
                     .iter()
                     .map(|&j| {
-                        let d = self.model.school_distance(a, j as usize).and_then(to_mm).unwrap_or(0);
-                        let d = (d - 2 - d / 1_000_000).max(0);
+                        let d = match cached {
+                            Some(row) if !self.school_mm.is_empty() => {
+                                self.school_mm[row + self.school_slot[j as usize] as usize]
+                            }
+                            _ => self.school_bound_mm(a, j as usize),
+                        };
                         (d as i128 + self.price[j as usize], j)
                     })
                     .collect();
@@ -180,6 +188,50 @@ impl<'a> Solver<'a> {
             })
             .collect();
         Some(lists)
+    }
+
+    /// The lower bound metric lists use for the distance between schools
+    /// `a` and `b`: the model's distance in whole mm, less a margin for
+    /// rounding (2 mm) and floating-point error (10⁻⁶).
+    fn school_bound_mm(&self, a: usize, b: usize) -> i64 {
+        let d = self.model.school_distance(a, b).and_then(to_mm).unwrap_or(0);
+        (d - 2 - d / 1_000_000).max(0)
+    }
+
+    /// Usable schools in the cache of [`Solver::school_bound_mm`].
+    fn school_slot_width(&self) -> usize {
+        self.usable_schools.len()
+    }
+
+    /// Fills the cache of [`Solver::school_bound_mm`] over the usable
+    /// schools, once per solve, if the model is a metric and there are at
+    /// most [`METRIC_CACHE_SCHOOLS`] of them.
+    fn cache_school_bounds(&mut self, usable: &[u32]) {
+        let Some(&first) = usable.first() else { return };
+        if !self.school_mm.is_empty()
+            || usable.len() > METRIC_CACHE_SCHOOLS
+            || self.model.school_distance(first as usize, first as usize).is_none()
+        {
+            return;
+        }
+        let width = self.usable_schools.len();
+        let mut slot = vec![u32::MAX; self.m];
+        for (k, &j) in self.usable_schools.iter().enumerate() {
+            slot[j as usize] = k as u32;
+        }
+        let schools = &self.usable_schools;
+        let rows: Vec<Vec<i64>> = schools
+            .par_iter()
+            .map(|&a| {
+                schools
+                    .iter()
+                    .map(|&b| self.school_bound_mm(a as usize, b as usize))
+                    .collect()
+            })
+            .collect();
+        self.school_mm = rows.concat();
+        debug_assert_eq!(self.school_mm.len(), width * width);
+        self.school_slot = slot;
     }
 
     /// Keeps, for each school, only its most negative violations (ties by
