@@ -152,6 +152,8 @@ pub(super) struct Solver<'a> {
     stamp: u32,
     settled: Vec<u32>,
     queue: BinaryHeap<Reverse<(i128, u32)>>,
+    /// Least tentative distance of a deficit node in the current search.
+    sink_bound: i128,
     /// The model's [`CostModel::lower_bound_points`], asked for once, by
     /// the first pricing round that needs more than the candidates.
     points: Option<Option<BoundPoints>>,
@@ -196,6 +198,7 @@ impl<'a> Solver<'a> {
             stamp: 0,
             settled: Vec::new(),
             queue: BinaryHeap::new(),
+            sink_bound: i128::MAX,
             points: None,
             school_mm: Vec::new(),
             school_slot: Vec::new(),

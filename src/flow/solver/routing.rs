@@ -28,6 +28,7 @@ impl<'a> Solver<'a> {
         self.dist[s as usize] = 0;
         self.seen[s as usize] = stamp;
         self.queue.push(Reverse((0, s)));
+        self.sink_bound = i128::MAX;
         let z = self.z;
         let mut sink = None;
         while let Some(Reverse((d, v))) = self.queue.pop() {
@@ -107,14 +108,26 @@ impl<'a> Solver<'a> {
         self.excess[t as usize] += 1;
     }
 
+    /// Offers `b` the distance `nd` through `from`. Offers beyond the
+    /// nearest deficit found so far are dropped: such a node is settled
+    /// only after that deficit, when the search has already stopped, and
+    /// any later, shorter offer is still taken, so the search settles the
+    /// same nodes with the same distances and predecessors as without the
+    /// cut.
     fn relax(&mut self, b: u32, nd: i128, from: u32, applicant: u32) {
         let bu = b as usize;
         debug_assert!(nd >= self.dist[from as usize], "negative reduced cost");
+        if nd > self.sink_bound {
+            return;
+        }
         if self.seen[bu] != self.stamp || nd < self.dist[bu] {
             self.seen[bu] = self.stamp;
             self.dist[bu] = nd;
             self.pred[bu] = (from, applicant);
             self.queue.push(Reverse((nd, b)));
+            if self.excess[bu] < 0 {
+                self.sink_bound = self.sink_bound.min(nd);
+            }
         }
     }
 
