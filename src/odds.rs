@@ -21,7 +21,7 @@ use crate::matching::UnitIdx;
 use crate::output::{OutputFile, Table};
 use crate::round::{self, Prepared, PrivateDraw, PublicDraw, SchoolResult, Stage};
 use crate::scenario::{Rule, Scenario, SchoolIdx, TieBreaking};
-use crate::stages::{Context, Unit};
+use crate::stages::{self, Context, Unit};
 
 /// Trials run in parallel per batch (results are folded in trial order).
 const BATCH: u32 = 256;
@@ -188,9 +188,13 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
     let mut start = 0;
     while start < trials {
         let end = (start + BATCH).min(trials);
+        // Each worker redraws the tickets of its own copy of the units.
         let batch: Vec<Trial> = (start..end)
             .into_par_iter()
-            .map(|t| run_trial(scenario, &plan, &trial_seed(base_seed, t)))
+            .map_init(
+                || plan.prepared.units.clone(),
+                |units, t| run_trial(scenario, &plan, units, &trial_seed(base_seed, t)),
+            )
             .collect();
         for trial in batch {
             odds.add(trial);
@@ -201,28 +205,31 @@ pub fn simulate(scenario: &Scenario, base_seed: &str, trials: u32, progress: &(d
     odds
 }
 
-/// One trial: the private lottery drawn once with `seed`, then the public
-/// stages under the policy's tie-breaking and under the other rule. The
-/// same as two full rounds with `seed` (see the tests), without what the
-/// odds do not read: classes, distances, tickets and the transcript.
-fn run_trial(scenario: &Scenario, plan: &Plan, seed: &str) -> Trial {
+/// One trial: the units' tickets and the private lottery drawn once with
+/// `seed`, then the public stages under the policy's tie-breaking and under
+/// the other rule. The same as two full rounds with `seed` (see the tests),
+/// without what the odds do not read: classes, distances, tickets and the
+/// transcript. `units` are the prepared units, whatever tickets they hold.
+fn run_trial(scenario: &Scenario, plan: &Plan, units: &mut [Unit], seed: &str) -> Trial {
     let prepared = &plan.prepared;
     let policy_tb = scenario.policy.tie_breaking;
     let other_tb = match policy_tb {
         TieBreaking::Single => TieBreaking::Multiple,
         TieBreaking::Multiple => TieBreaking::Single,
     };
-    let private = round::draw_private(scenario, prepared, seed, &mut ());
-    let policy = round::draw_public(scenario, prepared, &private, seed, policy_tb, &mut ());
-    let other = round::draw_public(scenario, prepared, &private, seed, other_tb, &mut ());
-    let placements = endings(scenario, &private, &policy);
-    let other_placements = endings(scenario, &private, &other);
+    stages::redraw_tickets(units, seed);
+    let units = &*units;
+    let private = round::draw_private(scenario, prepared, units, seed, &mut ());
+    let policy = round::draw_public(scenario, prepared, units, &private, seed, policy_tb, &mut ());
+    let other = round::draw_public(scenario, prepared, units, &private, seed, other_tb, &mut ());
+    let placements = endings(scenario, units, &private, &policy);
+    let other_placements = endings(scenario, units, &private, &other);
     let (single, multiple) = match policy_tb {
         TieBreaking::Single => (&placements, &other_placements),
         TieBreaking::Multiple => (&other_placements, &placements),
     };
-    let comparison = compare(scenario, plan, &private.units, single, multiple);
-    let schools = school_cutoffs(scenario, &private, &policy, &placements);
+    let comparison = compare(scenario, plan, units, single, multiple);
+    let schools = school_cutoffs(scenario, units, &private, &policy, &placements);
     Trial {
         placements,
         schools,
@@ -231,10 +238,9 @@ fn run_trial(scenario: &Scenario, plan: &Plan, seed: &str) -> Trial {
 }
 
 /// Where each applicant ends a round made of `private` and `public`.
-fn endings(scenario: &Scenario, private: &PrivateDraw, public: &PublicDraw) -> Vec<Ending> {
+fn endings(scenario: &Scenario, units: &[Unit], private: &PrivateDraw, public: &PublicDraw) -> Vec<Ending> {
     // Every applicant is placed or left unplaced by some stage.
     let mut out: Vec<Ending> = vec![(None, Stage::Unplaced); scenario.applicants.len()];
-    let units = &private.units;
     for (stage, result) in [
         (Stage::PrivateLottery, &private.result),
         (public.public.0, &public.public.1),
@@ -258,11 +264,11 @@ fn endings(scenario: &Scenario, private: &PrivateDraw, public: &PublicDraw) -> V
 /// tier admitted and applying in its lottery stage, when oversubscribed.
 fn school_cutoffs(
     scenario: &Scenario,
+    units: &[Unit],
     private: &PrivateDraw,
     public: &PublicDraw,
     placements: &[Ending],
 ) -> Vec<(u32, Option<TierCutoff>)> {
-    let units = &private.units;
     let mut results = vec![SchoolResult::default(); scenario.schools.len()];
     for (school, _) in placements {
         if let Some(s) = school {
@@ -533,7 +539,6 @@ mod tests {
     use super::*;
     use crate::round::Outcome;
     use crate::scenario::{self, FallbackRule, LoadOptions};
-    use crate::stages;
 
     fn demo() -> Scenario {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
@@ -630,9 +635,11 @@ mod tests {
     /// exactly two full rounds with its seed, under every rule.
     fn trials_match_full_rounds(scenario: &Scenario) {
         let plan = Plan::new(scenario);
+        // One set of units for every trial, as a worker of `simulate` keeps.
+        let mut units = plan.prepared.units.clone();
         for t in [0, 1, 17] {
             let seed = trial_seed("drift", t);
-            let fast = run_trial(scenario, &plan, &seed);
+            let fast = run_trial(scenario, &plan, &mut units, &seed);
             let slow = reference_trial(scenario, &seed);
             assert_eq!(fast.placements, slow.placements, "placements, trial {t}");
             assert_eq!(fast.schools, slow.schools, "schools, trial {t}");

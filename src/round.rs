@@ -339,13 +339,10 @@ pub fn run_timed(scenario: &Scenario, observer: &mut dyn PhaseObserver) -> Outco
 }
 
 /// The part of a round drawn before the tie-breaking rule matters: the
-/// units with their `public` tickets for the seed, the private lottery, and
-/// the seats it leaves. `odds` draws it once per trial and runs the public
-/// stages on it under both tie-breaking rules.
+/// private lottery, and the seats it leaves. `odds` draws it once per trial
+/// and runs the public stages on it under both tie-breaking rules.
 #[derive(Debug, Clone)]
 pub struct PrivateDraw {
-    /// The units, with `public` tickets drawn with the seed.
-    pub units: Vec<Unit>,
     /// The private lottery's result.
     pub result: StageResult,
     /// Seats left at every school after the private lottery.
@@ -375,26 +372,32 @@ fn trial_context<'a>(
         .with_zone_lists(&prepared.zone_lists)
 }
 
-/// Draws the units' tickets and the private lottery with `seed` (the first
-/// stage does not depend on the tie-breaking rule).
-pub fn draw_private(
-    scenario: &Scenario,
-    prepared: &Prepared,
-    seed: &str,
-    observer: &mut dyn PhaseObserver,
-) -> PrivateDraw {
-    let units = if seed == scenario.policy.seed {
+/// The prepared units with their `public` tickets drawn with `seed`.
+pub fn units_for(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Vec<Unit> {
+    if seed == scenario.policy.seed {
         prepared.units.clone()
     } else {
         stages::reticket(&prepared.units, seed)
-    };
-    let ctx = trial_context(scenario, prepared, &units, seed, scenario.policy.tie_breaking);
+    }
+}
+
+/// Draws the private lottery with `seed` over `units` (the prepared units
+/// with tickets drawn with `seed`; see [`units_for`]). The first stage does
+/// not depend on the tie-breaking rule.
+pub fn draw_private(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    units: &[Unit],
+    seed: &str,
+    observer: &mut dyn PhaseObserver,
+) -> PrivateDraw {
+    let ctx = trial_context(scenario, prepared, units, seed, scenario.policy.tie_breaking);
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
     let everyone: Vec<UnitIdx> = (0..units.len() as u32).map(UnitIdx).collect();
     let result = timed(observer, "private lottery", || {
         stages::private::run(&ctx, &everyone, &mut seats)
     });
-    PrivateDraw { units, result, seats }
+    PrivateDraw { result, seats }
 }
 
 /// Runs the public stage and the fallback after `private`, drawn with
@@ -402,12 +405,13 @@ pub fn draw_private(
 pub fn draw_public(
     scenario: &Scenario,
     prepared: &Prepared,
+    units: &[Unit],
     private: &PrivateDraw,
     seed: &str,
     tie_breaking: TieBreaking,
     observer: &mut dyn PhaseObserver,
 ) -> PublicDraw {
-    let ctx = trial_context(scenario, prepared, &private.units, seed, tie_breaking);
+    let ctx = trial_context(scenario, prepared, units, seed, tie_breaking);
     let mut seats = private.seats.clone();
     // Under rule `optimal` the public stage is the min-cost flow, and
     // everyone it cannot seat is final: the fallback could not seat more
@@ -437,14 +441,13 @@ pub fn run_prepared(
     tie_breaking: TieBreaking,
     observer: &mut dyn PhaseObserver,
 ) -> Outcome {
-    let private = draw_private(scenario, prepared, seed, observer);
+    let units = units_for(scenario, prepared, seed);
+    let private = draw_private(scenario, prepared, &units, seed, observer);
     let PublicDraw {
         public: (public_stage, public),
         fallback,
-    } = draw_public(scenario, prepared, &private, seed, tie_breaking, observer);
-    let PrivateDraw {
-        units, result: private, ..
-    } = private;
+    } = draw_public(scenario, prepared, &units, &private, seed, tie_breaking, observer);
+    let private = private.result;
     let ctx = trial_context(scenario, prepared, &units, seed, tie_breaking);
 
     let mut outcome = Outcome {

@@ -13,9 +13,10 @@ pub mod private;
 pub mod zone;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::distance::Distances;
-use crate::lottery::{self, Key, Ticket};
+use crate::lottery::{self, DrawTickets, Key, Ticket};
 use crate::matching::{Matching, UnitIdx};
 use crate::scenario::{AppIdx, GroupPolicy, Level, Scenario, SchoolIdx, TieBreaking, ZoneIdx};
 
@@ -76,6 +77,7 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
             units.push((members, Some(g)));
         }
     }
+    let public = DrawTickets::new(seed, "public");
     let mut units: Vec<Unit> = units
         .into_iter()
         .map(|(members, group)| {
@@ -90,7 +92,7 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
                     .map(|&m| scenario.applicant(m).priority)
                     .min()
                     .unwrap_or(1),
-                public_ticket: lottery::ticket(seed, "public", &draw_id),
+                public_ticket: public.ticket(&draw_id),
                 members,
                 draw_id,
                 level: rep.level,
@@ -103,13 +105,18 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
 
 /// The same units with their `public` tickets drawn with another seed.
 pub fn reticket(units: &[Unit], seed: &str) -> Vec<Unit> {
+    let mut units = units.to_vec();
+    redraw_tickets(&mut units, seed);
     units
-        .iter()
-        .map(|u| Unit {
-            public_ticket: lottery::ticket(seed, "public", &u.draw_id),
-            ..u.clone()
-        })
-        .collect()
+}
+
+/// Draws the units' `public` tickets again with another seed, in place
+/// (`odds` keeps one set of units per thread and redraws it every trial).
+pub fn redraw_tickets(units: &mut [Unit], seed: &str) {
+    let public = DrawTickets::new(seed, "public");
+    for u in units {
+        u.public_ticket = public.ticket(&u.draw_id);
+    }
 }
 
 /// Read-only data every stage uses. Built with [`Context::new`], then
@@ -131,6 +138,9 @@ pub struct Context<'a> {
     /// Each unit's list of zone schools (rule `zone`), computed once by
     /// [`crate::round::prepare`] with [`zone::preferences`].
     pub zone_lists: &'a [Vec<SchoolIdx>],
+    /// Each school's draw under `seed` (`private:<id>` at a private school,
+    /// `public:<id>` at a public one), made on first use.
+    school_draws: OnceLock<Vec<DrawTickets>>,
 }
 
 impl<'a> Context<'a> {
@@ -147,6 +157,7 @@ impl<'a> Context<'a> {
             seed: &scenario.policy.seed,
             tie_breaking: scenario.policy.tie_breaking,
             zone_lists: &[],
+            school_draws: OnceLock::new(),
         }
     }
 
@@ -156,6 +167,7 @@ impl<'a> Context<'a> {
         Context {
             seed,
             tie_breaking,
+            school_draws: OnceLock::new(),
             ..self
         }
     }
@@ -179,9 +191,27 @@ impl<'a> Context<'a> {
             TieBreaking::Single => u.key(),
             TieBreaking::Multiple => Key {
                 priority: u.priority,
-                ticket: lottery::ticket(self.seed, &self.public_label(school), &u.draw_id),
+                ticket: self.school_draw(school).ticket(&u.draw_id),
             },
         }
+    }
+
+    /// A school's own draw under this round's seed: `private:<id>` at a
+    /// private school (stage 1), `public:<id>` at a public one (stage 2
+    /// under multiple tie-breaking).
+    pub fn school_draw(&self, school: SchoolIdx) -> &DrawTickets {
+        let draws = self.school_draws.get_or_init(|| {
+            let label = |s: &crate::scenario::School| match s.sector {
+                crate::scenario::Sector::Private => lottery::private_label(&s.id),
+                crate::scenario::Sector::Public => lottery::public_label(Some(&s.id)),
+            };
+            self.scenario
+                .schools
+                .iter()
+                .map(|s| DrawTickets::new(self.seed, &label(s)))
+                .collect()
+        });
+        &draws[school.index()]
     }
 
     /// The draw label of a public school in stage 2.
@@ -361,7 +391,7 @@ pub fn from_matching(
 pub fn run_da(
     ctx: &Context,
     participants: &[UnitIdx],
-    prefs: &[Vec<SchoolIdx>],
+    prefs: &[impl AsRef<[SchoolIdx]>],
     seats: &[u32],
     key: impl Fn(UnitIdx, SchoolIdx) -> Key,
 ) -> Matching {
@@ -371,7 +401,7 @@ pub fn run_da(
         &sizes,
         seats,
         |l| {
-            let s = prefs[l.index()].get(pos[l.index()]).copied();
+            let s = prefs[l.index()].as_ref().get(pos[l.index()]).copied();
             pos[l.index()] += 1;
             s
         },

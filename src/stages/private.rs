@@ -23,7 +23,7 @@ pub fn key(ctx: &Context, unit: UnitIdx, school: SchoolIdx) -> Key {
     let u = &ctx.units[unit.index()];
     Key {
         priority: u.priority,
-        ticket: lottery::ticket(ctx.seed, &label(ctx, school), &u.draw_id),
+        ticket: ctx.school_draw(school).ticket(&u.draw_id),
     }
 }
 
@@ -35,9 +35,14 @@ fn label(ctx: &Context, school: SchoolIdx) -> String {
 /// Runs the private lottery over `units`; `seats` are the private schools'
 /// seats and are reduced by the admissions.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
-    let (participants, others): (Vec<UnitIdx>, Vec<UnitIdx>) =
-        units.iter().partition(|&&u| !preferences(ctx, u).is_empty());
-    let prefs: Vec<Vec<SchoolIdx>> = participants.iter().map(|&u| preferences(ctx, u)).collect();
+    let choices = |u: UnitIdx| {
+        ctx.scenario
+            .applicant(ctx.units[u.index()].rep())
+            .private_choices
+            .as_slice()
+    };
+    let (participants, others): (Vec<UnitIdx>, Vec<UnitIdx>) = units.iter().partition(|&&u| !choices(u).is_empty());
+    let prefs: Vec<&[SchoolIdx]> = participants.iter().map(|&u| choices(u)).collect();
     let matching = run_da(ctx, &participants, &prefs, seats, |u, s| key(ctx, u, s));
     let mut result = from_matching(&participants, &matching, seats, |s| label(ctx, s));
     super::take_seats(ctx, &result.placed, seats);

@@ -40,7 +40,7 @@ pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
 /// Runs the zone stage over `units`, reducing `seats`. Lists come from
 /// `ctx.zone_lists`.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
-    let prefs: Vec<Vec<SchoolIdx>> = units.iter().map(|&u| ctx.zone_lists[u.index()].clone()).collect();
+    let prefs: Vec<&[SchoolIdx]> = units.iter().map(|&u| ctx.zone_lists[u.index()].as_slice()).collect();
     let matching = run_da(ctx, units, &prefs, seats, |u, s| ctx.public_key(u, s));
     let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
     super::take_seats(ctx, &result.placed, seats);
