@@ -94,9 +94,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The tickets of one draw: SHA-256 having absorbed `seed + "\n" + label
-/// + "\n"`, so that each ticket hashes only its id. A draw with a long seed
-/// hashes the seed's full 64-byte blocks once, not once per ticket.
+/// The tickets of one draw: SHA-256 having absorbed the seed, a newline,
+/// the label and a newline, so that each ticket hashes only its id. A draw
+/// with a long seed hashes the seed's full 64-byte blocks once, not once per
+/// ticket.
 ///
 /// ```
 /// use catchment::lottery::{ticket, DrawTickets};
