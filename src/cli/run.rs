@@ -34,17 +34,20 @@ pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> 
     let mut warnings = scenario.warnings.clone();
     warnings.extend(outcome.warnings.clone());
     ui.strict_gate(&warnings)?;
-    ui.step("rendering the run folder");
+    ui.step("rendering and writing the run folder");
     let started = Instant::now();
     let extras = output::WrittenAs {
         csv_bom: args.csv_bom,
         xlsx: args.xlsx,
         lines: args.lines,
     };
-    let files = output::render_with(&scenario, &outcome, extras);
-    ui.detail(&format!("rendered in {:.3} s", started.elapsed().as_secs_f64()));
-    ui.step("writing the run folder");
-    super::write(&args.out, &files, ui)?;
+    super::remove_stale_temporaries(&args.out, ui);
+    let written = output::write_run_folder(&args.out, &scenario, &outcome, extras)?;
+    ui.detail(&format!(
+        "rendered and written in {:.3} s",
+        started.elapsed().as_secs_f64()
+    ));
+    ui.detail(&ui::written_files(&args.out, &written));
     ui.warnings_digest(&warnings, &args.scenario);
     let applicants = outcome.placements.len();
     let unplaced = outcome.placements.iter().filter(|p| p.school.is_none()).count();

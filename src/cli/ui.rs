@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use catchment::bench::Phases;
 use catchment::error::{Diagnostic, Diagnostics, Error, Location, Severity};
-use catchment::output::OutputFile;
+use catchment::output::{OutputFile, WrittenFile};
 use catchment::scenario::Scenario;
 
 /// The global output flags, and the spinner of the current command.
@@ -402,6 +402,14 @@ pub fn phase_lines(title: &str, phases: &Phases) -> String {
 }
 
 /// One line per file written into `dir`.
+pub fn written_files(dir: &Path, files: &[WrittenFile]) -> String {
+    files
+        .iter()
+        .map(|f| format!("wrote {} ({} bytes)\n", dir.join(f.name).display(), f.bytes))
+        .collect()
+}
+
+/// [`written_files`] for files rendered into memory.
 pub fn written(dir: &Path, files: &[OutputFile]) -> String {
     files
         .iter()

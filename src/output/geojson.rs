@@ -6,6 +6,7 @@
 //! feature per line so the files diff well, sorted by id.
 
 use std::fmt::Write as _;
+use std::io;
 
 use crate::round::Outcome;
 use crate::scenario::Scenario;
@@ -15,36 +16,53 @@ use crate::scenario::Scenario;
 /// `school_id`, `school_name` (`null` when unplaced), `zone_id` (as in
 /// `assignments.csv`, `null` when none), `stage`, `distance_m` (rounded to
 /// 0.1 m as in `assignments.csv`, `null` when unplaced).
+// Writing into a `Vec` cannot fail.
+#[allow(clippy::expect_used)]
 pub fn assignments_geojson(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let mut out = String::with_capacity(200 * scenario.applicants.len() + 64);
-    out.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
-    for (i, ((a, p), zone)) in scenario
-        .applicants
-        .iter()
-        .zip(&outcome.placements)
-        .zip(&outcome.zone_of)
-        .enumerate()
-    {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        let school = p.school.map(|s| scenario.school(s));
-        let _ = write!(
-            out,
-            "{{\"type\":\"Feature\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{},{}]}},\
-             \"properties\":{{\"applicant_id\":{},\"level\":\"{}\",\"school_id\":{},\"school_name\":{},\
-             \"zone_id\":{},\"stage\":\"{}\",\"distance_m\":{}}}}}",
-            a.lon,
-            a.lat,
-            json_string(&a.id),
-            a.level.as_str(),
-            or_null(school.map(|s| s.id.as_str())),
-            or_null(school.map(|s| s.name.as_str())),
-            or_null(zone.map(|z| scenario.zone(z).id.as_str())),
-            p.stage.as_str(),
-            metres(p.distance_m),
-        );
-    }
-    out.push_str("\n]}\n");
-    out.into_bytes()
+    let mut out = Vec::with_capacity(250 * scenario.applicants.len() + 64);
+    write_assignments_geojson(scenario, outcome, &mut out).expect("writing into a Vec cannot fail");
+    out
+}
+
+/// [`assignments_geojson`] into a writer. The features are rendered in
+/// parallel blocks of applicants and written in applicant order, so the
+/// bytes do not depend on the number of threads. Every school's and zone's
+/// JSON strings are escaped once, not once per applicant.
+pub(crate) fn write_assignments_geojson(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
+    let school_ids: Vec<String> = scenario.schools.iter().map(|s| json_string(&s.id)).collect();
+    let school_names: Vec<String> = scenario.schools.iter().map(|s| json_string(&s.name)).collect();
+    let zone_ids: Vec<String> = scenario.zones.iter().map(|z| json_string(&z.id)).collect();
+    w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
+    super::write_rows_in_parallel(w, scenario.applicants.len(), |rows, buf| {
+        let mut out = String::with_capacity(250 * rows.len());
+        for i in rows {
+            let (a, p, zone) = (&scenario.applicants[i], &outcome.placements[i], outcome.zone_of[i]);
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+            let _ = write!(out, "{},{}", a.lon, a.lat);
+            out.push_str("]},\"properties\":{\"applicant_id\":");
+            push_json_str(&mut out, &a.id);
+            out.push_str(",\"level\":\"");
+            out.push_str(a.level.as_str());
+            out.push_str("\",\"school_id\":");
+            out.push_str(p.school.map_or("null", |s| &school_ids[s.index()]));
+            out.push_str(",\"school_name\":");
+            out.push_str(p.school.map_or("null", |s| &school_names[s.index()]));
+            out.push_str(",\"zone_id\":");
+            out.push_str(zone.map_or("null", |z| &zone_ids[z.index()]));
+            out.push_str(",\"stage\":\"");
+            out.push_str(p.stage.as_str());
+            out.push_str("\",\"distance_m\":");
+            push_metres(&mut out, p.distance_m);
+            out.push_str("}}");
+        }
+        buf.extend_from_slice(out.as_bytes());
+    })?;
+    w.write_all(b"\n]}\n")
 }
 
 /// A FeatureCollection with one Point feature per school (and level),
@@ -122,16 +140,36 @@ pub fn lines_geojson(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn or_null(s: Option<&str>) -> String {
-    s.map_or("null".to_string(), json_string)
-}
-
 fn metres(d: Option<f64>) -> String {
     d.map_or("null".to_string(), |d| format!("{d:.1}"))
 }
 
+/// Appends metres to 0.1 m, or `null`.
+fn push_metres(out: &mut String, d: Option<f64>) {
+    match d {
+        Some(d) => {
+            let _ = write!(out, "{d:.1}");
+        }
+        None => out.push_str("null"),
+    }
+}
+
 fn json_string(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json_str(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it: a
+/// string with nothing to escape (the usual id) is copied as it is.
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::Value::String(s.to_string()).to_string());
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,11 @@ mod tables;
 mod xlsx;
 mod zones_file;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::lottery::sha256_hex;
@@ -49,80 +53,269 @@ pub fn render(scenario: &Scenario, outcome: &Outcome) -> Vec<OutputFile> {
 /// byte-order mark on the CSV files (`--csv-bom`), `assignments.xlsx` and
 /// `schools.xlsx` (`--xlsx`), `assignment_lines.geojson` (`--lines`). The
 /// manifest records which, so `verify` renders the same files.
+///
+/// The files are rendered in parallel and collected in the run folder's
+/// order, so the bytes do not depend on the number of threads.
 pub fn render_with(scenario: &Scenario, outcome: &Outcome, extras: WrittenAs) -> Vec<OutputFile> {
-    // The summary (with its balance indicators) is computed once, for
-    // `summary.json` and for the report's balance section.
-    let summary = summary(scenario, outcome);
-    let mut files = vec![
-        OutputFile {
-            name: "assignments.csv",
-            bytes: assignments_csv(scenario, outcome),
-        },
-        OutputFile {
-            name: "schools.csv",
-            bytes: schools_csv(scenario, outcome),
-        },
-        OutputFile {
-            name: "lottery.csv",
-            bytes: lottery_csv(scenario, outcome),
-        },
-        OutputFile {
-            name: "summary.json",
-            bytes: pretty_json(&summary),
-        },
-        OutputFile {
-            name: "assignments.geojson",
-            bytes: assignments_geojson(scenario, outcome),
-        },
-        OutputFile {
-            name: "schools.geojson",
-            bytes: schools_geojson(scenario, outcome),
-        },
-    ];
-    if extras.lines {
-        files.push(OutputFile {
-            name: "assignment_lines.geojson",
-            bytes: lines_geojson(scenario, outcome),
-        });
-    }
-    if extras.xlsx {
-        for (book, table) in [("assignments.xlsx", "assignments.csv"), ("schools.xlsx", "schools.csv")] {
-            let csv = files.iter().find(|f| f.name == table).map_or(&[][..], |f| &f.bytes[..]);
-            files.push(OutputFile {
-                name: book,
-                bytes: xlsx::workbook(csv),
-            });
-        }
-    }
-    if extras.csv_bom {
-        for f in files.iter_mut().filter(|f| f.name.ends_with(".csv")) {
-            let mut marked = b"\xEF\xBB\xBF".to_vec();
-            marked.extend_from_slice(&f.bytes);
-            f.bytes = marked;
-        }
-    }
-    files.push(OutputFile {
-        name: "report.html",
-        bytes: crate::html::report::page(scenario, outcome, &summary.balance),
-    });
-    let manifest = manifest_json(scenario, &files, extras);
+    let folder = RunFolder::new(scenario, outcome, extras);
+    let mut files: Vec<OutputFile> = folder
+        .names()
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|name| {
+            let mut bytes = Vec::new();
+            // Writing into a `Vec` cannot fail.
+            #[allow(clippy::expect_used)]
+            folder
+                .render_into(name, &mut bytes)
+                .expect("writing into a Vec cannot fail");
+            OutputFile { name, bytes }
+        })
+        .collect();
+    let hashes: Vec<(String, String)> = files
+        .par_iter()
+        .map(|f| (f.name.to_string(), sha256_hex(&f.bytes)))
+        .collect();
     files.push(OutputFile {
         name: "manifest.json",
-        bytes: manifest,
+        bytes: manifest_from_hashes(scenario, hashes, extras),
     });
     files
+}
+
+/// A file written into the run folder: its name, size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenFile {
+    /// File name.
+    pub name: &'static str,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Lowercase hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// Renders the run folder of a round straight into `out`, atomically (see
+/// [`write_tree_atomically`]), with the same bytes as [`render_with`].
+///
+/// Each file is rendered into its file on disk and hashed as it is
+/// written, the files in parallel: so no output is held in memory whole
+/// (a province's 900 MB of outputs would double the run's peak memory),
+/// and rendering, hashing and the kernel's copying share both cores.
+/// Returns the files written, the manifest last.
+pub fn write_run_folder(
+    out: &Path,
+    scenario: &Scenario,
+    outcome: &Outcome,
+    extras: WrittenAs,
+) -> Result<Vec<WrittenFile>, Error> {
+    let folder = RunFolder::new(scenario, outcome, extras);
+    let pause = test_write_pause();
+    write_tree_with(out, |tmp| {
+        let mut written: Vec<WrittenFile> = folder
+            .names()
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|name| {
+                let path = tmp.join(name);
+                let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+                let mut sink = HashingWriter::new(file);
+                let mut buffered = std::io::BufWriter::with_capacity(1 << 18, &mut sink);
+                folder
+                    .render_into(name, &mut buffered)
+                    .and_then(|()| buffered.flush())
+                    .map_err(|e| Error::io(&path, e))?;
+                drop(buffered);
+                if let Some(pause) = pause {
+                    std::thread::sleep(pause);
+                }
+                Ok(sink.finish(name))
+            })
+            .collect::<Result<_, Error>>()?;
+        let hashes = written.iter().map(|f| (f.name.to_string(), f.sha256.clone())).collect();
+        let manifest = manifest_from_hashes(scenario, hashes, extras);
+        let path = tmp.join("manifest.json");
+        std::fs::write(&path, &manifest).map_err(|e| Error::io(&path, e))?;
+        written.push(WrittenFile {
+            name: "manifest.json",
+            bytes: manifest.len() as u64,
+            sha256: sha256_hex(&manifest),
+        });
+        Ok(written)
+    })
+}
+
+/// A writer that hashes what it passes on and counts its bytes.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    fn finish(self, name: &'static str) -> WrittenFile {
+        WrittenFile {
+            name,
+            bytes: self.bytes,
+            sha256: hex::encode(self.hasher.finalize()),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The files of one run folder and how each is rendered: the summary
+/// (with its balance indicators) is computed once, for `summary.json` and
+/// for the report's balance section.
+struct RunFolder<'a> {
+    scenario: &'a Scenario,
+    outcome: &'a Outcome,
+    extras: WrittenAs,
+    summary: records::Summary,
+}
+
+impl<'a> RunFolder<'a> {
+    fn new(scenario: &'a Scenario, outcome: &'a Outcome, extras: WrittenAs) -> Self {
+        RunFolder {
+            scenario,
+            outcome,
+            extras,
+            summary: summary(scenario, outcome),
+        }
+    }
+
+    /// The files in the run folder's (and the manifest's) order, the
+    /// manifest itself not included.
+    fn names(&self) -> Vec<&'static str> {
+        let mut names = vec![
+            "assignments.csv",
+            "schools.csv",
+            "lottery.csv",
+            "summary.json",
+            "assignments.geojson",
+            "schools.geojson",
+        ];
+        if self.extras.lines {
+            names.push("assignment_lines.geojson");
+        }
+        if self.extras.xlsx {
+            names.extend(["assignments.xlsx", "schools.xlsx"]);
+        }
+        names.push("report.html");
+        names
+    }
+
+    /// Writes file `name` of [`Self::names`] into `w`.
+    fn render_into(&self, name: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let (scenario, outcome) = (self.scenario, self.outcome);
+        if self.extras.csv_bom && name.ends_with(".csv") {
+            w.write_all(b"\xEF\xBB\xBF")?;
+        }
+        match name {
+            "assignments.csv" => tables::write_assignments_csv(scenario, outcome, w),
+            "schools.csv" => w.write_all(&schools_csv(scenario, outcome)),
+            "lottery.csv" => tables::write_lottery_csv(scenario, outcome, w),
+            "summary.json" => w.write_all(&pretty_json(&self.summary)),
+            "assignments.geojson" => geojson::write_assignments_geojson(scenario, outcome, w),
+            "schools.geojson" => w.write_all(&schools_geojson(scenario, outcome)),
+            "assignment_lines.geojson" => w.write_all(&lines_geojson(scenario, outcome)),
+            // The workbooks are made from the CSV bytes (without a mark).
+            "assignments.xlsx" => w.write_all(&xlsx::workbook(&assignments_csv(scenario, outcome))),
+            "schools.xlsx" => w.write_all(&xlsx::workbook(&schools_csv(scenario, outcome))),
+            "report.html" => w.write_all(&crate::html::report::page(scenario, outcome, &self.summary.balance)),
+            _ => Err(std::io::Error::other(format!("{name} is not a file of a run folder"))),
+        }
+    }
+}
+
+/// Rows per block rendered by one task of [`write_rows_in_parallel`].
+const ROWS_PER_BLOCK: usize = 8192;
+
+/// Blocks rendered at once before they are written: enough to keep every
+/// core busy, few enough that a province's blocks stay a few megabytes.
+const BLOCKS_PER_BATCH: usize = 16;
+
+/// Writes `rows` rows into `w`, rendered by `render(range, buffer)` in
+/// parallel blocks and written in row order: the bytes are those of
+/// rendering every row in order on one thread, whatever the number of
+/// threads, and only one batch of blocks is in memory at a time.
+pub(crate) fn write_rows_in_parallel(
+    w: &mut dyn std::io::Write,
+    rows: usize,
+    render: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) + Sync,
+) -> std::io::Result<()> {
+    let blocks: Vec<std::ops::Range<usize>> = (0..rows)
+        .step_by(ROWS_PER_BLOCK)
+        .map(|start| start..(start + ROWS_PER_BLOCK).min(rows))
+        .collect();
+    write_blocks_in_parallel(w, &blocks, |range, buf| render(range.clone(), buf))
+}
+
+/// Writes `blocks` into `w` in their order, each rendered by
+/// `render(block, buffer)`, a batch of blocks at a time in parallel.
+pub(crate) fn write_blocks_in_parallel<T: Sync>(
+    w: &mut dyn std::io::Write,
+    blocks: &[T],
+    render: impl Fn(&T, &mut Vec<u8>) + Sync,
+) -> std::io::Result<()> {
+    for batch in blocks.chunks(BLOCKS_PER_BATCH) {
+        let rendered: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|block| {
+                let mut buf = Vec::new();
+                render(block, &mut buf);
+                buf
+            })
+            .collect();
+        for buf in rendered {
+            w.write_all(&buf)?;
+        }
+    }
+    Ok(())
 }
 
 /// `manifest.json`: tool version, seed, and the SHA-256 of every input and
 /// output file.
 pub fn manifest_json(scenario: &Scenario, outputs: &[OutputFile], extras: WrittenAs) -> Vec<u8> {
+    let hashes = outputs
+        .iter()
+        .map(|f| (f.name.to_string(), sha256_hex(&f.bytes)))
+        .collect();
+    manifest_from_hashes(scenario, hashes, extras)
+}
+
+/// [`manifest_json`] from the outputs' (name, SHA-256) in the run folder's
+/// order.
+fn manifest_from_hashes(scenario: &Scenario, outputs: Vec<(String, String)>, extras: WrittenAs) -> Vec<u8> {
     let manifest = Manifest {
         round: Some(RoundProvenance {
             published_seed_commitment: scenario.policy.seed_commitment.clone(),
             read_as: Some(read_as(scenario)),
             written_as: (extras != WrittenAs::default()).then_some(extras),
         }),
-        ..Manifest::new(None, &scenario.policy.seed, &scenario.inputs, outputs)
+        ..Manifest::new(None, &scenario.policy.seed, &scenario.inputs, &[])
+    };
+    let manifest = Manifest {
+        outputs: outputs.into_iter().collect(),
+        ..manifest
     };
     pretty_json(&manifest)
 }
@@ -192,6 +385,32 @@ pub fn write_tree_atomically(
     files: &[OutputFile],
     subfolders: &[(&str, &[OutputFile])],
 ) -> Result<(), Error> {
+    let pause = test_write_pause();
+    write_tree_with(out, |tmp| {
+        for f in files {
+            let path = tmp.join(f.name);
+            std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
+            if let Some(pause) = pause {
+                std::thread::sleep(pause);
+            }
+        }
+        for (name, files) in subfolders {
+            let dir = tmp.join(name);
+            std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+            for f in *files {
+                let path = dir.join(f.name);
+                std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The atomic part of [`write_tree_atomically`]: checks that `out` may be
+/// replaced, lets `fill` write into a fresh temporary folder beside it,
+/// then renames that folder into place; on any error the temporary folder
+/// is removed and `out` is left as it was.
+fn write_tree_with<T>(out: &Path, fill: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -220,29 +439,13 @@ pub fn write_tree_atomically(
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let pause = test_write_pause();
-    let written = (|| {
-        for f in files {
-            let path = tmp.join(f.name);
-            std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
-            if let Some(pause) = pause {
-                std::thread::sleep(pause);
-            }
+    let value = match fill(&tmp) {
+        Ok(value) => value,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
         }
-        for (name, files) in subfolders {
-            let dir = tmp.join(name);
-            std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-            for f in *files {
-                let path = dir.join(f.name);
-                std::fs::write(&path, &f.bytes).map_err(|e| Error::io(&path, e))?;
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
+    };
     if out.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
@@ -251,7 +454,7 @@ pub fn write_tree_atomically(
     } else {
         std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
     }
-    Ok(())
+    Ok(value)
 }
 
 /// The pause after each file written that the environment variable

@@ -1,19 +1,29 @@
 //! The CSV outputs: `assignments.csv`, `schools.csv`, `lottery.csv`,
 //! written from their [`super::records`] types.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use super::records::{AssignmentRow, LotteryRow, Record, SchoolRow};
-use crate::round::{Outcome, Stage};
+use rayon::prelude::*;
+
+use crate::round::{Outcome, Stage, StageDraw};
 use crate::scenario::Scenario;
+use crate::stages::DrawEntry;
 
 /// An in-memory CSV writer with `\n` line ends that writes no header of
 /// its own (the caller writes it, so an empty table still has one).
 fn writer() -> csv::Writer<Vec<u8>> {
+    writer_into(Vec::new())
+}
+
+/// [`writer`] into any sink.
+fn writer_into<W: Write>(sink: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .has_headers(false)
-        .from_writer(Vec::new())
+        .from_writer(sink)
 }
 
 /// A CSV table written into memory with `\n` line ends, every row as wide
@@ -69,26 +79,57 @@ pub(crate) fn write_records<R: Serialize>(header: &[&str], rows: impl IntoIterat
 }
 
 /// One row per applicant, sorted by applicant id.
+// Writing into a `Vec` cannot fail.
+#[allow(clippy::expect_used)]
 pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
-    let rows = scenario
-        .applicants
-        .iter()
-        .zip(&outcome.placements)
-        .zip(&outcome.zone_of)
-        .map(|((a, p), zone)| AssignmentRow {
-            applicant_id: a.id.as_str().into(),
-            level: a.level,
-            school_id: p.school.map(|s| scenario.school(s).id.as_str().into()),
-            stage: p.stage,
-            zone_id: zone.map(|z| scenario.zone(z).id.as_str().into()),
-            distance_m: p.distance_m,
-            priority: a.priority,
-            ticket: p.ticket,
-            class_no: p.class_no,
-            reason: p.reason,
-            zone_source: zone.map(|_| if a.zone.is_some() { "registry" } else { "home" }.into()),
-        });
-    write_records(AssignmentRow::HEADER, rows)
+    let mut out = Vec::with_capacity(110 * scenario.applicants.len() + 128);
+    write_assignments_csv(scenario, outcome, &mut out).expect("writing into a Vec cannot fail");
+    out
+}
+
+/// [`assignments_csv`] into a writer: the rows are rendered in parallel
+/// blocks of applicants and written in applicant order (one CSV writer
+/// per block writes the same bytes as one for the whole file: every
+/// record stands alone).
+pub(crate) fn write_assignments_csv(scenario: &Scenario, outcome: &Outcome, w: &mut dyn Write) -> io::Result<()> {
+    let mut header = writer_into(Vec::new());
+    header.write_record(AssignmentRow::HEADER).map_err(csv_error)?;
+    w.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    super::write_rows_in_parallel(w, scenario.applicants.len(), |rows, buf| {
+        let mut table = writer_into(buf);
+        for i in rows {
+            let (a, p, zone) = (&scenario.applicants[i], &outcome.placements[i], outcome.zone_of[i]);
+            let row = AssignmentRow {
+                applicant_id: a.id.as_str().into(),
+                level: a.level,
+                school_id: p.school.map(|s| scenario.school(s).id.as_str().into()),
+                stage: p.stage,
+                zone_id: zone.map(|z| scenario.zone(z).id.as_str().into()),
+                distance_m: p.distance_m,
+                priority: a.priority,
+                ticket: p.ticket,
+                class_no: p.class_no,
+                reason: p.reason,
+                zone_source: zone.map(|_| if a.zone.is_some() { "registry" } else { "home" }.into()),
+            };
+            // Serialising a flat record into a `Vec` cannot fail.
+            #[allow(clippy::expect_used)]
+            table
+                .serialize(row)
+                .expect("in-memory CSV records have the header's width");
+        }
+        #[allow(clippy::expect_used)]
+        table.flush().expect("flushing into a Vec cannot fail");
+    })
+}
+
+/// The I/O error of a CSV writer's error (the only kind a writer of flat
+/// records meets), or the error itself as an I/O error.
+fn csv_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 /// One row per school, sorted by school id.
@@ -129,7 +170,22 @@ fn stage_rank(stage: Stage) -> u8 {
 /// (empty `school_id`). `priority` is the one drawn with (a group's best).
 /// Rows borrow every string, so this file, the largest at city scale (a row
 /// per application), is written without an allocation per row.
+// Writing into a `Vec` cannot fail.
+#[allow(clippy::expect_used)]
 pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_lottery_csv(scenario, outcome, &mut out).expect("writing into a Vec cannot fail");
+    out
+}
+
+/// Entries of one draw per block of `lottery.csv` rendered in parallel.
+const ENTRIES_PER_BLOCK: usize = 4096;
+
+/// [`lottery_csv`] into a writer. Each draw's entries are cut into blocks
+/// rendered in parallel; a block's first rank is the number of members in
+/// the draw's earlier blocks plus one, counted before rendering, so the
+/// rows are those of one pass in order.
+pub(crate) fn write_lottery_csv(scenario: &Scenario, outcome: &Outcome, w: &mut dyn Write) -> io::Result<()> {
     let mut draws: Vec<_> = outcome.draws.iter().collect();
     draws.sort_by_key(|d| {
         (
@@ -137,17 +193,42 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
             d.draw.school.map(|s| scenario.school(s).id.as_bytes()),
         )
     });
-    let rows = draws.into_iter().flat_map(|d| {
+    // (draw, its entries in this block, first rank).
+    let mut blocks: Vec<(&StageDraw, &[DrawEntry], u32)> = draws
+        .iter()
+        .flat_map(|d| {
+            d.draw
+                .entries
+                .chunks(ENTRIES_PER_BLOCK)
+                .map(move |entries| (*d, entries, 0))
+        })
+        .collect();
+    let members: Vec<u32> = blocks
+        .par_iter()
+        .map(|(_, entries, _)| entries.iter().map(|e| outcome.units[e.unit.index()].size()).sum())
+        .collect();
+    let mut next_rank = 1u32;
+    for (block, members) in blocks.iter_mut().zip(members) {
+        // A draw's first block starts where its entries start.
+        if std::ptr::eq(block.1.as_ptr(), block.0.draw.entries.as_ptr()) {
+            next_rank = 1;
+        }
+        block.2 = next_rank;
+        next_rank += members;
+    }
+    let mut header = writer_into(Vec::new());
+    header.write_record(LotteryRow::HEADER).map_err(csv_error)?;
+    w.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    super::write_blocks_in_parallel(w, &blocks, |&(d, entries, first_rank), buf| {
         let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
-        d.draw
-            .entries
+        let rows = entries
             .iter()
-            .flat_map(move |e| {
+            .flat_map(|e| {
                 let unit = &outcome.units[e.unit.index()];
                 unit.members.iter().map(move |&m| (e, unit, m))
             })
-            .zip(1u32..)
-            .map(move |((e, unit, m), rank)| LotteryRow {
+            .zip(first_rank..)
+            .map(|((e, unit, m), rank)| LotteryRow {
                 label: d.draw.label.as_str().into(),
                 school_id: school.into(),
                 applicant_id: scenario.applicant(m).id.as_str().into(),
@@ -158,7 +239,16 @@ pub fn lottery_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
                 seats: d.draw.seats,
                 choice: e.choice,
                 draw_id: unit.draw_id.as_str().into(),
-            })
-    });
-    write_records(LotteryRow::HEADER, rows)
+            });
+        let mut table = writer_into(buf);
+        for row in rows {
+            // Serialising a flat record into a `Vec` cannot fail.
+            #[allow(clippy::expect_used)]
+            table
+                .serialize(row)
+                .expect("in-memory CSV records have the header's width");
+        }
+        #[allow(clippy::expect_used)]
+        table.flush().expect("flushing into a Vec cannot fail");
+    })
 }
