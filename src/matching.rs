@@ -13,7 +13,7 @@
 //! problem), so proposals are made in a fixed order (units by index) to keep
 //! the result deterministic.
 
-use std::collections::BTreeSet;
+use std::collections::BinaryHeap;
 
 use crate::lottery::Key;
 use crate::scenario::SchoolIdx;
@@ -40,11 +40,61 @@ pub struct Matching {
     pub proposals: Vec<Proposal>,
 }
 
+/// What a school holds. While it holds single applicants only, its units
+/// are in a max-heap by (key, unit), so the last in order is turned away
+/// without ordering the rest; once it holds a group, in a sorted vector,
+/// walked in order on every proposal that overfills it.
 #[derive(Default)]
 struct Held {
-    units: BTreeSet<(Key, UnitIdx)>,
+    heap: BinaryHeap<(Key, UnitIdx)>,
+    /// The units in order, once `ordered`.
+    sorted: Vec<(Key, UnitIdx)>,
+    ordered: bool,
     seats_used: u64,
     groups: usize,
+}
+
+impl Held {
+    /// Holds one more unit.
+    fn push(&mut self, entry: (Key, UnitIdx), size: u32) {
+        if size > 1 && !self.ordered {
+            self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+            self.ordered = true;
+        }
+        if self.ordered {
+            let at = self.sorted.partition_point(|e| *e < entry);
+            self.sorted.insert(at, entry);
+        } else {
+            self.heap.push(entry);
+        }
+        self.seats_used += u64::from(size);
+        if size > 1 {
+            self.groups += 1;
+        }
+    }
+
+    /// The last unit in order.
+    fn last(&self) -> Option<&(Key, UnitIdx)> {
+        if self.ordered {
+            self.sorted.last()
+        } else {
+            self.heap.peek()
+        }
+    }
+
+    /// Lets the last unit in order go.
+    fn pop_last(&mut self) -> Option<(Key, UnitIdx)> {
+        if self.ordered {
+            self.sorted.pop()
+        } else {
+            self.heap.pop()
+        }
+    }
+
+    /// Every unit held, in no particular order.
+    fn units(&self) -> impl Iterator<Item = &(Key, UnitIdx)> {
+        self.heap.iter().chain(&self.sorted)
+    }
 }
 
 /// Runs deferred acceptance.
@@ -91,19 +141,14 @@ pub fn deferred_acceptance(
             key: k,
         });
         let h = &mut held[s.index()];
-        let size = sizes[u.index()];
-        h.units.insert((k, u));
-        h.seats_used += u64::from(size);
-        if size > 1 {
-            h.groups += 1;
-        }
+        h.push((k, u), sizes[u.index()]);
         choose(h, (k, u), u64::from(capacity[s.index()]), sizes, &mut rejected);
         // Rejected units propose again, best-placed first.
         free.extend(rejected.drain(..).rev());
     }
     let mut assigned = vec![None; sizes.len()];
     for (s, h) in held.iter().enumerate() {
-        for &(_, u) in &h.units {
+        for &(_, u) in h.units() {
             assigned[u.index()] = Some(SchoolIdx(s as u32));
         }
     }
@@ -111,16 +156,16 @@ pub fn deferred_acceptance(
 }
 
 /// Keeps the units that fit, in key order; moves the others to `rejected`.
-/// `new` was just inserted into a set that fitted before.
+/// `new` was just added to units that fitted before.
 fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejected: &mut Vec<UnitIdx>) {
     if h.seats_used <= capacity {
         return;
     }
     // The units held before all fitted, so when the newcomer is last in
     // order the walk would keep them all and turn only the newcomer away.
-    if h.units.last() == Some(&new) {
+    if h.last() == Some(&new) {
         let size = sizes[new.1.index()];
-        h.units.pop_last();
+        h.pop_last();
         h.seats_used -= u64::from(size);
         if size > 1 {
             h.groups -= 1;
@@ -131,24 +176,26 @@ fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejec
     if h.groups == 0 {
         while h.seats_used > capacity {
             // Seats used imply units held; the `else` is never taken.
-            let Some((_, u)) = h.units.pop_last() else { break };
+            let Some((_, u)) = h.pop_last() else { break };
             h.seats_used -= 1;
             rejected.push(u);
         }
         return;
     }
+    // A group is held, so the units are in order: walk them.
     let mut remaining = capacity;
     let mut out = Vec::new();
-    for &(k, u) in &h.units {
+    h.sorted.retain(|&(k, u)| {
         let size = u64::from(sizes[u.index()]);
         if size <= remaining {
             remaining -= size;
+            true
         } else {
             out.push((k, u));
+            false
         }
-    }
+    });
     for entry in out {
-        h.units.remove(&entry);
         let size = sizes[entry.1.index()];
         h.seats_used -= u64::from(size);
         if size > 1 {
@@ -178,6 +225,98 @@ mod tests {
                 ticket: Ticket([keys[u.index()]; 32]),
             },
         )
+    }
+
+    /// The algorithm as first written, each school's units in a `BTreeSet`:
+    /// the reference the heap must match, proposal by proposal.
+    fn reference(prefs: &[Vec<u32>], sizes: &[u32], capacity: &[u32], keys: &[Key]) -> Matching {
+        use std::collections::BTreeSet;
+        let mut held: Vec<BTreeSet<(Key, UnitIdx)>> = vec![BTreeSet::new(); capacity.len()];
+        let mut pos = vec![0usize; prefs.len()];
+        let mut proposals = Vec::new();
+        let mut free: Vec<UnitIdx> = (0..sizes.len() as u32).map(UnitIdx).rev().collect();
+        while let Some(u) = free.pop() {
+            let Some(&s) = prefs[u.index()].get(pos[u.index()]) else {
+                continue;
+            };
+            pos[u.index()] += 1;
+            let k = keys[u.index()];
+            proposals.push(Proposal {
+                school: SchoolIdx(s),
+                unit: u,
+                key: k,
+            });
+            let h = &mut held[s as usize];
+            h.insert((k, u));
+            let mut remaining = u64::from(capacity[s as usize]);
+            let mut out = Vec::new();
+            for &(k, u) in h.iter() {
+                let size = u64::from(sizes[u.index()]);
+                if size <= remaining {
+                    remaining -= size;
+                } else {
+                    out.push((k, u));
+                }
+            }
+            // Units turned away by one proposal propose again best first;
+            // with singles only they leave from the last in order.
+            let groups = h.iter().any(|&(_, u)| sizes[u.index()] > 1);
+            if !groups {
+                out.reverse();
+            }
+            for e in &out {
+                h.remove(e);
+            }
+            free.extend(out.iter().map(|e| e.1).rev());
+        }
+        let mut assigned = vec![None; sizes.len()];
+        for (s, h) in held.iter().enumerate() {
+            for &(_, u) in h {
+                assigned[u.index()] = Some(SchoolIdx(s as u32));
+            }
+        }
+        Matching { assigned, proposals }
+    }
+
+    proptest::proptest! {
+        /// Random rounds with groups, few seats and shared priorities: the
+        /// heap makes the same proposals and the same matching.
+        #[test]
+        fn heap_matches_the_ordered_set(
+            units in proptest::collection::vec(
+                (1u32..=3, 1u32..=3, 0u8..=255, proptest::collection::vec(0u32..4, 0..4)),
+                0..40,
+            ),
+            capacity in proptest::collection::vec(0u32..6, 4),
+        ) {
+            let sizes: Vec<u32> = units.iter().map(|u| if u.0 == 3 { 2 } else { 1 }).collect();
+            let keys: Vec<Key> = units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| Key { priority: u.1, ticket: Ticket([u.2, i as u8, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]) })
+                .collect();
+            let prefs: Vec<Vec<u32>> = units.iter().map(|u| {
+                let mut l = Vec::new();
+                for &s in &u.3 {
+                    if !l.contains(&s) { l.push(s); }
+                }
+                l
+            }).collect();
+            let mut pos = vec![0usize; prefs.len()];
+            let m = deferred_acceptance(
+                &sizes,
+                &capacity,
+                |u| {
+                    let s = prefs[u.index()].get(pos[u.index()]).copied().map(SchoolIdx);
+                    pos[u.index()] += 1;
+                    s
+                },
+                |u, _| keys[u.index()],
+            );
+            let r = reference(&prefs, &sizes, &capacity, &keys);
+            proptest::prop_assert_eq!(&m.assigned, &r.assigned);
+            proptest::prop_assert_eq!(&m.proposals, &r.proposals);
+        }
     }
 
     #[test]

@@ -375,7 +375,14 @@ pub fn from_matching(
         }
     }
     for (school, mut entries) in per_school {
-        entries.sort_by(|a, b| a.key.cmp(&b.key).then(a.unit.cmp(&b.unit)));
+        // (key, unit, choice) never ties, so the unstable sort gives the
+        // order of a stable sort by (key, unit) over proposals in order.
+        entries.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then(a.unit.cmp(&b.unit))
+                .then(a.choice.cmp(&b.choice))
+        });
         result.draws.push(Draw {
             label: label(school),
             school: Some(school),
