@@ -5,7 +5,7 @@
 //! geocoded to one point. None of these stops a round; each is one warning
 //! with counts, so that a planner sees it before the round is published.
 
-use std::collections::BTreeMap;
+use rayon::prelude::*;
 
 use crate::distance::haversine;
 use crate::error::{Diagnostics, Location};
@@ -244,10 +244,11 @@ fn far_homes(scenario: &Scenario, diags: &mut Diagnostics) {
         return;
     };
     let limit = FAR_OUTSIDE_M.max(haversine((b[0], b[1]), (b[2], b[3])));
+    let inside = |lon: f64, lat: f64| (b[0]..=b[2]).contains(&lon) && (b[1]..=b[3]).contains(&lat);
     let far: Vec<_> = scenario
         .applicants
-        .iter()
-        .filter(|a| beyond(&b, a.lon, a.lat) > limit)
+        .par_iter()
+        .filter(|a| !inside(a.lon, a.lat) && beyond(&b, a.lon, a.lat) > limit)
         .collect();
     if far.is_empty() {
         return;
@@ -278,25 +279,31 @@ fn far_homes(scenario: &Scenario, diags: &mut Diagnostics) {
 /// or district centroid instead of the address, which makes distances and
 /// zone lookups meaningless for them.
 fn shared_homes(scenario: &Scenario, diags: &mut Diagnostics) {
-    // (lon bits, lat bits) -> (households, first line). Coordinates are
-    // compared exactly, as they were written.
-    let mut points: BTreeMap<(u64, u64), (Vec<&str>, u64, usize)> = BTreeMap::new();
-    for a in &scenario.applicants {
-        let e = points
-            .entry((a.lon.to_bits(), a.lat.to_bits()))
-            .or_insert((Vec::new(), a.line, 0));
-        e.0.push(a.household.as_str());
-        e.1 = e.1.min(a.line);
-        e.2 += 1;
-    }
+    // (lon bits, lat bits, household, line), sorted so that each point's
+    // applicants are together and its households in order. Coordinates
+    // are compared exactly, as they were written.
+    let mut homes: Vec<(u64, u64, &str, u64)> = scenario
+        .applicants
+        .iter()
+        .map(|a| (a.lon.to_bits(), a.lat.to_bits(), a.household.as_str(), a.line))
+        .collect();
+    homes.par_sort_unstable();
     // (households, applicants, first line, lon, lat), most households first.
-    let mut crowded: Vec<(usize, usize, u64, f64, f64)> = points
-        .into_iter()
-        .filter_map(|((x, y), (mut households, line, n))| {
-            households.sort_unstable();
-            households.dedup();
-            (households.len() >= SHARED_HOME_HOUSEHOLDS)
-                .then(|| (households.len(), n, line, f64::from_bits(x), f64::from_bits(y)))
+    let mut crowded: Vec<(usize, usize, u64, f64, f64)> = homes
+        .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        .filter(|point| point.len() >= SHARED_HOME_HOUSEHOLDS)
+        .filter_map(|point| {
+            let households = point.chunk_by(|a, b| a.2 == b.2).count();
+            let line = point.iter().map(|h| h.3).min().unwrap_or_default();
+            (households >= SHARED_HOME_HOUSEHOLDS).then(|| {
+                (
+                    households,
+                    point.len(),
+                    line,
+                    f64::from_bits(point[0].0),
+                    f64::from_bits(point[0].1),
+                )
+            })
         })
         .collect();
     if crowded.is_empty() {
@@ -318,4 +325,51 @@ fn shared_homes(scenario: &Scenario, diags: &mut Diagnostics) {
             named(&list)
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{self, LoadOptions};
+
+    fn demo() -> Scenario {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+        scenario::load(&dir, &LoadOptions::default()).unwrap()
+    }
+
+    fn messages(scenario: &Scenario) -> Vec<String> {
+        let mut diags = Diagnostics::default();
+        shared_homes(scenario, &mut diags);
+        diags.sorted().into_iter().map(|d| d.message).collect()
+    }
+
+    /// 30 applicants at one point: 26 households (four pairs share one) is
+    /// reported, 20 households is not.
+    #[test]
+    fn a_point_of_many_households_is_reported_once() {
+        let mut s = demo();
+        assert!(messages(&s).is_empty());
+        let (lon, lat) = (s.applicants[0].lon, s.applicants[0].lat);
+        for (i, a) in s.applicants.iter_mut().take(30).enumerate() {
+            a.lon = lon;
+            a.lat = lat;
+            a.household = format!("H{}", if i < 8 { i / 2 } else { i });
+        }
+        let found = messages(&s);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("1 point(s) are the home of 25 or more households (30 applicants in all)"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[0].contains(&format!("26 households at {lon:.6},{lat:.6}")),
+            "{}",
+            found[0]
+        );
+        for a in s.applicants.iter_mut().take(30).skip(24) {
+            a.household = "H0".to_string();
+        }
+        assert!(messages(&s).is_empty());
+    }
 }
