@@ -70,7 +70,7 @@ fn covered(zones: &[&Zone], plane: &Plane, unit_m: f64) -> Vec<Polygon<f64>> {
     // A closing by 1 cm (grow, then shrink, mitred corners) removes the
     // cracks that hand-drawn neighbouring zones leave between them.
     let grown =
-        geo::unary_union(&parts).buffer_with_style(BufferStyle::new(CLOSING_M).line_join(LineJoin::Miter(10.0)));
+        union_of(&parts).buffer_with_style(BufferStyle::new(CLOSING_M).line_join(LineJoin::Miter(10.0)));
     grown
         .buffer_with_style(BufferStyle::new(-CLOSING_M).line_join(LineJoin::Miter(10.0)))
         .0
@@ -84,6 +84,16 @@ fn covered(zones: &[&Zone], plane: &Plane, unit_m: f64) -> Vec<Polygon<f64>> {
             Polygon::new(ext, keep)
         })
         .collect()
+}
+
+/// The union of polygons, each oriented first (exteriors counter-clockwise,
+/// holes clockwise): `geo::unary_union` reads the fill rule from the first
+/// ring's winding, so a polygon wound the other way is silently left out
+/// (on NSW Mid-Coast it dropped 6,000 of the 8,500 km² of junior zones).
+pub fn union_of<'p>(polygons: impl IntoIterator<Item = &'p Polygon<f64>>) -> MultiPolygon<f64> {
+    use geo::orient::{Direction, Orient};
+    let oriented: Vec<Polygon<f64>> = polygons.into_iter().map(|p| p.orient(Direction::Default)).collect();
+    geo::unary_union(&oriented)
 }
 
 /// Smallest and largest `--unit-m`.
@@ -1066,7 +1076,7 @@ impl Prepared<'_> {
 /// back onto the lattice so neighbouring zones share edges exactly.
 pub fn dissolve(members: &[&Polygon<f64>], lattice: Option<&Lattice>) -> MultiPolygon<f64> {
     use geo::algorithm::buffer::{Buffer, BufferStyle, LineJoin};
-    let mut union = geo::unary_union(members.iter().copied());
+    let mut union = union_of(members.iter().copied());
     if union.0.len() > 1 {
         // Units that touch along an edge known only to within the last
         // bits of clipping: closed by a millimetre (grow, shrink, mitred).

@@ -14,7 +14,7 @@
 //! ([`Lattice::snap`]).
 
 use geo::{
-    unary_union, Area as _, BooleanOps, BoundingRect, Centroid, ConvexHull, Coord, Intersects, Line, LineString,
+    Area as _, BooleanOps, BoundingRect, Centroid, ConvexHull, Coord, Intersects, Line, LineString,
     MultiPoint, MultiPolygon, Point, Polygon, Rect,
 };
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -177,7 +177,7 @@ impl Area {
             .locate_in_envelope_intersecting(&env)
             .flat_map(|b| cell.intersection(&self.polygons[b.data]).0)
             .collect();
-        unary_union(&parts)
+        super::union_of(&parts)
             .0
             .into_iter()
             .filter(|p| p.unsigned_area() > MIN_PIECE_M2)
