@@ -4,24 +4,34 @@
 //! The method (heuristic, with an exact lower bound computed elsewhere):
 //! 1. **Start** from the capacitated minimum-cost flow of pupils to schools
 //!    (no contiguity): each unit goes to the school that received most of
-//!    its pupils ([`super::initial_labels`]).
-//! 2. **Contiguity repair**: a zone keeps only the units connected to its
-//!    school's unit; the rest, and units with no pupils, are handed out by
-//!    growing every zone from its border, cheapest unit first, a zone that
-//!    would go over its capacity last.
-//! 3. **Capacity repair by chains**: for a zone over capacity, the nearest
-//!    zone with spare seats in the graph of neighbouring zones is found and
-//!    a unit is passed along each step of the path, from the far end back,
-//!    each move no larger than the receiving zone's spare seats, so no move
-//!    creates an excess and each completed chain lowers the total excess.
-//! 4. **Local search**: single units move to a neighbouring zone while that
-//!    lowers `excess × W + cost` and keeps the zone they leave connected
-//!    (checked by a search from its school's unit); `W` is far above any
-//!    distance, so capacity comes first.
+//!    its pupils (in `super::Prepared::solve_labels`).
+//! 2. **Contiguity repair**: empty units take the label of the nearest
+//!    labelled unit, a zone keeps only the units connected to its school's
+//!    unit, and the rest are handed out by growing every zone from its
+//!    border, cheapest unit first, a unit that would put its zone over
+//!    capacity last.
+//! 3. **Local search**: single units move to a neighbouring zone while that
+//!    lowers `excess × W + cost` and keeps the zone they leave connected;
+//!    `W` is far above any distance, so capacity comes first.
+//! 4. **Capacity repair by ejection chains**: for a zone over capacity, the
+//!    zones with spare seats are found breadth first in the graph of
+//!    neighbouring zones; along the path to one of them, each zone hands
+//!    its next zone border units holding at least the pupils it is over by
+//!    (a path of units when no single unit can go without cutting the zone),
+//!    until a zone absorbs them in its spare seats. A chain that does not
+//!    lower the total excess is undone. Contiguity-repair moves can leave a
+//!    zone hemmed in by full neighbours; chains move the overload through
+//!    the full zones to the nearest room.
+//! 5. **Local search** again, for distance (it never adds excess).
 //!
 //! Every step keeps every zone connected and its school's unit in it, so
 //! the result has those properties whatever the costs; capacity holds when
 //! the chains found room, and what is left over is reported.
+//!
+//! Connectivity checks are local: a unit can leave its zone when its
+//! neighbours in the zone still reach each other without it (a search from
+//! one of them that stops when it has met them all), which is exact and
+//! usually touches a handful of units.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -32,8 +42,20 @@ pub const NONE: u32 = u32::MAX;
 /// Weight of one pupil over capacity, in metres of distance.
 const OVER_WEIGHT: f64 = 1e9;
 
-/// Passes of the local search at most.
-const MAX_PASSES: usize = 200;
+/// Full passes of the local search at most.
+const MAX_PASSES: usize = 100;
+
+/// Zones with spare seats tried per overloaded zone and round.
+const MAX_TARGETS: usize = 24;
+
+/// Zone steps in one chain at most.
+const MAX_CHAIN: usize = 16;
+
+/// Transfers between zones in one push at most.
+const PUSH_BUDGET: usize = 256;
+
+/// Rounds of capacity repair at most.
+const MAX_ROUNDS: usize = 64;
 
 /// Costs of putting a unit in a zone (its pupils' metres to the zone's
 /// school, plus any move cost).
@@ -69,11 +91,21 @@ struct State<'a, 'c> {
     load: Vec<u64>,
     members: Vec<usize>,
     is_seed: Vec<bool>,
+    /// Search marks: a unit is marked in the current search when its mark
+    /// equals `stamp` (no clearing between searches).
+    mark: Vec<u32>,
+    stamp: u32,
+    /// Moves made since the log was started: (unit, label before).
+    log: Vec<(usize, u32)>,
 }
 
 impl State<'_, '_> {
     fn over(&self, k: usize, load: u64) -> u64 {
         load.saturating_sub(u64::from(self.p.caps[k]))
+    }
+
+    fn spare(&self, k: usize) -> u64 {
+        u64::from(self.p.caps[k]).saturating_sub(self.load[k])
     }
 
     fn set(&mut self, u: usize, k: u32) {
@@ -88,34 +120,73 @@ impl State<'_, '_> {
             self.members[k as usize] += 1;
         }
         self.label[u] = k;
+        self.log.push((u, old));
     }
 
-    /// True when zone `k` stays connected without unit `u` (a member, not its seed).
-    fn stays_connected(&self, k: u32, u: usize) -> bool {
-        let same = self.p.adjacency[u]
-            .iter()
-            .filter(|&&v| self.label[v as usize] == k)
-            .count();
-        if same <= 1 {
-            return true;
+    /// A fresh search: every unit unmarked.
+    fn new_search(&mut self) -> u32 {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.mark.iter_mut().for_each(|m| *m = 0);
+            self.stamp = 1;
         }
-        let seed = self.p.seeds[k as usize];
-        let mut seen = vec![false; self.label.len()];
-        seen[seed] = true;
-        seen[u] = true;
-        let mut queue = VecDeque::from([seed]);
-        let mut reached = 1;
-        while let Some(x) = queue.pop_front() {
-            for &v in &self.p.adjacency[x] {
+        self.stamp
+    }
+
+    /// True when zone `k` stays connected without its units `gone` (none
+    /// of them its seed): the zone's units next to `gone` still reach each
+    /// other. Exact: any path of the zone through `gone` enters and leaves
+    /// it by such units.
+    fn connected_without(&mut self, k: u32, gone: &[usize]) -> bool {
+        let s = self.new_search();
+        for &g in gone {
+            self.mark[g] = s;
+        }
+        let mut border: Vec<usize> = Vec::new();
+        for &g in gone {
+            for &v in &self.p.adjacency[g] {
                 let v = v as usize;
-                if !seen[v] && self.label[v] == k {
-                    seen[v] = true;
-                    reached += 1;
-                    queue.push_back(v);
+                if self.label[v] == k && self.mark[v] != s {
+                    border.push(v);
                 }
             }
         }
-        reached + 1 == self.members[k as usize]
+        border.sort_unstable();
+        border.dedup();
+        if border.len() <= 1 {
+            // A path of the zone through `gone` enters and leaves it by the
+            // same unit: the rest stays connected.
+            return true;
+        }
+        // Search from the first, stop when every other is met.
+        let s2 = self.new_search();
+        for &g in gone {
+            self.mark[g] = s2;
+        }
+        let mut target = vec![false; border.len()];
+        let mut left = border.len() - 1;
+        self.mark[border[0]] = s2;
+        let mut queue = VecDeque::from([border[0]]);
+        while let Some(x) = queue.pop_front() {
+            for &v in &self.p.adjacency[x] {
+                let v = v as usize;
+                if self.mark[v] == s2 || self.label[v] != k {
+                    continue;
+                }
+                self.mark[v] = s2;
+                if let Ok(i) = border.binary_search(&v) {
+                    if !target[i] {
+                        target[i] = true;
+                        left -= 1;
+                        if left == 0 {
+                            return true;
+                        }
+                    }
+                }
+                queue.push_back(v);
+            }
+        }
+        false
     }
 
     /// Change of `excess × W + cost` when unit `u` moves from `a` to `b`.
@@ -217,13 +288,15 @@ impl State<'_, '_> {
         }
     }
 
-    /// Single-unit moves that lower `excess × W + cost`, until none is left.
+    /// Single-unit moves that lower `excess × W + cost`, until none is
+    /// left: passes over the units in order, each unit taking its best
+    /// move; a pass after one without moves ends it.
     fn local_search(&mut self) {
         for _ in 0..MAX_PASSES {
             let mut moved = false;
             for u in 0..self.label.len() {
                 let a = self.label[u];
-                if a == NONE || self.is_seed[u] {
+                if a == NONE || self.is_seed[u] || self.p.adjacency[u].iter().all(|&v| self.label[v as usize] == a) {
                     continue;
                 }
                 let mut best: Option<(f64, u32)> = None;
@@ -234,12 +307,13 @@ impl State<'_, '_> {
                     }
                 }
                 if let Some((_, b)) = best {
-                    if self.stays_connected(a, u) {
+                    if self.connected_without(a, &[u]) {
                         self.set(u, b);
                         moved = true;
                     }
                 }
             }
+            self.log.clear();
             if !moved {
                 break;
             }
@@ -268,110 +342,228 @@ impl State<'_, '_> {
         g
     }
 
-    /// Moves one unit from `from` to `to` that fits `to`'s spare seats,
-    /// cheapest per pupil; false when there is none.
-    fn pass_one(&mut self, from: u32, to: u32) -> bool {
-        let spare = u64::from(self.p.caps[to as usize]).saturating_sub(self.load[to as usize]);
-        if spare == 0 {
-            return false;
-        }
-        let mut candidates: Vec<(f64, usize)> = (0..self.label.len())
-            .filter(|&u| self.label[u] == from && !self.is_seed[u])
-            .filter(|&u| self.p.demand[u] > 0 && u64::from(self.p.demand[u]) <= spare)
-            .filter(|&u| self.p.adjacency[u].iter().any(|&v| self.label[v as usize] == to))
-            .map(|u| {
-                let dc = self.costs.cost(u, to as usize) - self.costs.cost(u, from as usize);
-                (dc / f64::from(self.p.demand[u]), u)
-            })
-            .collect();
-        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for (_, u) in candidates {
-            if self.stays_connected(from, u) {
-                self.set(u, to);
-                return true;
+    /// The units of zone `k` (breadth first from its seed).
+    fn units_of(&mut self, k: u32) -> Vec<usize> {
+        let s = self.new_search();
+        let seed = self.p.seeds[k as usize];
+        self.mark[seed] = s;
+        let mut out = vec![seed];
+        let mut i = 0;
+        while i < out.len() {
+            let x = out[i];
+            i += 1;
+            for &v in &self.p.adjacency[x] {
+                let v = v as usize;
+                if self.mark[v] != s && self.label[v] == k {
+                    self.mark[v] = s;
+                    out.push(v);
+                }
             }
         }
-        self.pass_path(from, to, spare)
+        out
     }
 
-    /// When no single unit fits (the border units of `from` are empty, or
+    /// Moves border units of `from` into `to` until at least `need` pupils
+    /// have gone, each move keeping `from` connected: units that fit what is
+    /// still needed first (cheapest per pupil), else the smallest that
+    /// covers it, else a path of units from the border in to the nearest
+    /// pupils. Returns the pupils moved (less than `need` when it got stuck).
+    fn transfer(&mut self, from: u32, to: u32, need: u64) -> u64 {
+        let mut moved = 0u64;
+        let zone = self.units_of(from);
+        while moved < need {
+            let left = need - moved;
+            let mut fits: Vec<(f64, usize)> = Vec::new();
+            let mut covers: Vec<(u64, f64, usize)> = Vec::new();
+            for &u in &zone {
+                if self.label[u] != from || self.is_seed[u] || self.p.demand[u] == 0 {
+                    continue;
+                }
+                if !self.p.adjacency[u].iter().any(|&v| self.label[v as usize] == to) {
+                    continue;
+                }
+                let d = u64::from(self.p.demand[u]);
+                let dc = self.costs.cost(u, to as usize) - self.costs.cost(u, from as usize);
+                if d <= left {
+                    fits.push((dc / d as f64, u));
+                } else {
+                    covers.push((d, dc, u));
+                }
+            }
+            fits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            covers.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+            let order: Vec<usize> = fits.iter().map(|x| x.1).chain(covers.iter().map(|x| x.2)).collect();
+            let single = order.into_iter().find(|&u| self.connected_without(from, &[u]));
+            match single {
+                Some(u) => {
+                    self.set(u, to);
+                    moved += u64::from(self.p.demand[u]);
+                }
+                None => match self.transfer_path(from, to, left) {
+                    Some(d) => moved += d,
+                    None => break,
+                },
+            }
+        }
+        moved
+    }
+
+    /// When no single unit can go (the border units of `from` are empty, or
     /// cutting one would split the zone): moves a path of units of `from`,
     /// from its border with `to` in to the nearest units with pupils, whose
-    /// pupils fit `spare` and whose removal keeps `from` connected.
-    fn pass_path(&mut self, from: u32, to: u32, spare: u64) -> bool {
+    /// removal keeps `from` connected, preferring paths whose pupils do not
+    /// exceed `left`. Returns the pupils moved.
+    fn transfer_path(&mut self, from: u32, to: u32, left: u64) -> Option<u64> {
         const TRIES: usize = 64;
-        let n = self.label.len();
-        let mut parent = vec![usize::MAX; n];
-        let mut seen = vec![false; n];
-        let mut queue: VecDeque<usize> = (0..n)
-            .filter(|&u| {
-                self.label[u] == from
-                    && !self.is_seed[u]
-                    && self.p.adjacency[u].iter().any(|&v| self.label[v as usize] == to)
-            })
-            .collect();
-        for &u in &queue {
-            seen[u] = true;
+        let zone = self.units_of(from);
+        let s = self.new_search();
+        let mut parent: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        let mut queue: VecDeque<usize> = VecDeque::new();
+        for &u in &zone {
+            if !self.is_seed[u] && self.p.adjacency[u].iter().any(|&v| self.label[v as usize] == to) {
+                self.mark[u] = s;
+                queue.push_back(u);
+            }
         }
         let mut tries = 0;
+        let mut fallback: Option<Vec<usize>> = None;
+        let mut found: Vec<Vec<usize>> = Vec::new();
         while let Some(u) = queue.pop_front() {
             if self.p.demand[u] > 0 {
                 let mut path = vec![u];
-                while parent[*path.last().unwrap_or(&u)] != usize::MAX {
-                    path.push(parent[*path.last().unwrap_or(&u)]);
+                while let Some(&q) = parent.get(path.last().unwrap_or(&u)) {
+                    path.push(q);
                 }
-                let pupils: u64 = path.iter().map(|&x| u64::from(self.p.demand[x])).sum();
-                if pupils <= spare && self.connected_without(from, &path) {
-                    for &x in &path {
-                        self.set(x, to);
-                    }
-                    return true;
-                }
+                found.push(path);
                 tries += 1;
                 if tries >= TRIES {
-                    return false;
+                    break;
                 }
             }
             for &v in &self.p.adjacency[u] {
                 let v = v as usize;
-                if !seen[v] && self.label[v] == from && !self.is_seed[v] {
-                    seen[v] = true;
-                    parent[v] = u;
+                if self.mark[v] != s && self.label[v] == from && !self.is_seed[v] {
+                    self.mark[v] = s;
+                    parent.insert(v, u);
                     queue.push_back(v);
                 }
             }
         }
-        false
+        for path in found {
+            let pupils: u64 = path.iter().map(|&x| u64::from(self.p.demand[x])).sum();
+            if !self.connected_without(from, &path) {
+                continue;
+            }
+            if pupils <= left {
+                for &x in path.iter().rev() {
+                    self.set(x, to);
+                }
+                return Some(pupils);
+            }
+            if fallback.is_none() {
+                fallback = Some(path);
+            }
+        }
+        let path = fallback?;
+        let pupils: u64 = path.iter().map(|&x| u64::from(self.p.demand[x])).sum();
+        for &x in path.iter().rev() {
+            self.set(x, to);
+        }
+        Some(pupils)
     }
 
-    /// True when zone `k` stays connected without the units `gone`.
-    fn connected_without(&self, k: u32, gone: &[usize]) -> bool {
-        let seed = self.p.seeds[k as usize];
-        let mut seen = vec![false; self.label.len()];
-        for &g in gone {
-            seen[g] = true;
+    /// Undoes the logged moves after position `mark`.
+    fn undo_to(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            let Some((u, old)) = self.log.pop() else { break };
+            self.set(u, old);
+            self.log.pop(); // the undo's own entry
         }
-        seen[seed] = true;
-        let mut queue = VecDeque::from([seed]);
-        let mut reached = 1;
-        while let Some(x) = queue.pop_front() {
-            for &v in &self.p.adjacency[x] {
-                let v = v as usize;
-                if !seen[v] && self.label[v] == k {
-                    seen[v] = true;
-                    reached += 1;
-                    queue.push_back(v);
+    }
+
+    /// Zones whose units changed since log position `mark`.
+    fn touched(&self, mark: usize) -> Vec<usize> {
+        let mut zs: Vec<usize> = self.log[mark..]
+            .iter()
+            .flat_map(|&(u, old)| [old, self.label[u]])
+            .filter(|&k| k != NONE)
+            .map(|k| k as usize)
+            .collect();
+        zs.sort_unstable();
+        zs.dedup();
+        zs
+    }
+
+    /// Brings the zone graph up to date for zones `zs` (any edge that
+    /// appeared or went has one of its ends among the zones that changed).
+    fn refresh(&mut self, graph: &mut [Vec<u32>], zs: &[usize]) {
+        for &z in zs {
+            let mut now: Vec<u32> = Vec::new();
+            for u in self.units_of(z as u32) {
+                for &v in &self.p.adjacency[u] {
+                    let b = self.label[v as usize];
+                    if b != NONE && b != z as u32 {
+                        now.push(b);
+                    }
                 }
             }
+            now.sort_unstable();
+            now.dedup();
+            let before = std::mem::take(&mut graph[z]);
+            for &old in &before {
+                if now.binary_search(&old).is_err() {
+                    let row = &mut graph[old as usize];
+                    if let Ok(i) = row.binary_search(&(z as u32)) {
+                        row.remove(i);
+                    }
+                }
+            }
+            for &new in &now {
+                let row = &mut graph[new as usize];
+                if let Err(i) = row.binary_search(&(z as u32)) {
+                    row.insert(i, z as u32);
+                }
+            }
+            graph[z] = now;
         }
-        reached + gone.len() == self.members[k as usize]
+    }
+
+    fn total_excess(&self) -> u64 {
+        (0..self.load.len()).map(|k| self.over(k, self.load[k])).sum()
+    }
+
+    /// One ejection chain along `path` (the overloaded zone first, a zone
+    /// with spare seats last), moving `amount` pupils; kept when the total
+    /// excess falls, else undone.
+    fn chain(&mut self, path: &[usize], amount: u64) -> bool {
+        let before = self.total_excess();
+        let mark = self.log.len();
+        let mut need = amount;
+        for w in path.windows(2) {
+            let (a, b) = (w[0] as u32, w[1] as u32);
+            let moved = self.transfer(a, b, need);
+            if moved < need {
+                break;
+            }
+            need = self.over(b as usize, self.load[b as usize]);
+            if need == 0 {
+                break;
+            }
+        }
+        if self.total_excess() < before {
+            true
+        } else {
+            self.undo_to(mark);
+            false
+        }
     }
 
     /// Passes excess demand along chains of neighbouring zones to zones
-    /// with spare seats, until no chain succeeds.
-    fn pass_excess(&mut self) {
+    /// with spare seats, until a round makes no progress.
+    fn repair_capacity(&mut self) {
         let zones = self.p.seeds.len();
-        for _ in 0..(4 * self.label.len() + 16) {
+        let mut graph = self.zone_graph();
+        for _ in 0..MAX_ROUNDS {
             let mut over: Vec<(Reverse<u64>, usize)> = (0..zones)
                 .map(|k| (Reverse(self.over(k, self.load[k])), k))
                 .filter(|x| x.0 .0 > 0)
@@ -380,55 +572,142 @@ impl State<'_, '_> {
                 return;
             }
             over.sort();
-            let graph = self.zone_graph();
             let mut progress = false;
-            'zones: for &(_, a) in &over {
-                // Breadth-first over zones from `a`; zones with spare seats in order found.
-                let mut parent = vec![NONE; zones];
-                let mut seen = vec![false; zones];
-                seen[a] = true;
-                let mut queue = VecDeque::from([a]);
-                let mut targets = Vec::new();
-                while let Some(z) = queue.pop_front() {
-                    for &n in &graph[z] {
-                        let n = n as usize;
-                        if !seen[n] {
-                            seen[n] = true;
-                            parent[n] = z as u32;
-                            if self.load[n] < u64::from(self.p.caps[n]) {
-                                targets.push(n);
-                            }
-                            queue.push_back(n);
-                        }
+            for &(_, a) in &over {
+                loop {
+                    let e = self.over(a, self.load[a]);
+                    if e == 0 {
+                        break;
                     }
-                }
-                for &t in targets.iter().take(12) {
-                    let mut path = vec![t];
-                    while *path.last().unwrap_or(&a) != a {
-                        path.push(parent[*path.last().unwrap_or(&a)] as usize);
+                    let mut improved = false;
+                    self.log.clear();
+                    if self.push(a, &graph) {
+                        improved = true;
                     }
-                    path.reverse(); // a … t
-                                    // Moves made on a chain that stops short still count:
-                                    // they leave spare seats one step nearer `a` for the
-                                    // next attempt (every move fits its receiver's spare
-                                    // seats, so none adds excess).
-                    let mut moved = false;
-                    for i in (0..path.len() - 1).rev() {
-                        if !self.pass_one(path[i] as u32, path[i + 1] as u32) {
+                    for path in if improved { Vec::new() } else { self.chains_from(a, &graph) } {
+                        let t = *path.last().unwrap_or(&a);
+                        let amount = e.min(self.spare(t));
+                        if amount > 0 && self.chain(&path, amount) {
+                            improved = true;
                             break;
                         }
-                        moved = true;
                     }
-                    if moved {
-                        progress = true;
-                        break 'zones;
+                    if !improved {
+                        break;
                     }
+                    progress = true;
+                    let zs = self.touched(0);
+                    self.refresh(&mut graph, &zs);
+                    self.log.clear();
                 }
             }
             if !progress {
                 return;
             }
         }
+    }
+
+    /// Pushes zone `a`'s overload downhill towards spare seats, like a
+    /// preflow: every zone over capacity hands its overload to its
+    /// neighbours nearer (in zone steps) to a zone with spare seats, then to
+    /// those as near, never back along an edge it received from; zones put
+    /// over capacity push in turn. Kept when the total excess falls, else
+    /// undone.
+    fn push(&mut self, a: usize, graph: &[Vec<u32>]) -> bool {
+        const UNREACHED: usize = usize::MAX;
+        let zones = graph.len();
+        let mut dist = vec![UNREACHED; zones];
+        let mut queue: VecDeque<usize> = (0..zones).filter(|&k| self.spare(k) > 0).collect();
+        for &k in &queue {
+            dist[k] = 0;
+        }
+        while let Some(z) = queue.pop_front() {
+            for &n in &graph[z] {
+                if dist[n as usize] == UNREACHED {
+                    dist[n as usize] = dist[z] + 1;
+                    queue.push_back(n as usize);
+                }
+            }
+        }
+        if dist[a] == UNREACHED {
+            return false;
+        }
+        let before = self.total_excess();
+        let mark = self.log.len();
+        let mut budget = PUSH_BUDGET;
+        let mut received: Vec<(usize, usize)> = Vec::new();
+        let mut pending = VecDeque::from([a]);
+        let mut queued = vec![false; zones];
+        queued[a] = true;
+        while let Some(z) = pending.pop_front() {
+            queued[z] = false;
+            let mut next: Vec<(usize, Reverse<u64>, usize)> = graph[z]
+                .iter()
+                .map(|&n| n as usize)
+                .filter(|&n| dist[n] <= dist[z] && n != a && !received.contains(&(n, z)))
+                .map(|n| (dist[n], Reverse(self.spare(n)), n))
+                .collect();
+            next.sort();
+            for (_, _, n) in next {
+                let e = self.over(z, self.load[z]);
+                if e == 0 || budget == 0 {
+                    break;
+                }
+                budget -= 1;
+                if self.transfer(z as u32, n as u32, e) > 0 {
+                    received.push((z, n));
+                    if self.over(n, self.load[n]) > 0 && !queued[n] {
+                        queued[n] = true;
+                        pending.push_back(n);
+                    }
+                }
+            }
+        }
+        if self.total_excess() < before {
+            true
+        } else {
+            self.undo_to(mark);
+            false
+        }
+    }
+
+    /// Paths in the zone graph from `a` to the nearest zones with spare
+    /// seats, breadth first (neighbours in ascending order).
+    fn chains_from(&self, a: usize, graph: &[Vec<u32>]) -> Vec<Vec<usize>> {
+        let zones = graph.len();
+        let mut parent = vec![NONE; zones];
+        let mut depth = vec![0usize; zones];
+        let mut seen = vec![false; zones];
+        seen[a] = true;
+        let mut queue = VecDeque::from([a]);
+        let mut out = Vec::new();
+        while let Some(z) = queue.pop_front() {
+            if depth[z] >= MAX_CHAIN {
+                continue;
+            }
+            for &n in &graph[z] {
+                let n = n as usize;
+                if seen[n] {
+                    continue;
+                }
+                seen[n] = true;
+                parent[n] = z as u32;
+                depth[n] = depth[z] + 1;
+                if self.spare(n) > 0 {
+                    let mut path = vec![n];
+                    while *path.last().unwrap_or(&a) != a {
+                        path.push(parent[*path.last().unwrap_or(&a)] as usize);
+                    }
+                    path.reverse();
+                    out.push(path);
+                    if out.len() >= MAX_TARGETS {
+                        return out;
+                    }
+                }
+                queue.push_back(n);
+            }
+        }
+        out
     }
 }
 
@@ -445,6 +724,9 @@ pub fn assign(p: &Problem, costs: &dyn UnitCosts, initial: &[u32]) -> Vec<u32> {
         load: vec![0; zones],
         members: vec![0; zones],
         is_seed: vec![false; n],
+        mark: vec![0; n],
+        stamp: 0,
+        log: Vec::new(),
     };
     for (u, &k) in initial.iter().enumerate().take(n) {
         if (k as usize) < zones {
@@ -458,8 +740,9 @@ pub fn assign(p: &Problem, costs: &dyn UnitCosts, initial: &[u32]) -> Vec<u32> {
     state.fill_empty();
     state.keep_connected();
     state.grow();
+    state.log.clear();
     state.local_search();
-    state.pass_excess();
+    state.repair_capacity();
     state.local_search();
     state.label
 }
