@@ -584,7 +584,11 @@ impl State<'_, '_> {
                     if self.push(a, &graph) {
                         improved = true;
                     }
-                    for path in if improved { Vec::new() } else { self.chains_from(a, &graph) } {
+                    for path in if improved {
+                        Vec::new()
+                    } else {
+                        self.chains_from(a, &graph)
+                    } {
                         let t = *path.last().unwrap_or(&a);
                         let amount = e.min(self.spare(t));
                         if amount > 0 && self.chain(&path, amount) {

@@ -69,8 +69,7 @@ fn covered(zones: &[&Zone], plane: &Plane, unit_m: f64) -> Vec<Polygon<f64>> {
     let parts: Vec<Polygon<f64>> = zones.iter().flat_map(|z| plane.area_to_xy(&z.area).0).collect();
     // A closing by 1 cm (grow, then shrink, mitred corners) removes the
     // cracks that hand-drawn neighbouring zones leave between them.
-    let grown =
-        union_of(&parts).buffer_with_style(BufferStyle::new(CLOSING_M).line_join(LineJoin::Miter(10.0)));
+    let grown = union_of(&parts).buffer_with_style(BufferStyle::new(CLOSING_M).line_join(LineJoin::Miter(10.0)));
     grown
         .buffer_with_style(BufferStyle::new(-CLOSING_M).line_join(LineJoin::Miter(10.0)))
         .0

@@ -14,8 +14,8 @@
 //! ([`Lattice::snap`]).
 
 use geo::{
-    Area as _, BooleanOps, BoundingRect, Centroid, ConvexHull, Coord, Intersects, Line, LineString,
-    MultiPoint, MultiPolygon, Point, Polygon, Rect,
+    Area as _, BooleanOps, BoundingRect, Centroid, ConvexHull, Coord, Intersects, Line, LineString, MultiPoint,
+    MultiPolygon, Point, Polygon, Rect,
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
