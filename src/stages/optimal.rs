@@ -15,6 +15,7 @@ use crate::flow::{self, BoundPoints, CostModel};
 use crate::geo_index::SchoolGrid;
 use crate::matching::UnitIdx;
 use crate::scenario::{AppIdx, Level, SchoolIdx, Sector};
+use rayon::prelude::*;
 
 use super::nearest::{walk, PublicSchools};
 use super::{Context, Placed, Reason, StageResult, Unplaced, Who};
@@ -129,32 +130,41 @@ impl CostModel for RoundCosts<'_> {
 /// result), one by one: each placement and each unplaced is one member.
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let mut result = StageResult::default();
-    // Levels are allocated independently: one model per level.
-    for level in Level::ALL {
-        let members: Vec<(AppIdx, UnitIdx)> = units
-            .iter()
-            .filter(|&&u| ctx.units[u.index()].level == level)
-            .flat_map(|&u| ctx.units[u.index()].members.iter().map(move |&m| (m, u)))
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        let assignment = {
+    // Levels are allocated independently: one model per level, which sees
+    // only the seats of its own level's schools. So both are solved at
+    // once (the routing of a tight level is sequential and would leave a
+    // core idle), and the results are applied in level order: the same
+    // as solving one after the other.
+    let seats_now: &[u32] = seats;
+    let solved: Vec<(Vec<(AppIdx, UnitIdx)>, flow::Assignment)> = Level::ALL
+        .par_iter()
+        .filter_map(|&level| {
+            let members: Vec<(AppIdx, UnitIdx)> = units
+                .iter()
+                .filter(|&&u| ctx.units[u.index()].level == level)
+                .flat_map(|&u| ctx.units[u.index()].members.iter().map(move |&m| (m, u)))
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
             let costs = RoundCosts {
                 ctx,
                 level,
-                index: PublicSchools::new(ctx, |s| seats[s.index()] > 0),
+                index: PublicSchools::new(ctx, |s| seats_now[s.index()] > 0),
                 grid: ctx.distances.matrix().is_none().then(|| {
                     SchoolGrid::new(&ctx.scenario.schools, |i, s| {
-                        s.level == level && s.sector == Sector::Public && seats[i.index()] > 0
+                        s.level == level && s.sector == Sector::Public && seats_now[i.index()] > 0
                     })
                 }),
-                members: members.clone(),
-                seats,
+                members,
+                seats: seats_now,
                 limit: ctx.scenario.policy.max_distance_m.unwrap_or(f64::INFINITY),
             };
-            flow::assign(&costs)
-        };
+            let assignment = flow::assign(&costs);
+            Some((costs.members, assignment))
+        })
+        .collect();
+    for (members, assignment) in solved {
         for (&(applicant, unit), school) in members.iter().zip(&assignment.school) {
             let who = Who {
                 unit,
