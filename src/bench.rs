@@ -5,7 +5,7 @@
 //! Peak memory is the process's resident high-water mark (`VmHWM` in
 //! `/proc/self/status`, Linux) read after each phase, so each figure is the
 //! peak so far; it is blank where the platform does not report it. The
-//! round only reports phase times ([`round::PhaseObserver`]); the memory
+//! round only reports phase times ([`crate::round::PhaseObserver`]); the memory
 //! probe runs here, once per phase of a measured round, never in the
 //! rounds of `odds`.
 
@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::round::PhaseObserver;
 use crate::scenario::{self, LoadOptions};
 use crate::synth::{write_scenario, SynthParams, DEFAULT_MAX_DISTANCE_M};
-use crate::{flow, output, round};
+use crate::{flow, output};
 
 /// One measured phase.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub struct Report {
 
 /// Wall time and peak memory after each phase of a round, for `catchment
 /// bench` and `run --verbose`; never written to a run folder (times differ
-/// from run to run). Pass it to [`round::run_timed`] to measure a round.
+/// from run to run). Pass it to [`crate::round::run_timed`] to measure a round.
 #[derive(Debug, Clone, Default)]
 pub struct Phases(pub Vec<Phase>);
 
@@ -75,14 +75,13 @@ pub fn peak_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Runs a round on the scenario in `dir`, writing its run folder to `out`.
+/// Runs a round on the scenario in `dir`, writing its run folder to `out`
+/// exactly as `catchment run` does ([`output::run_into_folder`]).
 pub fn run(dir: &Path, out: &Path, title: &str) -> Result<Report, Error> {
     let started = Instant::now();
     let mut phases = Phases::default();
     let scenario = phases.time("load", || scenario::load(dir, &LoadOptions::default()))?;
-    let outcome = round::run_timed(&scenario, &mut phases);
-    let files = phases.time("render", || output::render(&scenario, &outcome));
-    phases.time("write", || output::write_atomically(out, &files))?;
+    output::run_into_folder(out, &scenario, output::WrittenAs::default(), &mut phases, |_, _| Ok(()))?;
     Ok(Report {
         title: title.to_string(),
         phases: phases.0,

@@ -160,7 +160,7 @@ pub enum Command {
     /// Time a round phase by phase, with peak memory.
     ///
     /// Time a whole round phase by phase (load, zone index, zone lookup,
-    /// lottery, matching, fallback, classes, render, write) with peak memory,
+    /// lottery, matching, fallback, classes, render and write) with peak memory,
     /// on generated districts and cities or on a scenario folder.
     #[command(
         after_help = "Examples:\n  catchment bench                       # district 20k/60 and city 300k/2,000\n  catchment bench --size district --rule nearest\n  catchment bench --scenario fixtures/demo-district"

@@ -25,7 +25,7 @@ mod senior;
 mod sites;
 mod verify;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use catchment::error::Error;
@@ -118,7 +118,12 @@ fn write(out: &Path, files: &[OutputFile], ui: &Ui) -> Result<(), Error> {
 /// Removes what an interrupted write into `out` left beside it (its
 /// process gone) and says so.
 fn remove_stale_temporaries(out: &Path, ui: &Ui) {
-    for path in output::remove_stale_temporaries(out) {
+    note_removed_temporaries(&output::remove_stale_temporaries(out), ui);
+}
+
+/// Says that each of `removed`, left by an interrupted write, was removed.
+fn note_removed_temporaries(removed: &[PathBuf], ui: &Ui) {
+    for path in removed {
         ui.note(&format!(
             "note: removed {}, left by an interrupted run whose process is gone",
             path.display()

@@ -1,13 +1,10 @@
 //! `catchment run`: load, run the round, write the run folder.
 
-use std::time::Instant;
-
 use serde::Serialize;
 
 use catchment::bench::Phases;
 use catchment::error::Error;
 use catchment::output;
-use catchment::round;
 use catchment::scenario::LoadOptions;
 
 use super::args::RunArgs;
@@ -29,35 +26,34 @@ pub fn run(args: &RunArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> 
     let scenario = super::load_lenient(&args.scenario, options, ui)?;
     ui.step("running the round: zone lookup, lottery, matching, classes");
     let mut phases = Phases::default();
-    let outcome = round::run_timed(&scenario, &mut phases);
-    ui.detail(&ui::phase_lines("round", &phases));
-    let mut warnings = scenario.warnings.clone();
-    warnings.extend(outcome.warnings.clone());
-    ui.strict_gate(&warnings)?;
-    ui.step("rendering and writing the run folder");
-    let started = Instant::now();
     let extras = output::WrittenAs {
         csv_bom: args.csv_bom,
         xlsx: args.xlsx,
         lines: args.lines,
     };
-    super::remove_stale_temporaries(&args.out, ui);
-    let written = output::write_run_folder(&args.out, &scenario, &outcome, extras)?;
-    ui.detail(&format!(
-        "rendered and written in {:.3} s",
-        started.elapsed().as_secs_f64()
-    ));
-    ui.detail(&ui::written_files(&args.out, &written));
+    let mut warnings = scenario.warnings.clone();
+    let run = output::run_into_folder(&args.out, &scenario, extras, &mut phases, |outcome, phases| {
+        ui.detail(&ui::phase_lines("round", phases));
+        warnings.extend(outcome.warnings.clone());
+        ui.strict_gate(&warnings)?;
+        ui.step("rendering and writing the run folder");
+        Ok(())
+    })?;
+    super::note_removed_temporaries(&run.stale, ui);
+    if let Some(written) = phases.0.last() {
+        ui.detail(&format!("rendered and written in {:.3} s", written.time.as_secs_f64()));
+    }
+    ui.detail(&ui::written_files(&args.out, &run.files));
     ui.warnings_digest(&warnings, &args.scenario);
-    let applicants = outcome.placements.len();
-    let unplaced = outcome.placements.iter().filter(|p| p.school.is_none()).count();
+    let applicants = run.outcome.placements.len();
+    let unplaced = run.outcome.placements.iter().filter(|p| p.school.is_none()).count();
     let s = Summary {
         out: args.out.display().to_string(),
         schools: scenario.schools.len(),
         applicants,
         placed: applicants - unplaced,
         unplaced,
-        warnings: scenario.warnings.warning_count() + outcome.warnings.warning_count(),
+        warnings: scenario.warnings.warning_count() + run.outcome.warnings.warning_count(),
     };
     let line = format!(
         "wrote {}: {} applicants, {} placed, {} unplaced; {} warning(s){}",

@@ -94,6 +94,42 @@ pub struct WrittenFile {
     pub sha256: String,
 }
 
+/// Runs the round of `scenario` and writes its run folder into `out`:
+/// what `catchment run` does after loading, and what `catchment bench`
+/// times (one code path, so the bench's whole run is `run`'s).
+///
+/// `observer` is told each phase of the round, then "render and write"
+/// (see [`write_run_folder`]). `before_write` sees the outcome and the
+/// observer before anything is written; its error (e.g. `--strict` with
+/// warnings) stops the run with nothing written. Temporary folders that an
+/// interrupted write into `out` left behind are removed first and
+/// returned, for the caller to mention.
+pub fn run_into_folder<O: crate::round::PhaseObserver>(
+    out: &Path,
+    scenario: &Scenario,
+    extras: WrittenAs,
+    observer: &mut O,
+    before_write: impl FnOnce(&Outcome, &O) -> Result<(), Error>,
+) -> Result<RunWritten, Error> {
+    let outcome = crate::round::run_timed(scenario, observer);
+    before_write(&outcome, observer)?;
+    let stale = remove_stale_temporaries(out);
+    let started = std::time::Instant::now();
+    let files = write_run_folder(out, scenario, &outcome, extras)?;
+    observer.phase("render and write", started.elapsed());
+    Ok(RunWritten { outcome, files, stale })
+}
+
+/// What [`run_into_folder`] did.
+pub struct RunWritten {
+    /// The round's outcome.
+    pub outcome: Outcome,
+    /// The files written, the manifest last.
+    pub files: Vec<WrittenFile>,
+    /// Temporary folders of interrupted writes that were removed first.
+    pub stale: Vec<PathBuf>,
+}
+
 /// Renders the run folder of a round straight into `out`, atomically (see
 /// [`write_tree_atomically`]), with the same bytes as [`render_with`].
 ///
