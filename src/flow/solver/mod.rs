@@ -151,7 +151,9 @@ pub(super) struct Solver<'a> {
     done: Vec<u32>,
     stamp: u32,
     settled: Vec<u32>,
-    queue: BinaryHeap<Reverse<(i128, u32)>>,
+    /// Search queue of (distance, node) packed by `routing::queue_key`:
+    /// one 16-byte integer per entry instead of a 32-byte pair, same order.
+    queue: BinaryHeap<Reverse<u128>>,
     /// Least tentative distance of a deficit node in the current search.
     sink_bound: i128,
     /// The model's [`CostModel::lower_bound_points`], asked for once, by

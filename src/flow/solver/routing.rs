@@ -2,6 +2,24 @@
 
 use super::*;
 
+/// Packs a tentative distance and a node into one queue key that orders
+/// exactly as the pair `(distance, node)`: the distance in the high 96
+/// bits, the node in the low 32. Search distances are sums of reduced
+/// costs, which are never negative (the prices are potentials), and stay
+/// below `2 · (schools + 2) · (M + C)`: a path has at most `schools + 1`
+/// arcs, each costing at most `M + C` in absolute value, and the prices,
+/// shortest-path potentials, differ by no more. That is below `2⁹⁵` for
+/// any model that fits in memory.
+fn queue_key(distance: i128, node: u32) -> u128 {
+    debug_assert!((0..1i128 << 95).contains(&distance), "search distance out of range");
+    ((distance as u128) << 32) | node as u128
+}
+
+/// The (distance, node) of a [`queue_key`].
+fn queue_entry(key: u128) -> (i128, u32) {
+    ((key >> 32) as i128, key as u32)
+}
+
 impl<'a> Solver<'a> {
     /// Routes all excess to deficits along shortest paths.
     pub(super) fn route(&mut self) {
@@ -27,11 +45,12 @@ impl<'a> Solver<'a> {
         self.queue.clear();
         self.dist[s as usize] = 0;
         self.seen[s as usize] = stamp;
-        self.queue.push(Reverse((0, s)));
+        self.queue.push(Reverse(queue_key(0, s)));
         self.sink_bound = i128::MAX;
         let z = self.z;
         let mut sink = None;
-        while let Some(Reverse((d, v))) = self.queue.pop() {
+        while let Some(Reverse(key)) = self.queue.pop() {
+            let (d, v) = queue_entry(key);
             let vu = v as usize;
             if self.done[vu] == stamp || d > self.dist[vu] {
                 continue;
@@ -124,7 +143,7 @@ impl<'a> Solver<'a> {
             self.seen[bu] = self.stamp;
             self.dist[bu] = nd;
             self.pred[bu] = (from, applicant);
-            self.queue.push(Reverse((nd, b)));
+            self.queue.push(Reverse(queue_key(nd, b)));
             if self.excess[bu] < 0 {
                 self.sink_bound = self.sink_bound.min(nd);
             }
