@@ -494,7 +494,11 @@ pub(crate) fn parse_geometry(
         }
     }
     if changed {
-        area = geo::unary_union(&area.0);
+        // Oriented first: geo's `unary_union` reads the fill rule from the
+        // first ring's winding and would drop members wound the other way.
+        use geo::orient::{Direction, Orient};
+        let oriented: Vec<Polygon<f64>> = area.0.iter().map(|p| p.orient(Direction::Default)).collect();
+        area = geo::unary_union(&oriented);
     }
     Some(area)
 }
@@ -596,4 +600,37 @@ fn ring_of(
         return None;
     }
     Some(LineString::new(coords))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Area;
+
+    /// Under `--repair`, members that touch along an edge are merged by
+    /// union; a clockwise first member must not make geo's `unary_union`
+    /// drop a counter-clockwise second one (it reads the fill rule from the
+    /// first ring).
+    #[test]
+    fn repair_union_keeps_members_wound_either_way() {
+        // Two unit squares sharing the edge x = 1: the first clockwise,
+        // the second counter-clockwise.
+        let geometry = serde_json::json!({
+            "type": "MultiPolygon",
+            "coordinates": [
+                [[[0.0, 0.0], [0.0, 0.01], [0.01, 0.01], [0.01, 0.0], [0.0, 0.0]]],
+                [[[0.01, 0.0], [0.02, 0.0], [0.02, 0.01], [0.01, 0.01], [0.01, 0.0]]]
+            ]
+        });
+        let how = Reading {
+            file: FILE,
+            repair: true,
+            projected: None,
+        };
+        let mut diags = Diagnostics::default();
+        let area = parse_geometry(Some(&geometry), &Location::File, &how, &mut diags).expect("repaired");
+        assert_eq!(area.0.len(), 1, "merged into one polygon: {area:?}");
+        let got = area.unsigned_area();
+        assert!((got - 0.0002).abs() < 1e-9, "area {got} deg², expected 0.0002");
+    }
 }

@@ -13,20 +13,28 @@
 //! 3. **Local search**: single units move to a neighbouring zone while that
 //!    lowers `excess × W + cost` and keeps the zone they leave connected;
 //!    `W` is far above any distance, so capacity comes first.
-//! 4. **Capacity repair by ejection chains**: for a zone over capacity, the
-//!    zones with spare seats are found breadth first in the graph of
-//!    neighbouring zones; along the path to one of them, each zone hands
-//!    its next zone border units holding at least the pupils it is over by
-//!    (a path of units when no single unit can go without cutting the zone),
-//!    until a zone absorbs them in its spare seats. A chain that does not
-//!    lower the total excess is undone. Contiguity-repair moves can leave a
-//!    zone hemmed in by full neighbours; chains move the overload through
-//!    the full zones to the nearest room.
+//! 4. **Capacity repair** (rounds, most overloaded zone first), in the
+//!    graph of neighbouring zones, kept up to date as units move:
+//!    - a **preflow push**: zones are ranked by their distance (in zone
+//!      steps) to the nearest zone with spare seats; the overloaded zone
+//!      hands border units holding its overload to neighbours as near or
+//!      nearer, and a zone put over capacity pushes in turn, never back
+//!      along an edge it received from (a budget of transfers bounds it);
+//!    - else **ejection chains**: along a breadth-first path to one of the
+//!      nearest zones with spare seats, each zone hands its next zone border
+//!      units holding at least the pupils it is over by (a path of units
+//!      when no single unit can go without cutting the zone), until a zone
+//!      absorbs them in its spare seats.
+//!
+//!    A push or chain that does not lower the total excess is undone.
+//!    Contiguity-repair moves can leave a zone hemmed in by full
+//!    neighbours; pushes and chains move the overload through the full
+//!    zones to the nearest room.
 //! 5. **Local search** again, for distance (it never adds excess).
 //!
 //! Every step keeps every zone connected and its school's unit in it, so
 //! the result has those properties whatever the costs; capacity holds when
-//! the chains found room, and what is left over is reported.
+//! the pushes and chains found room, and what is left over is reported.
 //!
 //! Connectivity checks are local: a unit can leave its zone when its
 //! neighbours in the zone still reach each other without it (a search from
@@ -558,8 +566,8 @@ impl State<'_, '_> {
         }
     }
 
-    /// Passes excess demand along chains of neighbouring zones to zones
-    /// with spare seats, until a round makes no progress.
+    /// Passes excess demand to zones with spare seats, by preflow pushes
+    /// and else ejection chains, until a round makes no progress.
     fn repair_capacity(&mut self) {
         let zones = self.p.seeds.len();
         let mut graph = self.zone_graph();

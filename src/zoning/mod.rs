@@ -17,7 +17,8 @@
 //!    to schools ([`crate::flow`]) with the same capacities and no
 //!    contiguity: no map can do better, so `total − bound` is a true gap;
 //! 6. **assignment** ([`assign`]): the flow's choice per unit, contiguity
-//!    repair, capacity repair by chains, local search;
+//!    repair, local search, capacity repair by preflow pushes and ejection
+//!    chains, local search again;
 //! 7. **polygons**: each zone's units dissolved with geo's boolean union
 //!    ([`dissolve`]) in the local plane ([`plane`]), grid vertices snapped
 //!    back onto the lattice so neighbouring zones share their edges.

@@ -16,9 +16,13 @@ use super::{LevelProposal, Proposal};
 
 /// The method, as `summary.json` and the page say it.
 pub const METHOD: &str = "capacitated min-cost flow of pupils to schools (the lower bound, no contiguity); \
-units to the school that took most of their pupils; contiguity repair by growing each zone from its school's unit; \
-capacity repair by passing units along chains of neighbouring zones to spare seats; \
-local search of single-unit moves with connectivity checks; zones dissolved with geo's boolean union";
+units to the school that took most of their pupils; contiguity repair: empty units to the nearest labelled unit, \
+each zone cut to the units connected to its school's, the rest grown from zone borders cheapest first; \
+local search of single-unit moves with connectivity checks; \
+capacity repair: an overloaded zone pushes its overload towards the nearest spare seats in the graph of \
+neighbouring zones (a preflow: zones it puts over push in turn), else along ejection chains of border units \
+through full zones; a push or chain that does not lower the total excess is undone; \
+local search again for distance; zones dissolved with geo's boolean union (polygons oriented first)";
 
 /// The today and proposed rounds, for the figures.
 #[derive(Clone, Copy)]
