@@ -423,3 +423,46 @@ fn blocks_are_units_with_their_population_and_repair_mends_them() {
     assert_eq!(l.zones.len(), 2);
     assert!(l.zones.iter().all(|z| z.area.0.len() == 1));
 }
+
+/// Mean distance of the level's placed applicants in a round.
+fn mean_placed(sc: &Scenario, outcome: &catchment::round::Outcome, level: scenario::Level) -> f64 {
+    let d: Vec<f64> = sc
+        .applicants
+        .iter()
+        .zip(&outcome.placements)
+        .filter(|(a, _)| a.level == level)
+        .filter_map(|(_, p)| p.distance_m)
+        .collect();
+    d.iter().sum::<f64>() / d.len().max(1) as f64
+}
+
+/// The target: on generated districts, the whole round on the
+/// proposed map (zone stage plus district placement) has a mean distance
+/// within 10 % of the `optimal` rule's (the minimum-cost assignment of
+/// every applicant to a seat, no zones at all), level by level.
+#[test]
+fn the_round_on_the_proposed_map_is_within_ten_percent_of_optimal() {
+    for (seed, applicants, schools) in [(11u64, 3000usize, 12usize), (23, 2500, 16), (37, 4000, 20)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let sc = generated(tmp.path(), applicants, schools, seed, 1.1);
+        let proposal = propose(&sc, &ZoningOptions::default()).unwrap();
+        let after = proposal.scenario(&sc);
+        let on_map = catchment::round::run(&after);
+        let mut optimal = sc.clone();
+        optimal.policy.rule = scenario::Rule::Optimal;
+        let best = catchment::round::run(&optimal);
+        for l in &proposal.levels {
+            let (m, o) = (
+                mean_placed(&after, &on_map, l.level),
+                mean_placed(&optimal, &best, l.level),
+            );
+            assert!(
+                m <= 1.10 * o,
+                "seed {seed}, {} level: round on the proposed map {m:.1} m against optimal {o:.1} m (+{:.1} %)",
+                l.level.as_str(),
+                (m / o - 1.0) * 100.0
+            );
+            eprintln!("seed {seed} {}: {m:.1} m vs optimal {o:.1} m", l.level.as_str());
+        }
+    }
+}
