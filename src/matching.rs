@@ -152,6 +152,10 @@ pub fn deferred_acceptance(
             assigned[u.index()] = Some(SchoolIdx(s as u32));
         }
     }
+    drop(held);
+    // The vector grew by doubling: give back the slack (up to half of it)
+    // before the caller turns the proposals into draws beside them.
+    proposals.shrink_to_fit();
     Matching { assigned, proposals }
 }
 

@@ -331,9 +331,12 @@ pub fn run(scenario: &Scenario) -> Outcome {
 
 /// [`run`], telling `observer` the wall time of each phase.
 pub fn run_timed(scenario: &Scenario, observer: &mut dyn PhaseObserver) -> Outcome {
-    let prepared = prepare(scenario, observer);
+    let mut prepared = prepare(scenario, observer);
     let policy = &scenario.policy;
-    let mut outcome = run_prepared(scenario, &prepared, &policy.seed, policy.tie_breaking, observer);
+    // The prepared units were drawn with the policy's seed: the round takes
+    // them over rather than copying them (a province's units are 300 MB).
+    let units = std::mem::take(&mut prepared.units);
+    let mut outcome = run_with_units(scenario, &prepared, units, &policy.seed, policy.tie_breaking, observer);
     timed(observer, "classes", || form_classes(scenario, &mut outcome));
     outcome
 }
@@ -442,6 +445,19 @@ pub fn run_prepared(
     observer: &mut dyn PhaseObserver,
 ) -> Outcome {
     let units = units_for(scenario, prepared, seed);
+    run_with_units(scenario, prepared, units, seed, tie_breaking, observer)
+}
+
+/// [`run_prepared`] with the units drawn with `seed` given
+/// ([`units_for`]), so a caller that owns them need not copy them.
+fn run_with_units(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    units: Vec<Unit>,
+    seed: &str,
+    tie_breaking: TieBreaking,
+    observer: &mut dyn PhaseObserver,
+) -> Outcome {
     let private = draw_private(scenario, prepared, &units, seed, observer);
     let PublicDraw {
         public: (public_stage, public),

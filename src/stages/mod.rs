@@ -348,6 +348,12 @@ pub fn from_matching(
 ) -> StageResult {
     let mut result = StageResult::default();
     let mut keys: Vec<Option<Key>> = vec![None; participants.len()];
+    // Each school's draw is sized exactly (a province's draws hold millions
+    // of entries; grown by doubling they would hold up to twice that).
+    let mut proposals_to = vec![0usize; seats.len()];
+    for p in &matching.proposals {
+        proposals_to[p.school.index()] += 1;
+    }
     let mut per_school: BTreeMap<SchoolIdx, Vec<DrawEntry>> = BTreeMap::new();
     // A unit proposes down its list, so its k-th proposal is its k-th choice.
     let mut proposals_made = vec![0u32; participants.len()];
@@ -357,12 +363,15 @@ pub fn from_matching(
             keys[p.unit.index()] = Some(p.key);
         }
         proposals_made[p.unit.index()] += 1;
-        per_school.entry(p.school).or_default().push(DrawEntry {
-            unit: participants[p.unit.index()],
-            key: p.key,
-            admitted,
-            choice: Some(proposals_made[p.unit.index()]),
-        });
+        per_school
+            .entry(p.school)
+            .or_insert_with(|| Vec::with_capacity(proposals_to[p.school.index()]))
+            .push(DrawEntry {
+                unit: participants[p.unit.index()],
+                key: p.key,
+                admitted,
+                choice: Some(proposals_made[p.unit.index()]),
+            });
     }
     for (local, &unit) in participants.iter().enumerate() {
         match (matching.assigned[local], keys[local]) {
