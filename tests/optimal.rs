@@ -47,6 +47,46 @@ fn optimal_beats_nearest_first_by_hand() {
     assert!((total - 853.050).abs() < 0.001, "{total}");
 }
 
+/// Twins (applicants sharing a home) take the schools their home received
+/// in increasing school id by increasing applicant id, whatever the row
+/// order of `applicants.csv` and the order the round lists them in: `z`
+/// is in a group with `a`, so its unit comes first, yet `m` (lower id)
+/// takes S0, even though S0 is the farther of the two.
+#[test]
+fn twins_take_schools_in_id_order() {
+    let schools = "id,name,level,sector,lon,lat,classes,class_cap\nS0,S0,primary,public,116.402,39.9,1,1\n\
+                   S1,S1,primary,public,116.401,39.9,1,1\nS2,S2,primary,public,116.500,39.9,1,1\n";
+    let rows = [
+        "a,primary,116.500,39.9,g",
+        "m,primary,116.400,39.9,",
+        "z,primary,116.400,39.9,g",
+    ];
+    let policy = "seed = \"opt\"\nrule = \"optimal\"\ngroups = \"together\"\n";
+    for order in [[0, 1, 2], [2, 1, 0]] {
+        let tmp = tempfile::tempdir().unwrap();
+        let applicants: String = order.iter().map(|&r| format!("{}\n", rows[r])).collect();
+        write(
+            tmp.path(),
+            schools,
+            &format!("id,level,lon,lat,group\n{applicants}"),
+            policy,
+        );
+        let s = scenario::load(tmp.path(), &LoadOptions::default()).unwrap();
+        let o = round::run(&s);
+        assert!(invariants::check(&s, &o).is_empty());
+        let school = |id: &str| {
+            s.school(o.placements[(s.applicant_index(id).unwrap()).index()].school.unwrap())
+                .id
+                .clone()
+        };
+        assert_eq!(
+            [school("a"), school("m"), school("z")],
+            ["S2", "S0", "S1"],
+            "rows {order:?}"
+        );
+    }
+}
+
 /// Seating the most comes first: with max_distance_m = 1,000, b can only
 /// reach S0; a can reach both. The shortest pairing would put a at S0, but
 /// then b has no seat; the optimum seats both (a at S1).

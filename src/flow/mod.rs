@@ -112,19 +112,33 @@
 //! The result is a deterministic function of the model (the order in which
 //! `nearest` yields equal distances included), independent of the number of
 //! threads: parallel work (candidate lists, auction checks, pricing) is
-//! collected in order, and everything else is sequential. Among
-//! assignments of equal rounded cost it returns the one reached by this
-//! fixed order: applicants are numbered by (nearest candidate school,
-//! index); each takes its best school under the starting prices, the first
-//! in (cost, school) order on a tie; oversubscribed schools are drained in
-//! increasing index; shortest paths break ties by smaller node index, and
-//! the applicant moved along an arc is the one with the smallest (cost
-//! difference, number).
+//! collected in order, and everything else is sequential.
+//!
+//! Among *twins*, applicants with identical costs to every school
+//! ([`CostModel::twins`]; in the round, applicants sharing a home), the
+//! rule is canonical and does not depend on the algorithm: after solving,
+//! the schools each group of twins received are handed out again, in
+//! increasing school index with unseated last, to the members in the
+//! group's order (the round: increasing applicant id). Exchanging schools
+//! among twins keeps the seated count, every school's load and the total
+//! cost, so the result stays optimal and certified (the prices still
+//! prove it: twins have the same cost plus price everywhere).
+//!
+//! Other ties, assignments of equal rounded cost that differ beyond
+//! twins (e.g. an exchange between two homes whose costs differ by exactly
+//! the same number of millimetres), are rare; among them the solver returns
+//! the one reached by its fixed order: applicants are numbered by (nearest
+//! candidate school, index); each takes its best school under the starting
+//! prices, the first in (cost, school) order on a tie; oversubscribed
+//! schools are drained in increasing index; shortest paths break ties by
+//! smaller node index, and the applicant moved along an arc is the one with
+//! the smallest (cost difference, number).
 
 mod lp;
 mod solver;
 #[cfg(test)]
 mod tests;
+mod twins;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -196,6 +210,18 @@ pub trait CostModel: Sync {
     /// `None`, claims nothing.
     fn lower_bound_points(&self) -> Option<BoundPoints> {
         None
+    }
+    /// Groups of twins: applicants whose costs to every school are
+    /// identical (the same [`CostModel::nearest`] sequence and the same
+    /// [`CostModel::cost`] for every school), such as applicants sharing a
+    /// home under haversine. Each group lists its members in the order the
+    /// tie rule serves them (the round: by applicant id); groups of one may
+    /// be left out. After solving, each group's schools are handed out
+    /// again in that order (module docs, `# Ties`), so that which twin gets
+    /// which school does not depend on the algorithm. The default, no
+    /// groups, claims nothing.
+    fn twins(&self) -> Vec<Vec<usize>> {
+        Vec::new()
     }
 }
 
@@ -282,6 +308,20 @@ impl CostModel for DenseCosts {
         let d = (*self.metres.get(applicant)?.get(school)?)?;
         (!d.is_nan()).then_some(d)
     }
+
+    /// Applicants with equal rows (entries beyond the last school, missing
+    /// entries and NaN count as not allowed), by increasing index.
+    fn twins(&self) -> Vec<Vec<usize>> {
+        let m = self.capacity.len();
+        let row = |i: usize| -> Vec<Option<u64>> { (0..m).map(|j| self.cost(i, j).map(f64::to_bits)).collect() };
+        let mut keyed: Vec<(Vec<Option<u64>>, usize)> = (0..self.metres.len()).map(|i| (row(i), i)).collect();
+        keyed.sort();
+        keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.len() > 1)
+            .map(|g| g.iter().map(|e| e.1).collect())
+            .collect()
+    }
 }
 
 /// Tuning of [`assign_with`]; the result does not depend on it except
@@ -339,6 +379,9 @@ pub struct FlowStats {
     pub nodes_settled: usize,
     /// Applicant moves along augmenting paths.
     pub moves: usize,
+    /// Applicants whose school the tie rule among twins changed (module
+    /// docs, `# Ties`).
+    pub twins_moved: usize,
     /// Whether the result is proven optimal over every allowed pair: the
     /// last pricing round found no violating pair, and the final prices
     /// and assignment were re-checked for complementary slackness over the

@@ -328,7 +328,104 @@ fn tiny_line() -> impl Strategy<Value = Line> {
         })
 }
 
+/// Twins 0 and 2 (equal rows) get schools 1 and 2 whatever the solver
+/// reached: by the tie rule the lower index takes the lower school.
+/// Applicant 1 must take school 0 (its only other option costs 100 m).
+#[test]
+fn twins_take_schools_in_index_order() {
+    let costs = dense(
+        &[1, 1, 1],
+        &[
+            &[Some(1.0), Some(2.0), Some(3.0)],
+            &[Some(1.0), None, Some(100.0)],
+            &[Some(1.0), Some(2.0), Some(3.0)],
+        ],
+    );
+    assert_eq!(costs.twins(), vec![vec![0, 2]]);
+    for k in [1, 2, 3] {
+        let a = assign_with(&costs, &FlowOptions { candidates: k });
+        assert_eq!(a.school, vec![Some(1), Some(0), Some(2)], "k = {k}");
+        assert_eq!((a.seated, a.total_mm, a.total_m), (3, 6_000, 6.0));
+        assert!(a.stats.certified);
+    }
+    // One seat for two twins: the first takes it, the second stays unseated.
+    let one = dense(&[1], &[&[Some(5.0)], &[Some(5.0)]]);
+    assert_eq!(assign(&one).school, vec![Some(0), None]);
+}
+
+/// The tie rule serves a group in the model's order, not by index, and
+/// leaves alone a group whose members are not twins after all.
+#[test]
+fn hand_out_follows_the_group_order_and_checks_costs() {
+    let costs = dense(
+        &[1, 1],
+        &[
+            &[Some(4.0), Some(4.0)],
+            &[Some(4.0), Some(4.0)],
+            &[Some(4.0), Some(9.0)],
+        ],
+    );
+    let mut school = vec![Some(0), Some(1), None];
+    let mut metres = vec![4.0, 4.0, 0.0];
+    assert_eq!(twins::hand_out(&costs, &[vec![1, 0]], &mut school, &mut metres), 2);
+    assert_eq!(school, vec![Some(1), Some(0), None]);
+    // 2 is not a twin of 0: the group is left as it is.
+    let mut school = vec![Some(1), None, Some(0)];
+    let mut metres = vec![4.0, 0.0, 4.0];
+    assert_eq!(twins::hand_out(&costs, &[vec![0, 2]], &mut school, &mut metres), 0);
+    assert_eq!(school, vec![Some(1), None, Some(0)]);
+    // Malformed groups (out of range, an applicant twice) are ignored.
+    assert_eq!(
+        twins::hand_out(&costs, &[vec![0, 7], vec![1, 1]], &mut school, &mut metres),
+        0
+    );
+}
+
+/// Rows of a few distinct classes (so with many twins) whose costs make the
+/// optimal multiset of (class, school) pairs unique: cost `B^e` for a
+/// distinct exponent `e` per (class, school), with `B` above the number of
+/// applicants, so two different multisets never cost the same. Then only
+/// the tie rule decides which twin gets which school, and every solver
+/// path must agree.
+fn twin_classes() -> impl Strategy<Value = DenseCosts> {
+    (1usize..=4, 1usize..=3, 1usize..=7).prop_flat_map(|(classes, m, n)| {
+        (
+            proptest::collection::vec(0u32..=3, m),
+            proptest::collection::vec(0..classes, n),
+            proptest::collection::vec(any::<bool>(), classes * m),
+            Just((0..classes * m).collect::<Vec<usize>>()).prop_shuffle(),
+        )
+            .prop_map(move |(cap, class_of, allowed, exps)| {
+                let rows = class_of
+                    .iter()
+                    .map(|&c| {
+                        (0..m)
+                            .map(|j| allowed[c * m + j].then(|| 8f64.powi(exps[c * m + j] as i32) / 1000.0))
+                            .collect()
+                    })
+                    .collect();
+                DenseCosts::new(cap, rows)
+            })
+    })
+}
+
 proptest! {
+    #[test]
+    fn twins_get_the_same_schools_on_every_solver_path(costs in twin_classes()) {
+        let (seated, mm) = brute_force(&costs);
+        let first = assign_with(&costs, &FlowOptions { candidates: 1 });
+        for k in [1, 2, 3, 10] {
+            let a = assign_with(&costs, &FlowOptions { candidates: k });
+            prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
+            assert_feasible(&costs, &a);
+            prop_assert_eq!(&a.school, &first.school, "k = {}", k);
+        }
+        for group in costs.twins() {
+            let got: Vec<(bool, Option<usize>)> = group.iter().map(|&i| (first.school[i].is_none(), first.school[i])).collect();
+            prop_assert!(got.windows(2).all(|w| w[0] <= w[1]), "{:?}", got);
+        }
+    }
+
     #[test]
     fn metric_model_matches_brute_force(line in tiny_line()) {
         let (seated, mm) = brute_force(&line.dense());

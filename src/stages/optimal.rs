@@ -7,8 +7,10 @@
 //! source, measured from its own home. Pairs farther than
 //! `fallback.max_distance_m`, when set, and pairs a distance matrix does not
 //! list are not used. Among optimal assignments of equal cost the result is
-//! the one [`crate::flow::assign`] reaches in its fixed processing order, so
-//! it is deterministic.
+//! deterministic: members sharing a home (twins) take the schools their
+//! home received in increasing school index by increasing applicant id,
+//! unseated last, and other ties go the way of [`crate::flow::assign`]'s
+//! fixed processing order (see `flow`, `# Ties`).
 
 use crate::distance::sphere_point;
 use crate::flow::{self, BoundPoints, CostModel};
@@ -123,6 +125,42 @@ impl CostModel for RoundCosts<'_> {
             schools: scenario.schools.iter().map(|s| sphere_point(s.lon, s.lat)).collect(),
             limit_m: self.limit,
         })
+    }
+
+    /// Members sharing a home (under a distance matrix: the same matrix
+    /// row), each group by applicant id: their costs are equal to every
+    /// school, since they are of one level and see the same seats.
+    fn twins(&self) -> Vec<Vec<usize>> {
+        let scenario = self.ctx.scenario;
+        let mut order: Vec<usize> = (0..self.members.len()).collect();
+        let by_id = |i: usize| self.members[i].0;
+        match self.ctx.distances.matrix() {
+            // `+ 0.0` makes −0 and +0 one key.
+            None => order.par_sort_unstable_by_key(|&i| {
+                let app = scenario.applicant(by_id(i));
+                ((app.lon + 0.0).to_bits(), (app.lat + 0.0).to_bits(), by_id(i))
+            }),
+            Some(matrix) => {
+                let row = |i: usize| matrix.row(by_id(i)).iter().map(|&(s, d)| (s, d.to_bits()));
+                order.par_sort_unstable_by(|&a, &b| row(a).cmp(row(b)).then(by_id(a).cmp(&by_id(b))));
+            }
+        }
+        let same_home = |a: usize, b: usize| match self.ctx.distances.matrix() {
+            None => {
+                let (x, y) = (scenario.applicant(by_id(a)), scenario.applicant(by_id(b)));
+                x.lon + 0.0 == y.lon + 0.0 && x.lat + 0.0 == y.lat + 0.0 && !x.lon.is_nan() && !x.lat.is_nan()
+            }
+            Some(matrix) => matrix
+                .row(by_id(a))
+                .iter()
+                .map(|&(s, d)| (s, d.to_bits()))
+                .eq(matrix.row(by_id(b)).iter().map(|&(s, d)| (s, d.to_bits()))),
+        };
+        order
+            .chunk_by(|&a, &b| same_home(a, b))
+            .filter(|g| g.len() > 1)
+            .map(|g| g.to_vec())
+            .collect()
     }
 }
 

@@ -483,6 +483,8 @@ impl<'a> Solver<'a> {
             metres[original] = self.cand.metres[k];
             total_mm += self.cand.pair[k].mm as i128;
         }
+        let mut stats = self.stats;
+        stats.twins_moved = super::twins::hand_out(self.model, &self.model.twins(), &mut school, &mut metres);
         // Summed in the model's applicant order, so the float total does not
         // depend on the solver's internal order.
         let total_m = school
@@ -496,7 +498,7 @@ impl<'a> Solver<'a> {
             school,
             total_m,
             total_mm,
-            stats: self.stats,
+            stats,
         }
     }
 }
