@@ -8,6 +8,7 @@
 //! pages and the GeoJSON is written from a type of [`records`], the same
 //! type `verify` and `explain` read it back with.
 
+mod csv_row;
 mod geojson;
 pub mod records;
 pub(crate) mod report;

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::csv_row::{self, Row};
 use super::records::{AssignmentRow, LotteryRow, Record, SchoolRow};
 use rayon::prelude::*;
 
@@ -88,38 +89,44 @@ pub fn assignments_csv(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
 }
 
 /// [`assignments_csv`] into a writer: the rows are rendered in parallel
-/// blocks of applicants and written in applicant order (one CSV writer
-/// per block writes the same bytes as one for the whole file: every
-/// record stands alone).
+/// blocks of applicants and written in applicant order, each row straight
+/// into the block's buffer (see [`super::csv_row`]), with the bytes of
+/// serialising an [`AssignmentRow`] with the csv crate.
 pub(crate) fn write_assignments_csv(scenario: &Scenario, outcome: &Outcome, w: &mut dyn Write) -> io::Result<()> {
     let mut header = writer_into(Vec::new());
     header.write_record(AssignmentRow::HEADER).map_err(csv_error)?;
     w.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    let school_ids: Vec<Vec<u8>> = scenario.schools.iter().map(|s| csv_row::cell(&s.id)).collect();
+    let zone_ids: Vec<Vec<u8>> = scenario.zones.iter().map(|z| csv_row::cell(&z.id)).collect();
     super::write_rows_in_parallel(w, scenario.applicants.len(), |rows, buf| {
-        let mut table = writer_into(buf);
         for i in rows {
             let (a, p, zone) = (&scenario.applicants[i], &outcome.placements[i], outcome.zone_of[i]);
-            let row = AssignmentRow {
-                applicant_id: a.id.as_str().into(),
-                level: a.level,
-                school_id: p.school.map(|s| scenario.school(s).id.as_str().into()),
-                stage: p.stage,
-                zone_id: zone.map(|z| scenario.zone(z).id.as_str().into()),
-                distance_m: p.distance_m,
-                priority: a.priority,
-                ticket: p.ticket,
-                class_no: p.class_no,
-                reason: p.reason,
-                zone_source: zone.map(|_| if a.zone.is_some() { "registry" } else { "home" }.into()),
+            let mut row = Row::new(buf);
+            row.text(&a.id).raw(a.level.as_str().as_bytes());
+            match p.school {
+                Some(s) => row.raw(&school_ids[s.index()]),
+                None => row.empty(),
             };
-            // Serialising a flat record into a `Vec` cannot fail.
-            #[allow(clippy::expect_used)]
-            table
-                .serialize(row)
-                .expect("in-memory CSV records have the header's width");
+            row.raw(p.stage.as_str().as_bytes());
+            match zone {
+                Some(z) => row.raw(&zone_ids[z.index()]),
+                None => row.empty(),
+            };
+            row.tenths(p.distance_m)
+                .uint(a.priority)
+                .ticket(&p.ticket)
+                .opt_uint(p.class_no);
+            match p.reason {
+                Some(r) => row.raw(r.as_str().as_bytes()),
+                None => row.empty(),
+            };
+            match zone {
+                Some(_) if a.zone.is_some() => row.raw(b"registry"),
+                Some(_) => row.raw(b"home"),
+                None => row.empty(),
+            };
+            row.end();
         }
-        #[allow(clippy::expect_used)]
-        table.flush().expect("flushing into a Vec cannot fail");
     })
 }
 
@@ -184,7 +191,9 @@ const ENTRIES_PER_BLOCK: usize = 4096;
 /// [`lottery_csv`] into a writer. Each draw's entries are cut into blocks
 /// rendered in parallel; a block's first rank is the number of members in
 /// the draw's earlier blocks plus one, counted before rendering, so the
-/// rows are those of one pass in order.
+/// rows are those of one pass in order. Each row is written straight into
+/// the block's buffer (see [`super::csv_row`]), with the bytes of
+/// serialising a [`LotteryRow`] with the csv crate.
 pub(crate) fn write_lottery_csv(scenario: &Scenario, outcome: &Outcome, w: &mut dyn Write) -> io::Result<()> {
     let mut draws: Vec<_> = outcome.draws.iter().collect();
     draws.sort_by_key(|d| {
@@ -220,35 +229,186 @@ pub(crate) fn write_lottery_csv(scenario: &Scenario, outcome: &Outcome, w: &mut 
     header.write_record(LotteryRow::HEADER).map_err(csv_error)?;
     w.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
     super::write_blocks_in_parallel(w, &blocks, |&(d, entries, first_rank), buf| {
-        let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
-        let rows = entries
-            .iter()
-            .flat_map(|e| {
-                let unit = &outcome.units[e.unit.index()];
-                unit.members.iter().map(move |&m| (e, unit, m))
-            })
-            .zip(first_rank..)
-            .map(|((e, unit, m), rank)| LotteryRow {
-                label: d.draw.label.as_str().into(),
-                school_id: school.into(),
-                applicant_id: scenario.applicant(m).id.as_str().into(),
-                priority: e.key.priority,
-                ticket: e.key.ticket,
-                rank,
-                admitted: e.admitted,
-                seats: d.draw.seats,
-                choice: e.choice,
-                draw_id: unit.draw_id.as_str().into(),
-            });
-        let mut table = writer_into(buf);
-        for row in rows {
-            // Serialising a flat record into a `Vec` cannot fail.
-            #[allow(clippy::expect_used)]
-            table
-                .serialize(row)
-                .expect("in-memory CSV records have the header's width");
+        // The cells every row of the draw starts with.
+        let mut start = Vec::new();
+        Row::new(&mut start)
+            .text(&d.draw.label)
+            .text(d.draw.school.map_or("", |s| scenario.school(s).id.as_str()));
+        let rows = LotteryCells::gather(scenario, outcome, entries);
+        for (cells, rank) in rows.iter().zip(first_rank..) {
+            let e = &entries[cells.entry];
+            buf.extend_from_slice(&start);
+            Row::continued(buf)
+                .text_known(cells.applicant_id, cells.quote_applicant)
+                .uint(e.key.priority)
+                .ticket(&e.key.ticket)
+                .uint(rank)
+                .bool(e.admitted)
+                .uint(d.draw.seats)
+                .opt_uint(e.choice)
+                .text_known(cells.draw_id, cells.quote_draw)
+                .end();
         }
-        #[allow(clippy::expect_used)]
-        table.flush().expect("flushing into a Vec cannot fail");
     })
+}
+
+/// The text cells of one row of `lottery.csv`, looked up before the rows
+/// are written.
+///
+/// A draw lists its units in ticket order, so each row's unit, members,
+/// applicant and id strings lie at random places in memory: looked up row
+/// by row, between the formatting of cells, each lookup waits for memory in
+/// turn. Looked up first in tight loops, one kind at a time for a whole
+/// block, the processor overlaps the waits of many rows.
+struct LotteryCells<'a> {
+    /// Index of the row's entry in the block.
+    entry: usize,
+    applicant_id: &'a str,
+    quote_applicant: bool,
+    draw_id: &'a str,
+    quote_draw: bool,
+}
+
+impl<'a> LotteryCells<'a> {
+    /// The cells of every row of `entries` (a row per member of each
+    /// entry's unit, in order).
+    fn gather(scenario: &'a Scenario, outcome: &'a Outcome, entries: &[DrawEntry]) -> Vec<LotteryCells<'a>> {
+        let units: Vec<(&[crate::scenario::AppIdx], &str)> = entries
+            .iter()
+            .map(|e| {
+                let unit = &outcome.units[e.unit.index()];
+                (unit.members.as_slice(), unit.draw_id.as_str())
+            })
+            .collect();
+        let mut rows: Vec<LotteryCells> = Vec::with_capacity(units.len());
+        for (entry, &(members, draw_id)) in units.iter().enumerate() {
+            for &m in members {
+                rows.push(LotteryCells {
+                    entry,
+                    applicant_id: scenario.applicant(m).id.as_str(),
+                    quote_applicant: false,
+                    draw_id,
+                    quote_draw: false,
+                });
+            }
+        }
+        for row in &mut rows {
+            row.quote_applicant = csv_row::needs_quotes(row.applicant_id.as_bytes());
+            row.quote_draw = csv_row::needs_quotes(row.draw_id.as_bytes());
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::round;
+    use crate::scenario::{self, LoadOptions};
+
+    /// `assignments.csv` as serde and the csv crate write its records: the
+    /// second implementation the direct writer is held to.
+    fn assignments_by_records(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+        let rows = (0..scenario.applicants.len()).map(|i| {
+            let (a, p, zone) = (&scenario.applicants[i], &outcome.placements[i], outcome.zone_of[i]);
+            AssignmentRow {
+                applicant_id: a.id.as_str().into(),
+                level: a.level,
+                school_id: p.school.map(|s| scenario.school(s).id.as_str().into()),
+                stage: p.stage,
+                zone_id: zone.map(|z| scenario.zone(z).id.as_str().into()),
+                distance_m: p.distance_m,
+                priority: a.priority,
+                ticket: p.ticket,
+                class_no: p.class_no,
+                reason: p.reason,
+                zone_source: zone.map(|_| if a.zone.is_some() { "registry" } else { "home" }.into()),
+            }
+        });
+        write_records(AssignmentRow::HEADER, rows)
+    }
+
+    /// `lottery.csv` as serde and the csv crate write its records, in one
+    /// pass over the draws.
+    fn lottery_by_records(scenario: &Scenario, outcome: &Outcome) -> Vec<u8> {
+        let mut draws: Vec<_> = outcome.draws.iter().collect();
+        draws.sort_by_key(|d| {
+            (
+                stage_rank(d.stage),
+                d.draw.school.map(|s| scenario.school(s).id.as_bytes()),
+            )
+        });
+        let rows = draws.into_iter().flat_map(|d| {
+            let school = d.draw.school.map_or("", |s| scenario.school(s).id.as_str());
+            d.draw
+                .entries
+                .iter()
+                .flat_map(|e| {
+                    let unit = &outcome.units[e.unit.index()];
+                    unit.members.iter().map(move |&m| (e, unit, m))
+                })
+                .zip(1u32..)
+                .map(move |((e, unit, m), rank)| LotteryRow {
+                    label: d.draw.label.as_str().into(),
+                    school_id: school.into(),
+                    applicant_id: scenario.applicant(m).id.as_str().into(),
+                    priority: e.key.priority,
+                    ticket: e.key.ticket,
+                    rank,
+                    admitted: e.admitted,
+                    seats: d.draw.seats,
+                    choice: e.choice,
+                    draw_id: unit.draw_id.as_str().into(),
+                })
+        });
+        write_records(LotteryRow::HEADER, rows)
+    }
+
+    fn assert_same_as_records(scenario: &Scenario, outcome: &Outcome) {
+        assert_eq!(
+            String::from_utf8(assignments_csv(scenario, outcome)).unwrap(),
+            String::from_utf8(assignments_by_records(scenario, outcome)).unwrap()
+        );
+        assert_eq!(
+            String::from_utf8(lottery_csv(scenario, outcome)).unwrap(),
+            String::from_utf8(lottery_by_records(scenario, outcome)).unwrap()
+        );
+    }
+
+    #[test]
+    fn direct_rows_are_the_records_on_the_demo() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-district");
+        let scenario = scenario::load(&dir, &LoadOptions::default()).unwrap();
+        let outcome = round::run(&scenario);
+        assert_same_as_records(&scenario, &outcome);
+    }
+
+    /// Groups drawn together (a row per member, ranks counted in members),
+    /// draws longer than a block, and ids the csv writer must quote.
+    #[test]
+    fn direct_rows_are_the_records_with_groups_and_awkward_ids() {
+        let tmp = tempfile::tempdir().unwrap();
+        let params = crate::synth::SynthParams {
+            applicants: 12_000,
+            schools: 4,
+            private: 1,
+            ..crate::synth::SynthParams::default()
+        };
+        crate::synth::write_scenario(&params, tmp.path()).unwrap();
+        let mut scenario = scenario::load(tmp.path(), &LoadOptions::default()).unwrap();
+        let mut outcome = round::run(&scenario);
+        assert!(outcome.units.iter().any(|u| u.members.len() > 1));
+        assert!(outcome.draws.iter().any(|d| d.draw.entries.len() > ENTRIES_PER_BLOCK));
+        assert_same_as_records(&scenario, &outcome);
+        // Only the bytes are compared: ids need not stay sorted or unique.
+        for (i, a) in scenario.applicants.iter_mut().enumerate().step_by(7) {
+            a.id = ["a,1", "b\"2\"", "c\n3", "d\r4", "é,5"][i % 5].to_string();
+        }
+        for u in outcome.units.iter_mut().step_by(5) {
+            u.draw_id = format!("group:{},\"x\"", u.draw_id);
+        }
+        scenario.schools[0].id = "S,0".to_string();
+        scenario.zones[0].id = "Z\"0".to_string();
+        assert_same_as_records(&scenario, &outcome);
+    }
 }
