@@ -15,6 +15,8 @@
 
 use std::collections::BinaryHeap;
 
+use rayon::prelude::*;
+
 use crate::lottery::Key;
 use crate::scenario::SchoolIdx;
 
@@ -159,6 +161,130 @@ pub fn deferred_acceptance(
     Matching { assigned, proposals }
 }
 
+/// [`deferred_acceptance`] with fixed lists (`prefs[u]` for unit `u`),
+/// run on each component apart, the components in parallel: units whose
+/// lists share no school, directly or through other units (the zones of
+/// rule `zone`), never meet.
+///
+/// The result is that of one run over all units: a rejected unit proposes
+/// next to a school of its own list, so each proposal and the rejections
+/// it sets off stay in one component, and each component sees its units
+/// propose in the same order (by index, each rejection followed up at
+/// once) as in one run. Only the interleaving of the components'
+/// proposals differs: each unit's proposals keep their order, and the
+/// proposals of different components are concatenated in the order of
+/// the components' first units.
+///
+/// ```
+/// use catchment::lottery::{Key, Ticket};
+/// use catchment::matching::{deferred_acceptance_by_component, UnitIdx};
+/// use catchment::scenario::SchoolIdx;
+/// // Two zones, one school each with one seat.
+/// let prefs = vec![vec![SchoolIdx(0)], vec![SchoolIdx(1)], vec![SchoolIdx(0)]];
+/// let key = |u: UnitIdx, _| Key { priority: 1, ticket: Ticket([u.0 as u8; 32]) };
+/// let m = deferred_acceptance_by_component(&[1, 1, 1], &[1, 1], &prefs, key);
+/// assert_eq!(m.assigned, vec![Some(SchoolIdx(0)), Some(SchoolIdx(1)), None]);
+/// ```
+pub fn deferred_acceptance_by_component(
+    sizes: &[u32],
+    capacity: &[u32],
+    prefs: &[impl AsRef<[SchoolIdx]> + Sync],
+    key: impl Fn(UnitIdx, SchoolIdx) -> Key + Sync,
+) -> Matching {
+    let (components, local) = Component::split(prefs, capacity.len());
+    let matchings: Vec<Matching> = components
+        .par_iter()
+        .map(|c| {
+            let sizes: Vec<u32> = c.members.iter().map(|&u| sizes[u as usize]).collect();
+            let capacity: Vec<u32> = c.schools.iter().map(|s| capacity[s.index()]).collect();
+            let mut pos = vec![0usize; c.members.len()];
+            deferred_acceptance(
+                &sizes,
+                &capacity,
+                |u| {
+                    let list = prefs[c.members[u.index()] as usize].as_ref();
+                    let s = list.get(pos[u.index()]).map(|&s| SchoolIdx(local[s.index()]));
+                    pos[u.index()] += 1;
+                    s
+                },
+                |u, s| key(UnitIdx(c.members[u.index()]), c.schools[s.index()]),
+            )
+        })
+        .collect();
+    let mut assigned = vec![None; sizes.len()];
+    let mut proposals = Vec::with_capacity(matchings.iter().map(|m| m.proposals.len()).sum());
+    for (c, m) in components.iter().zip(matchings) {
+        for (&u, school) in c.members.iter().zip(m.assigned) {
+            assigned[u as usize] = school.map(|s| c.schools[s.index()]);
+        }
+        proposals.extend(m.proposals.into_iter().map(|p| Proposal {
+            school: c.schools[p.school.index()],
+            unit: UnitIdx(c.members[p.unit.index()]),
+            key: p.key,
+        }));
+    }
+    Matching { assigned, proposals }
+}
+
+/// Units whose lists are linked by shared schools, and those schools,
+/// numbered apart from the rest (see [`deferred_acceptance_by_component`]).
+struct Component {
+    /// Its units, increasing.
+    members: Vec<u32>,
+    /// Its schools; a school's place here is its index in the component.
+    schools: Vec<SchoolIdx>,
+}
+
+impl Component {
+    /// The components of lists `prefs` over `schools` schools, in the
+    /// order of their first unit, and each school's index in its
+    /// component (a school is in one at most). Units with an empty list
+    /// propose nowhere and are in none.
+    fn split(prefs: &[impl AsRef<[SchoolIdx]>], schools: usize) -> (Vec<Component>, Vec<u32>) {
+        let mut parent: Vec<u32> = (0..schools as u32).collect();
+        fn root(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                parent[x as usize] = parent[parent[x as usize] as usize];
+                x = parent[x as usize];
+            }
+            x
+        }
+        for list in prefs {
+            for pair in list.as_ref().windows(2) {
+                let (a, b) = (root(&mut parent, pair[0].0), root(&mut parent, pair[1].0));
+                // The smaller index becomes the root: the result does not
+                // depend on the order of the unions.
+                parent[a.max(b) as usize] = a.min(b);
+            }
+        }
+        let mut component_of_root = vec![u32::MAX; schools];
+        let mut local = vec![u32::MAX; schools];
+        let mut parts: Vec<(Vec<u32>, Vec<SchoolIdx>)> = Vec::new();
+        for (l, list) in prefs.iter().enumerate() {
+            let list = list.as_ref();
+            let Some(first) = list.first() else { continue };
+            let r = root(&mut parent, first.0) as usize;
+            if component_of_root[r] == u32::MAX {
+                component_of_root[r] = parts.len() as u32;
+                parts.push((Vec::new(), Vec::new()));
+            }
+            let (members, its_schools) = &mut parts[component_of_root[r] as usize];
+            members.push(l as u32);
+            for &s in list {
+                if local[s.index()] == u32::MAX {
+                    local[s.index()] = its_schools.len() as u32;
+                    its_schools.push(s);
+                }
+            }
+        }
+        let components = parts
+            .into_iter()
+            .map(|(members, schools)| Component { members, schools })
+            .collect();
+        (components, local)
+    }
+}
+
 /// Keeps the units that fit, in key order; moves the others to `rejected`.
 /// `new` was just added to units that fitted before.
 fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejected: &mut Vec<UnitIdx>) {
@@ -280,6 +406,64 @@ mod tests {
             }
         }
         Matching { assigned, proposals }
+    }
+
+    proptest::proptest! {
+        /// Random rounds over schools in a few zones (lists mostly within
+        /// a zone, some crossing, so components merge), with groups and
+        /// shared priorities: the run by component gives the same
+        /// matching as one run, and each unit the same proposals in the
+        /// same order.
+        #[test]
+        fn components_match_one_run(
+            units in proptest::collection::vec(
+                (1u32..=3, 1u32..=3, 0u8..=255, 0u32..4, proptest::collection::vec(0u32..3, 0..4), 0u8..10),
+                0..60,
+            ),
+            capacity in proptest::collection::vec(0u32..5, 12),
+        ) {
+            let sizes: Vec<u32> = units.iter().map(|u| if u.0 == 3 { 2 } else { 1 }).collect();
+            let keys: Vec<Key> = units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| Key { priority: u.1, ticket: Ticket([u.2, i as u8, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]) })
+                .collect();
+            // Zone z has schools 3z..3z+3; one unit in ten also lists the
+            // next zone's first school.
+            let prefs: Vec<Vec<SchoolIdx>> = units.iter().map(|u| {
+                let mut l = Vec::new();
+                for &s in &u.4 {
+                    let s = SchoolIdx(3 * u.3 + s);
+                    if !l.contains(&s) { l.push(s); }
+                }
+                if u.5 == 0 {
+                    l.push(SchoolIdx(3 * ((u.3 + 1) % 4)));
+                }
+                l
+            }).collect();
+            let key = |u: UnitIdx, _| keys[u.index()];
+            let mut pos = vec![0usize; prefs.len()];
+            let one = deferred_acceptance(
+                &sizes,
+                &capacity,
+                |u| {
+                    let s = prefs[u.index()].get(pos[u.index()]).copied();
+                    pos[u.index()] += 1;
+                    s
+                },
+                key,
+            );
+            let split = deferred_acceptance_by_component(&sizes, &capacity, &prefs, key);
+            proptest::prop_assert_eq!(&split.assigned, &one.assigned);
+            let by_unit = |m: &Matching| {
+                let mut made = vec![Vec::new(); sizes.len()];
+                for p in &m.proposals {
+                    made[p.unit.index()].push((p.school, p.key));
+                }
+                made
+            };
+            proptest::prop_assert_eq!(by_unit(&split), by_unit(&one));
+        }
     }
 
     proptest::proptest! {

@@ -15,6 +15,8 @@ pub mod zone;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use crate::distance::Distances;
 use crate::lottery::{self, DrawTickets, Key, Ticket};
 use crate::matching::{Matching, UnitIdx};
@@ -78,8 +80,10 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
         }
     }
     let public = DrawTickets::new(seed, "public");
+    // A ticket per unit (a SHA-256 each, millions on a province): drawn in
+    // parallel, collected in order.
     let mut units: Vec<Unit> = units
-        .into_iter()
+        .into_par_iter()
         .map(|(members, group)| {
             let rep = scenario.applicant(members[0]);
             let draw_id = match group {
@@ -99,6 +103,7 @@ pub fn form_units(scenario: &Scenario, seed: &str) -> Vec<Unit> {
             }
         })
         .collect();
+    // Already in order but for the groups, which a stable sort finds.
     units.sort_by_key(|u| u.members[0]);
     units
 }
@@ -403,26 +408,18 @@ pub fn from_matching(
 }
 
 /// Runs deferred acceptance for `participants` with fixed preference lists
-/// (`prefs[i]` for `participants[i]`) and a key function.
+/// (`prefs[i]` for `participants[i]`) and a key function, on each set of
+/// participants linked by shared schools apart, in parallel (see
+/// [`crate::matching::deferred_acceptance_by_component`]).
 pub fn run_da(
     ctx: &Context,
     participants: &[UnitIdx],
-    prefs: &[impl AsRef<[SchoolIdx]>],
+    prefs: &[impl AsRef<[SchoolIdx]> + Sync],
     seats: &[u32],
-    key: impl Fn(UnitIdx, SchoolIdx) -> Key,
+    key: impl Fn(UnitIdx, SchoolIdx) -> Key + Sync,
 ) -> Matching {
     let sizes: Vec<u32> = participants.iter().map(|&u| ctx.units[u.index()].size()).collect();
-    let mut pos = vec![0usize; participants.len()];
-    crate::matching::deferred_acceptance(
-        &sizes,
-        seats,
-        |l| {
-            let s = prefs[l.index()].as_ref().get(pos[l.index()]).copied();
-            pos[l.index()] += 1;
-            s
-        },
-        |l, s| key(participants[l.index()], s),
-    )
+    crate::matching::deferred_acceptance_by_component(&sizes, seats, prefs, |l, s| key(participants[l.index()], s))
 }
 
 /// Free seats at the public schools of each level (indexed by
