@@ -344,40 +344,44 @@ pub struct StageResult {
 pub type Run = fn(&Context, &[UnitIdx], &mut [u32]) -> StageResult;
 
 /// Turns a deferred-acceptance matching over `participants` into a stage
-/// result: placements, the rest, and one draw per school proposed to.
+/// result: placements, the rest, and one draw per school proposed to, in
+/// school order.
+///
+/// The proposals are grouped by school first (a counting sort, keeping
+/// their order), then each school's draw is made and sorted on its own,
+/// the schools in parallel: a province's draws hold millions of entries.
 pub fn from_matching(
     participants: &[UnitIdx],
     matching: &Matching,
     seats: &[u32],
-    label: impl Fn(SchoolIdx) -> String,
+    label: impl Fn(SchoolIdx) -> String + Sync,
 ) -> StageResult {
     let mut result = StageResult::default();
     let mut keys: Vec<Option<Key>> = vec![None; participants.len()];
-    // Each school's draw is sized exactly (a province's draws hold millions
-    // of entries; grown by doubling they would hold up to twice that).
-    let mut proposals_to = vec![0usize; seats.len()];
-    for p in &matching.proposals {
-        proposals_to[p.school.index()] += 1;
-    }
-    let mut per_school: BTreeMap<SchoolIdx, Vec<DrawEntry>> = BTreeMap::new();
     // A unit proposes down its list, so its k-th proposal is its k-th choice.
     let mut proposals_made = vec![0u32; participants.len()];
+    let mut choice = Vec::with_capacity(matching.proposals.len());
+    // Where each school's proposals start in `by_school`.
+    let mut start = vec![0usize; seats.len() + 1];
     for p in &matching.proposals {
-        let admitted = matching.assigned[p.unit.index()] == Some(p.school);
-        if admitted {
+        if matching.assigned[p.unit.index()] == Some(p.school) {
             keys[p.unit.index()] = Some(p.key);
         }
         proposals_made[p.unit.index()] += 1;
-        per_school
-            .entry(p.school)
-            .or_insert_with(|| Vec::with_capacity(proposals_to[p.school.index()]))
-            .push(DrawEntry {
-                unit: participants[p.unit.index()],
-                key: p.key,
-                admitted,
-                choice: Some(proposals_made[p.unit.index()]),
-            });
+        choice.push(proposals_made[p.unit.index()]);
+        start[p.school.index() + 1] += 1;
     }
+    drop(proposals_made);
+    for s in 0..seats.len() {
+        start[s + 1] += start[s];
+    }
+    let mut next = start.clone();
+    let mut by_school = vec![0u32; matching.proposals.len()];
+    for (i, p) in matching.proposals.iter().enumerate() {
+        by_school[next[p.school.index()]] = i as u32;
+        next[p.school.index()] += 1;
+    }
+    drop(next);
     for (local, &unit) in participants.iter().enumerate() {
         match (matching.assigned[local], keys[local]) {
             (Some(school), Some(key)) => result.placed.push(Placed {
@@ -388,22 +392,39 @@ pub fn from_matching(
             _ => result.rest.push(unit),
         }
     }
-    for (school, mut entries) in per_school {
-        // (key, unit, choice) never ties, so the unstable sort gives the
-        // order of a stable sort by (key, unit) over proposals in order.
-        entries.sort_unstable_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then(a.unit.cmp(&b.unit))
-                .then(a.choice.cmp(&b.choice))
-        });
-        result.draws.push(Draw {
-            label: label(school),
-            school: Some(school),
-            seats: seats[school.index()],
-            entries,
-        });
-    }
+    result.draws = (0..seats.len())
+        .into_par_iter()
+        .filter(|&s| start[s + 1] > start[s])
+        .map(|s| {
+            let school = SchoolIdx(s as u32);
+            let mut entries: Vec<DrawEntry> = by_school[start[s]..start[s + 1]]
+                .iter()
+                .map(|&i| {
+                    let p = &matching.proposals[i as usize];
+                    DrawEntry {
+                        unit: participants[p.unit.index()],
+                        key: p.key,
+                        admitted: matching.assigned[p.unit.index()] == Some(school),
+                        choice: Some(choice[i as usize]),
+                    }
+                })
+                .collect();
+            // (key, unit, choice) never ties, so the unstable sort gives the
+            // order of a stable sort by (key, unit) over proposals in order.
+            entries.sort_unstable_by(|a, b| {
+                a.key
+                    .cmp(&b.key)
+                    .then(a.unit.cmp(&b.unit))
+                    .then(a.choice.cmp(&b.choice))
+            });
+            Draw {
+                label: label(school),
+                school: Some(school),
+                seats: seats[s],
+                entries,
+            }
+        })
+        .collect();
     result
 }
 
