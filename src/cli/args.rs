@@ -133,7 +133,7 @@ pub enum Command {
     /// is at most seats × (1 + slack), and homes are near their school.
     /// Writes proposed-zones.geojson (ready for `compare --zones` and `run`),
     /// zones.csv, summary.json (with the lower bound and the gap) and
-    /// proposed.html.
+    /// proposed.html; with --pool also pools.csv (multi-school zones).
     #[command(
         name = "propose-zones",
         after_help = "Examples:\n  catchment propose-zones fixtures/demo-district --out runs/proposed\n  catchment compare fixtures/demo-district --zones runs/proposed/proposed-zones.geojson --out runs/compare-proposed"
@@ -324,6 +324,14 @@ pub struct ProposeZonesArgs {
     /// costs (comma-separated metres; bare flag: 0,250,500,1000,2000,5000).
     #[arg(long = "move-cost-sweep", num_args = 0..=1, value_delimiter = ',')]
     pub move_cost_sweep: Option<Vec<f64>>,
+    /// Merge a zone whose school turns children away with neighbouring
+    /// zones that have spare seats into a multi-school zone (多校划片),
+    /// where the round on the map then sends fewer children to district
+    /// placement (measured by running the whole round with and without
+    /// each pool). Writes pools.csv: each pool, why it was made and its
+    /// distance cost.
+    #[arg(long)]
+    pub pool: bool,
 }
 
 /// Arguments of `catchment check`.

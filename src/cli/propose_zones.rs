@@ -25,6 +25,8 @@ struct LevelLine {
     total_distance_m: f64,
     lower_bound_m: f64,
     excess_pupils: u64,
+    /// Multi-school zones made by `--pool`.
+    pools: usize,
 }
 
 /// What `propose-zones` reports.
@@ -35,8 +37,27 @@ struct Summary {
     gap: Option<f64>,
 }
 
+/// What `--pool` did to a level, for the summary line ("" without it).
+fn pooled(proposal: &zoning::Proposal, level: &str) -> String {
+    let Some(p) = proposal
+        .levels
+        .iter()
+        .find(|l| l.level.as_str() == level)
+        .and_then(|l| l.pooling.as_ref())
+    else {
+        return String::new();
+    };
+    format!(
+        " + {} multi-school zone{} (children sent to district placement {} → {})",
+        p.pools.len(),
+        if p.pools.len() == 1 { "" } else { "s" },
+        p.sent_unpooled,
+        p.sent_pooled
+    )
+}
+
 /// Draws the map and writes `proposed-zones.geojson`, `zones.csv`,
-/// `summary.json` and `proposed.html` into `--out`.
+/// `summary.json`, `proposed.html` (and with `--pool` `pools.csv`) into `--out`.
 pub fn run(args: &ProposeZonesArgs, options: &LoadOptions, ui: &Ui) -> Result<(), Error> {
     let scenario = super::load(&args.scenario, options, ui)?;
     let zoning = ZoningOptions {
@@ -52,6 +73,7 @@ pub fn run(args: &ProposeZonesArgs, options: &LoadOptions, ui: &Ui) -> Result<()
             .map(|v| if v.is_empty() { DEFAULT_SWEEP.to_vec() } else { v })
             .unwrap_or_default(),
         repair: options.repair,
+        pool: args.pool,
     };
     if !(zoning.move_cost_m >= 0.0 && zoning.move_cost_m.is_finite())
         || zoning.sweep.iter().any(|m| !(*m >= 0.0 && m.is_finite()))
@@ -93,6 +115,7 @@ pub fn run(args: &ProposeZonesArgs, options: &LoadOptions, ui: &Ui) -> Result<()
             total_distance_m: (l.total_distance_m * 10.0).round() / 10.0,
             lower_bound_m: (l.lower_bound_m * 10.0).round() / 10.0,
             excess_pupils: l.excess,
+            pools: l.pooling.as_ref().map_or(0, |p| p.pools.len()),
         })
         .collect();
     let objective: f64 = proposal.levels.iter().map(|l| l.objective_m).sum();
@@ -110,7 +133,7 @@ pub fn run(args: &ProposeZonesArgs, options: &LoadOptions, ui: &Ui) -> Result<()
                 } else {
                     String::new()
                 }
-            )
+            ) + &pooled(&proposal, l.level)
         })
         .collect();
     let s = Summary {

@@ -4,7 +4,8 @@
 //! dashed outlines, schools sized by seats and coloured by applicants per
 //! seat in the round on the proposed map; then the zone table
 //! (`zones.csv`), the figures against the lower bound and today's map,
-//! the move-cost trade-off when asked for, and the notes.
+//! the move-cost trade-off when asked for, the multi-school zones made by
+//! `--pool` (why, and their distance cost), and the notes.
 
 use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
@@ -13,7 +14,7 @@ use super::map::{self, Bounds, Placer, Projection, Sample, HOME_SAMPLE_CAP};
 use super::table::{head, num};
 use super::{metres, pct, thousands};
 use crate::scenario::{Level, Scenario};
-use crate::zoning::output::{Rounds, METHOD};
+use crate::zoning::output::{distance_cost, Rounds, METHOD};
 use crate::zoning::{LevelProposal, Proposal};
 
 /// Renders the page; `summary` is `summary.json`'s value.
@@ -37,6 +38,11 @@ pub fn page(scenario: &Scenario, proposal: &Proposal, rounds: Rounds, summary: &
                 ", each school's demand at most its seats × " (format!("{:.2}", 1.0 + o.slack))
                 @if o.move_cost_m > 0.0 { ", " (metres(o.move_cost_m)) " added per pupil moved from today's zone school" }
                 ". Every zone is connected and holds its school."
+                @if o.pool {
+                    " With " code { "--pool" } ", a zone whose school turned children away is merged with neighbouring \
+                    zones that have spare seats into a multi-school zone (多校划片), kept only where the round on the map then \
+                    sends fewer children to district placement."
+                }
             }
             p.hint { "Method: " (METHOD) "." }
         }
@@ -185,6 +191,40 @@ fn level_section(scenario: &Scenario, l: &LevelProposal, rounds: Rounds, defs: b
                         }
                     } }
                 } }
+            }
+            @if let Some(p) = &l.pooling {
+                h3 { "Multi-school zones (--pool)" }
+                p {
+                    "Children sent to district placement by the round: " (thousands(p.sent_unpooled)) " without pools, "
+                    (thousands(p.sent_pooled)) " with them; mean distance of placed children "
+                    (p.mean_distance_unpooled_m.map_or("—".to_string(), metres)) " → "
+                    (p.mean_distance_pooled_m.map_or("—".to_string(), metres)) " (" (p.trials) " rounds run)."
+                }
+                @if p.pools.is_empty() {
+                    p.hint { "No pool lowered the number of children sent to district placement, so none was made." }
+                } @else {
+                    div.tablewrap { table {
+                        (head(&[("pool", false), ("schools", false), ("why: turned away", true), ("spare seats joined", true),
+                            ("sent to placement before", true), ("after", true), ("mean distance before, m", true),
+                            ("after, m", true), ("distance cost, m", true)]))
+                        tbody { @for x in &p.pools {
+                            tr {
+                                td { (x.id) }
+                                td { (x.schools.iter().map(|&s| scenario.school(s).name.as_str()).collect::<Vec<_>>().join(", ")) }
+                                (num(x.overflow)) (num(x.spare)) (num(x.sent_before)) (num(x.sent_after))
+                                (num(x.mean_distance_before_m.map_or("—".to_string(), |m| format!("{m:.0}"))))
+                                (num(x.mean_distance_after_m.map_or("—".to_string(), |m| format!("{m:.0}"))))
+                                (num(distance_cost(x).map_or("—".to_string(), |m| format!("{m:+.0}"))))
+                            }
+                        } }
+                    } }
+                    p.hint {
+                        "Why: the first zone's school turned children away in the zone stage, and the zones joined had seats \
+                         left. Inside a pool, seats go by (priority, ticket) with each child ranking the pool's schools by \
+                         distance, so a child next to a full school can be placed at another school of the pool: that is the \
+                         distance cost."
+                    }
+                }
             }
             @if !l.notes.is_empty() {
                 h3 { "Notes" }

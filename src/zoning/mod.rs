@@ -30,6 +30,7 @@ pub mod assign;
 pub mod blocks;
 pub mod output;
 pub mod plane;
+pub mod pool;
 pub mod units;
 
 use std::cell::RefCell;
@@ -119,6 +120,10 @@ pub struct ZoningOptions {
     pub sweep: Vec<f64>,
     /// Repair invalid block geometry (the global `--repair`).
     pub repair: bool,
+    /// Merge oversubscribed zones with neighbours that have spare seats
+    /// into multi-school zones where that sends fewer children to
+    /// district placement (`--pool`, [`pool`]).
+    pub pool: bool,
 }
 
 impl Default for ZoningOptions {
@@ -132,6 +137,7 @@ impl Default for ZoningOptions {
             move_cost_m: 0.0,
             sweep: Vec::new(),
             repair: false,
+            pool: false,
         }
     }
 }
@@ -213,6 +219,8 @@ pub struct LevelProposal {
     pub sweep: Vec<SweepRow>,
     /// Notes and warnings (schools outside the area, split zones, …).
     pub notes: Vec<String>,
+    /// What `--pool` did (`None` without it).
+    pub pooling: Option<pool::Pooling>,
 }
 
 /// A whole proposal: every level drawn, plus the scenario's zones of other
@@ -234,6 +242,7 @@ impl Proposal {
             .levels
             .iter()
             .flat_map(|l| &l.zones)
+            .filter(|z| !self.pooled(&z.id))
             .map(|z| Zone {
                 id: z.id.clone(),
                 level: z.level,
@@ -241,6 +250,13 @@ impl Proposal {
                 area: z.area.clone(),
                 feature: 0,
             })
+            .chain(self.pools().map(|p| Zone {
+                id: p.id.clone(),
+                level: p.level,
+                schools: p.schools.clone(),
+                area: p.area.clone(),
+                feature: 0,
+            }))
             .chain(self.carried.iter().cloned())
             .collect();
         zones.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
@@ -248,6 +264,20 @@ impl Proposal {
             z.feature = i;
         }
         zones
+    }
+
+    /// Every multi-school zone made by `--pool`, level by level.
+    pub fn pools(&self) -> impl Iterator<Item = &pool::Pool> {
+        self.levels.iter().flat_map(|l| l.pooling.iter().flat_map(|p| &p.pools))
+    }
+
+    /// The pool a proposed single-school zone was merged into, if any.
+    pub fn pool_of(&self, zone_id: &str) -> Option<&pool::Pool> {
+        self.pools().find(|p| p.members.iter().any(|m| m == zone_id))
+    }
+
+    fn pooled(&self, zone_id: &str) -> bool {
+        self.pool_of(zone_id).is_some()
     }
 
     /// The scenario with the proposed map (rule `zone`): applicants' registry
@@ -341,11 +371,15 @@ pub fn propose(scenario: &Scenario, options: &ZoningOptions) -> Result<Proposal,
         .filter(|z| !levels.contains(&z.level))
         .cloned()
         .collect();
-    Ok(Proposal {
+    let mut proposal = Proposal {
         levels: out,
         carried,
         options: options.clone(),
-    })
+    };
+    if options.pool {
+        pool::pool(scenario, &mut proposal);
+    }
+    Ok(proposal)
 }
 
 /// A pupil: an applicant's home, or a share of a block's population.
@@ -1031,6 +1065,7 @@ impl Prepared<'_> {
             moved: solved.moved,
             sweep,
             notes,
+            pooling: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The files of `catchment propose-zones`: `proposed-zones.geojson` (spec
-//! §1, ready for `compare --zones` and `run`), `zones.csv`, `summary.json`
-//! and `proposed.html` ([`crate::html::proposed`]).
+//! §1, ready for `compare --zones` and `run`), `zones.csv`, `summary.json`,
+//! `proposed.html` ([`crate::html::proposed`]) and, with `--pool`,
+//! `pools.csv` (the multi-school zones made, why, and at what distance).
 //!
 //! Rows and features are sorted by id and numbers formatted explicitly, so
 //! the bytes depend only on the inputs and the options.
@@ -36,7 +37,7 @@ pub struct Rounds<'a> {
 /// Every output file, in a fixed order.
 pub fn files(scenario: &Scenario, proposal: &Proposal, rounds: Rounds) -> Vec<OutputFile> {
     let summary = summary(scenario, proposal, rounds);
-    vec![
+    let mut files = vec![
         OutputFile {
             name: "proposed-zones.geojson",
             bytes: geojson(scenario, &proposal.zones()),
@@ -53,7 +54,84 @@ pub fn files(scenario: &Scenario, proposal: &Proposal, rounds: Rounds) -> Vec<Ou
             name: "proposed.html",
             bytes: crate::html::proposed::page(scenario, proposal, rounds, &summary),
         },
-    ]
+    ];
+    if proposal.options.pool {
+        files.push(OutputFile {
+            name: "pools.csv",
+            bytes: pools_csv(scenario, proposal),
+        });
+    }
+    files
+}
+
+/// `pools.csv`: one row per multi-school zone made by `--pool`, by id:
+/// `pool_id,level,schools,members,overflow,spare,sent_before,sent_after,
+/// mean_distance_before_m,mean_distance_after_m,distance_cost_m`.
+/// `overflow` is why (children the first member's school turned away),
+/// `sent_*` what it did (the level's children sent to district placement
+/// by the round before and after it), `distance_cost_m` the change of the
+/// level's mean distance it caused.
+pub fn pools_csv(scenario: &Scenario, proposal: &Proposal) -> Vec<u8> {
+    let mut t = Table::new([
+        "pool_id",
+        "level",
+        "schools",
+        "members",
+        "overflow",
+        "spare",
+        "sent_before",
+        "sent_after",
+        "mean_distance_before_m",
+        "mean_distance_after_m",
+        "distance_cost_m",
+    ]);
+    let mut pools: Vec<_> = proposal.pools().collect();
+    pools.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    for p in pools {
+        let schools: Vec<&str> = p.schools.iter().map(|&s| scenario.school(s).id.as_str()).collect();
+        t.row([
+            p.id.clone(),
+            p.level.as_str().to_string(),
+            schools.join(";"),
+            p.members.join(";"),
+            p.overflow.to_string(),
+            p.spare.to_string(),
+            p.sent_before.to_string(),
+            p.sent_after.to_string(),
+            opt(p.mean_distance_before_m, 1),
+            opt(p.mean_distance_after_m, 1),
+            opt(distance_cost(p), 1),
+        ]);
+    }
+    t.finish()
+}
+
+/// The change of the level's mean distance a pool caused, metres.
+pub fn distance_cost(p: &super::pool::Pool) -> Option<f64> {
+    Some(p.mean_distance_after_m? - p.mean_distance_before_m?)
+}
+
+fn pool_json(scenario: &Scenario, p: &super::pool::Pool) -> Value {
+    json!({
+        "id": p.id,
+        "level": p.level.as_str(),
+        "schools": p.schools.iter().map(|&s| scenario.school(s).id.as_str()).collect::<Vec<_>>(),
+        "members": p.members,
+        "why": format!(
+            "zone {} turned {} children away in the zone stage; {} spare seats in {}",
+            p.members[0],
+            p.overflow,
+            p.spare,
+            p.members[1..].join(", ")
+        ),
+        "overflow": p.overflow,
+        "spare": p.spare,
+        "sent_before": p.sent_before,
+        "sent_after": p.sent_after,
+        "mean_distance_before_m": p.mean_distance_before_m.map(round1),
+        "mean_distance_after_m": p.mean_distance_after_m.map(round1),
+        "distance_cost_m": distance_cost(p).map(round1),
+    })
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -164,6 +242,16 @@ fn gap(objective: f64, bound: f64) -> Value {
 }
 
 fn level_json(l: &LevelProposal, rounds: Rounds) -> Value {
+    let pooling = l.pooling.as_ref().map(|p| {
+        json!({
+            "pools": p.pools.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            "sent_unpooled": p.sent_unpooled,
+            "sent_pooled": p.sent_pooled,
+            "mean_distance_unpooled_m": p.mean_distance_unpooled_m.map(round1),
+            "mean_distance_pooled_m": p.mean_distance_pooled_m.map(round1),
+            "rounds_run": p.trials,
+        })
+    });
     let pupils = l.pupils as f64;
     json!({
         "level": l.level.as_str(),
@@ -187,6 +275,7 @@ fn level_json(l: &LevelProposal, rounds: Rounds) -> Value {
             "today": rounds.today.map(|s| round_figures(s, l.level)),
             "proposed": round_figures(rounds.proposed, l.level),
         },
+        "pooling": pooling,
         "notes": l.notes,
     })
 }
@@ -217,6 +306,7 @@ pub fn summary(scenario: &Scenario, proposal: &Proposal, rounds: Rounds) -> Valu
             "units_file": o.units.as_ref().map(|u| u.path.file_name().map(|n| n.to_string_lossy().to_string())),
             "slack": o.slack,
             "move_cost_m": o.move_cost_m,
+            "pool": o.pool,
         },
         "total_distance_m": round1(total),
         "objective_m": round1(objective),
@@ -226,5 +316,6 @@ pub fn summary(scenario: &Scenario, proposal: &Proposal, rounds: Rounds) -> Valu
         "levels": proposal.levels.iter().map(|l| level_json(l, rounds)).collect::<Vec<_>>(),
         "carried_zones": proposal.carried.iter().map(|z| z.id.as_str()).collect::<Vec<_>>(),
         "round_changes_school": changes,
+        "pools": o.pool.then(|| proposal.pools().map(|p| pool_json(scenario, p)).collect::<Vec<_>>()),
     })
 }
