@@ -175,7 +175,10 @@ fn demo_pools_and_the_pooled_map_runs() {
     assert_eq!(summary["pools"][0]["id"], "J-8265+8269+8398");
     assert!(summary["pools"][0]["distance_cost_m"].as_f64().unwrap() > 0.0);
     let geo = std::fs::read_to_string(out.join("proposed-zones.geojson")).unwrap();
-    assert!(geo.contains(r#""schools":["8269","8265","8398"]"#), "pooled zone missing");
+    assert!(
+        geo.contains(r#""schools":["8269","8265","8398"]"#),
+        "pooled zone missing"
+    );
     assert!(!geo.contains(r#""id":"J-8269""#));
     let page = std::fs::read_to_string(out.join("proposed.html")).unwrap();
     assert!(page.contains("Multi-school zones (--pool)") && page.contains("J-8265+8269+8398"));
@@ -209,7 +212,13 @@ fn demo_pools_and_the_pooled_map_runs() {
         std::fs::copy(demo().join(f), folder.join(f)).unwrap();
     }
     let apps = std::fs::read_to_string(demo().join("applicants.csv")).unwrap();
-    let zone_col = apps.lines().next().unwrap().split(',').position(|c| c == "zone").unwrap();
+    let zone_col = apps
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "zone")
+        .unwrap();
     let blanked: String = apps
         .lines()
         .enumerate()
@@ -224,12 +233,7 @@ fn demo_pools_and_the_pooled_map_runs() {
     std::fs::write(folder.join("applicants.csv"), blanked).unwrap();
     std::fs::copy(out.join("proposed-zones.geojson"), folder.join("zones.geojson")).unwrap();
     let run = tmp.path().join("run");
-    let o = catchment([
-        "run".as_ref(),
-        folder.as_os_str(),
-        "--out".as_ref(),
-        run.as_os_str(),
-    ]);
+    let o = catchment(["run".as_ref(), folder.as_os_str(), "--out".as_ref(), run.as_os_str()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     // Without --pool there is no pools.csv and summary.json says so.
     let plain = tmp.path().join("plain");

@@ -116,7 +116,10 @@ impl ZoneStats {
     /// Orders outcomes: fewer children sent first, then shorter mean distance.
     fn key(&self) -> (u64, u64) {
         // Millimetres, so that the key is an integer and the order total.
-        (self.sent, self.mean_distance_m.map_or(u64::MAX, |m| (m * 1000.0).round() as u64))
+        (
+            self.sent,
+            self.mean_distance_m.map_or(u64::MAX, |m| (m * 1000.0).round() as u64),
+        )
     }
 }
 
