@@ -466,3 +466,44 @@ fn the_round_on_the_proposed_map_is_within_ten_percent_of_optimal() {
         }
     }
 }
+
+/// Bad input: a school outside the area to cover is a warning, not an
+/// error; its zone starts at the nearest unit and the map keeps the
+/// properties (one zone per school, connected).
+#[test]
+fn a_school_outside_the_area_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("schools.csv"),
+        "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0045,1\nE,East,primary,public,0.0165,0.0045,1\nX,Outside,primary,public,0.0300,0.0045,1\n",
+    )
+    .unwrap();
+    let mut apps = String::from("id,level,lon,lat\n");
+    for i in 0..20 {
+        apps.push_str(&format!("a{i:03},primary,{:.5},0.00450\n", 0.00045 + 0.0009 * i as f64));
+    }
+    std::fs::write(dir.join("applicants.csv"), apps).unwrap();
+    std::fs::write(
+        dir.join("zones.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Z","level":"primary","schools":["W","E"]},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.018,0],[0.018,0.009],[0,0.009],[0,0]]]}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        "seed = \"outside\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = 45\n",
+    )
+    .unwrap();
+    let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
+    let proposal = propose(&sc, &ZoningOptions::default()).unwrap();
+    let l = &proposal.levels[0];
+    assert!(
+        l.notes
+            .iter()
+            .any(|n| n.starts_with("school X (primary) is outside the area to cover")),
+        "{:?}",
+        l.notes
+    );
+    assert_eq!(l.zones.len(), 3);
+    check(&sc, &proposal).unwrap();
+}
