@@ -24,10 +24,9 @@ use proptest::prelude::*;
 
 use catchment::error::Error;
 use catchment::scenario::{self, LoadOptions, Scenario};
-use catchment::synth::{write_scenario, SynthParams};
 use catchment::zoning::blocks::BlockSource;
 use catchment::zoning::{propose, Proposal, Shape, ZoningOptions};
-use common::{catchment, demo, text};
+use common::{catchment, demo, generated, text};
 
 /// Checks the properties of the module docs; `Err` names the first failure.
 fn check(scenario: &Scenario, proposal: &Proposal) -> Result<(), String> {
@@ -103,20 +102,6 @@ fn check(scenario: &Scenario, proposal: &Proposal) -> Result<(), String> {
         return Err(format!("the round on the proposed map breaks invariants: {broken:?}"));
     }
     Ok(())
-}
-
-fn generated(dir: &Path, applicants: usize, schools: usize, seed: u64, seats: f64) -> Scenario {
-    let params = SynthParams {
-        applicants,
-        schools,
-        private: 0,
-        seed,
-        rule: "zone".to_string(),
-        seat_ratio: Some(seats),
-        ..SynthParams::district()
-    };
-    write_scenario(&params, dir).expect("write the generated scenario");
-    scenario::load(dir, &LoadOptions::default()).expect("the generated scenario loads")
 }
 
 proptest! {

@@ -13,16 +13,13 @@
 
 mod common;
 
-use std::path::Path;
-
 use geo::{Area, BooleanOps, BoundingRect, ChamberlainDuquetteArea, Intersects, Point, Validation};
 use proptest::prelude::*;
 
 use catchment::round::{self, Stage};
 use catchment::scenario::{self, Level, LoadOptions, Scenario};
-use catchment::synth::{write_scenario, SynthParams};
 use catchment::zoning::{propose, union_of, Proposal, ZoningOptions};
-use common::{catchment, demo, text};
+use common::{catchment, demo, generated, text};
 
 /// The level's children sent to district placement or left unplaced by the
 /// public stages, in the round on the proposal's map.
@@ -104,20 +101,6 @@ fn check_pools(sc: &Scenario, proposal: &Proposal) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn generated(dir: &Path, applicants: usize, schools: usize, seed: u64, seats: f64) -> Scenario {
-    let params = SynthParams {
-        applicants,
-        schools,
-        private: 0,
-        seed,
-        rule: "zone".to_string(),
-        seat_ratio: Some(seats),
-        ..SynthParams::district()
-    };
-    write_scenario(&params, dir).expect("write the generated scenario");
-    scenario::load(dir, &LoadOptions::default()).expect("the generated scenario loads")
 }
 
 proptest! {

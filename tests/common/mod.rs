@@ -58,3 +58,26 @@ pub fn tool_available(test: &str, found: bool, install: &str) -> bool {
     eprintln!("SKIPPED {test}: {install}");
     false
 }
+
+/// A generated district of rule `zone` (no private schools, public seats
+/// `seats` × applicants) written to `dir` and loaded: the planners' tests
+/// draw maps on it.
+pub fn generated(
+    dir: &Path,
+    applicants: usize,
+    schools: usize,
+    seed: u64,
+    seats: f64,
+) -> catchment::scenario::Scenario {
+    let params = catchment::synth::SynthParams {
+        applicants,
+        schools,
+        private: 0,
+        seed,
+        rule: "zone".to_string(),
+        seat_ratio: Some(seats),
+        ..catchment::synth::SynthParams::district()
+    };
+    catchment::synth::write_scenario(&params, dir).expect("write the generated scenario");
+    catchment::scenario::load(dir, &catchment::scenario::LoadOptions::default()).expect("the generated scenario loads")
+}
