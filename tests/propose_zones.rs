@@ -19,14 +19,14 @@ mod common;
 
 use std::path::Path;
 
-use geo::{BooleanOps, BoundingRect, ChamberlainDuquetteArea, Contains, Intersects, Point, Validation};
+use geo::{Contains, Intersects, Point, Validation};
 use proptest::prelude::*;
 
 use catchment::error::Error;
 use catchment::scenario::{self, LoadOptions, Scenario};
 use catchment::zoning::blocks::BlockSource;
 use catchment::zoning::{propose, Proposal, Shape, ZoningOptions};
-use common::{catchment, demo, generated, text};
+use common::{catchment, demo, first_overlap, generated, text};
 
 /// Checks the properties of the module docs; `Err` names the first failure.
 fn check(scenario: &Scenario, proposal: &Proposal) -> Result<(), String> {
@@ -49,19 +49,9 @@ fn check(scenario: &Scenario, proposal: &Proposal) -> Result<(), String> {
                 return Err(format!("school {} is not in its zone {}", s.id, z.id));
             }
         }
-        for (i, a) in zones.iter().enumerate() {
-            for b in &zones[i + 1..] {
-                let (Some(ra), Some(rb)) = (a.area.bounding_rect(), b.area.bounding_rect()) else {
-                    continue;
-                };
-                if !ra.intersects(&rb) {
-                    continue;
-                }
-                let overlap = a.area.intersection(&b.area).chamberlain_duquette_unsigned_area();
-                if overlap >= 1.0 {
-                    return Err(format!("zones {} and {} overlap by {overlap:.2} m²", a.id, b.id));
-                }
-            }
+        let areas: Vec<_> = zones.iter().map(|z| (z.id.as_str(), &z.area)).collect();
+        if let Some(overlap) = first_overlap(&areas) {
+            return Err(overlap);
         }
         let mut covered = 0u64;
         for app in scenario.applicants.iter().filter(|a| a.level == level.level) {

@@ -13,13 +13,13 @@
 
 mod common;
 
-use geo::{Area, BooleanOps, BoundingRect, ChamberlainDuquetteArea, Intersects, Point, Validation};
+use geo::{Area, Intersects, Point, Validation};
 use proptest::prelude::*;
 
 use catchment::round::{self, Stage};
 use catchment::scenario::{self, Level, LoadOptions, Scenario};
 use catchment::zoning::{propose, union_of, Proposal, ZoningOptions};
-use common::{catchment, demo, generated, text};
+use common::{catchment, demo, first_overlap, generated, text};
 
 /// The level's children sent to district placement or left unplaced by the
 /// public stages, in the round on the proposal's map.
@@ -87,17 +87,14 @@ fn check_pools(sc: &Scenario, proposal: &Proposal) -> Result<(), String> {
         }
     }
     let zones = proposal.zones();
-    for (i, a) in zones.iter().enumerate() {
-        for b in zones[i + 1..].iter().filter(|b| b.level == a.level) {
-            let (Some(ra), Some(rb)) = (a.area.bounding_rect(), b.area.bounding_rect()) else {
-                continue;
-            };
-            if ra.intersects(&rb) {
-                let overlap = a.area.intersection(&b.area).chamberlain_duquette_unsigned_area();
-                if overlap >= 1.0 {
-                    return Err(format!("zones {} and {} overlap by {overlap:.2} m²", a.id, b.id));
-                }
-            }
+    for l in &proposal.levels {
+        let areas: Vec<_> = zones
+            .iter()
+            .filter(|z| z.level == l.level)
+            .map(|z| (z.id.as_str(), &z.area))
+            .collect();
+        if let Some(overlap) = first_overlap(&areas) {
+            return Err(overlap);
         }
     }
     Ok(())

@@ -81,3 +81,25 @@ pub fn generated(
     catchment::synth::write_scenario(&params, dir).expect("write the generated scenario");
     catchment::scenario::load(dir, &catchment::scenario::LoadOptions::default()).expect("the generated scenario loads")
 }
+
+/// The first pair of zones that overlap by 1 m² or more (the spec's
+/// tolerance for zones of one level), as a message naming both; `zones`
+/// are (id, area) pairs of one level.
+pub fn first_overlap(zones: &[(&str, &geo::MultiPolygon<f64>)]) -> Option<String> {
+    use geo::{BooleanOps, BoundingRect, ChamberlainDuquetteArea, Intersects};
+    for (i, (a_id, a)) in zones.iter().enumerate() {
+        for (b_id, b) in &zones[i + 1..] {
+            let (Some(ra), Some(rb)) = (a.bounding_rect(), b.bounding_rect()) else {
+                continue;
+            };
+            if !ra.intersects(&rb) {
+                continue;
+            }
+            let overlap = a.intersection(*b).chamberlain_duquette_unsigned_area();
+            if overlap >= 1.0 {
+                return Some(format!("zones {a_id} and {b_id} overlap by {overlap:.2} m²"));
+            }
+        }
+    }
+    None
+}
