@@ -357,6 +357,22 @@ mod tests {
         )
     }
 
+    /// A unit's key in the random rounds: its drawn priority, and a ticket
+    /// led by a drawn byte (ties between units are common) and then the
+    /// unit's number.
+    fn drawn_key(unit: usize, priority: u32, byte: u8) -> Key {
+        let mut ticket = [0u8; 32];
+        ticket[0] = byte;
+        ticket[1] = unit as u8;
+        for (k, t) in ticket[8..].iter_mut().enumerate() {
+            *t = k as u8 + 1;
+        }
+        Key {
+            priority,
+            ticket: Ticket(ticket),
+        }
+    }
+
     /// The algorithm as first written, each school's units in a `BTreeSet`:
     /// the reference the heap must match, proposal by proposal.
     fn reference(prefs: &[Vec<u32>], sizes: &[u32], capacity: &[u32], keys: &[Key]) -> Matching {
@@ -426,7 +442,7 @@ mod tests {
             let keys: Vec<Key> = units
                 .iter()
                 .enumerate()
-                .map(|(i, u)| Key { priority: u.1, ticket: Ticket([u.2, i as u8, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]) })
+                .map(|(i, u)| drawn_key(i, u.1, u.2))
                 .collect();
             // Zone z has schools 3z..3z+3; one unit in ten also lists the
             // next zone's first school.
@@ -481,7 +497,7 @@ mod tests {
             let keys: Vec<Key> = units
                 .iter()
                 .enumerate()
-                .map(|(i, u)| Key { priority: u.1, ticket: Ticket([u.2, i as u8, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]) })
+                .map(|(i, u)| drawn_key(i, u.1, u.2))
                 .collect();
             let prefs: Vec<Vec<u32>> = units.iter().map(|u| {
                 let mut l = Vec::new();
