@@ -16,6 +16,12 @@ fn write(dir: &Path, schools: &str, applicants: &str, policy: &str) {
     std::fs::write(dir.join("policy.toml"), policy).unwrap();
 }
 
+/// The id of the school applicant `id` was placed at (it must be placed).
+fn school_of(s: &scenario::Scenario, o: &round::Outcome, id: &str) -> String {
+    let placement = &o.placements[s.applicant_index(id).unwrap().index()];
+    s.school(placement.school.unwrap()).id.clone()
+}
+
 /// Two schools of one seat on a line: S0 at 116.400, S1 at 116.410 (about
 /// 853 m apart at this latitude); applicant a at 116.401 and b at 116.399.
 /// Nearest-first in id order would seat a at S0 (85 m) and send b to S1
@@ -33,11 +39,7 @@ fn optimal_beats_nearest_first_by_hand() {
     let s = scenario::load(tmp.path(), &LoadOptions::default()).unwrap();
     let o = round::run(&s);
     assert!(invariants::check(&s, &o).is_empty());
-    let school = |id: &str| {
-        s.school(o.placements[(s.applicant_index(id).unwrap()).index()].school.unwrap())
-            .id
-            .clone()
-    };
+    let school = |id: &str| school_of(&s, &o, id);
     assert_eq!((school("a"), school("b")), ("S1".to_string(), "S0".to_string()));
     assert!(o.placements.iter().all(|p| p.stage == Stage::Optimal));
     // By hand on the sphere of spec §2 (R = 6,371,008.8 m), along the
@@ -74,11 +76,7 @@ fn twins_take_schools_in_id_order() {
         let s = scenario::load(tmp.path(), &LoadOptions::default()).unwrap();
         let o = round::run(&s);
         assert!(invariants::check(&s, &o).is_empty());
-        let school = |id: &str| {
-            s.school(o.placements[(s.applicant_index(id).unwrap()).index()].school.unwrap())
-                .id
-                .clone()
-        };
+        let school = |id: &str| school_of(&s, &o, id);
         assert_eq!(
             [school("a"), school("m"), school("z")],
             ["S2", "S0", "S1"],
