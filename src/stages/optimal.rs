@@ -134,33 +134,33 @@ impl CostModel for RoundCosts<'_> {
         let scenario = self.ctx.scenario;
         let mut order: Vec<usize> = (0..self.members.len()).collect();
         let by_id = |i: usize| self.members[i].0;
+        let groups = |order: &[usize], same: &dyn Fn(usize, usize) -> bool| -> Vec<Vec<usize>> {
+            order
+                .chunk_by(|&a, &b| same(a, b))
+                .filter(|g| g.len() > 1)
+                .map(|g| g.to_vec())
+                .collect()
+        };
         match self.ctx.distances.matrix() {
-            // `+ 0.0` makes −0 and +0 one key.
-            None => order.par_sort_unstable_by_key(|&i| {
-                let app = scenario.applicant(by_id(i));
-                ((app.lon + 0.0).to_bits(), (app.lat + 0.0).to_bits(), by_id(i))
-            }),
+            None => {
+                // `+ 0.0` makes −0 and +0 one key.
+                let home = |i: usize| {
+                    let app = scenario.applicant(by_id(i));
+                    ((app.lon + 0.0).to_bits(), (app.lat + 0.0).to_bits())
+                };
+                let known = |i: usize| {
+                    let app = scenario.applicant(by_id(i));
+                    !app.lon.is_nan() && !app.lat.is_nan()
+                };
+                order.par_sort_unstable_by_key(|&i| (home(i), by_id(i)));
+                groups(&order, &|a, b| home(a) == home(b) && known(a))
+            }
             Some(matrix) => {
                 let row = |i: usize| matrix.row(by_id(i)).iter().map(|&(s, d)| (s, d.to_bits()));
                 order.par_sort_unstable_by(|&a, &b| row(a).cmp(row(b)).then(by_id(a).cmp(&by_id(b))));
+                groups(&order, &|a, b| row(a).eq(row(b)))
             }
         }
-        let same_home = |a: usize, b: usize| match self.ctx.distances.matrix() {
-            None => {
-                let (x, y) = (scenario.applicant(by_id(a)), scenario.applicant(by_id(b)));
-                x.lon + 0.0 == y.lon + 0.0 && x.lat + 0.0 == y.lat + 0.0 && !x.lon.is_nan() && !x.lat.is_nan()
-            }
-            Some(matrix) => matrix
-                .row(by_id(a))
-                .iter()
-                .map(|&(s, d)| (s, d.to_bits()))
-                .eq(matrix.row(by_id(b)).iter().map(|&(s, d)| (s, d.to_bits()))),
-        };
-        order
-            .chunk_by(|&a, &b| same_home(a, b))
-            .filter(|g| g.len() > 1)
-            .map(|g| g.to_vec())
-            .collect()
     }
 }
 
