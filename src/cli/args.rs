@@ -327,8 +327,8 @@ pub struct ProposeZonesArgs {
     /// Merge a zone whose school turns children away with neighbouring
     /// zones that have spare seats into a multi-school zone (多校划片),
     /// where the round on the map then sends fewer children to district
-    /// placement (measured by running the whole round with and without
-    /// each pool). Writes pools.csv: each pool, why it was made and its
+    /// placement or leaves fewer unplaced (measured by running the whole
+    /// round with and without each pool). Writes pools.csv: each pool, why it was made and its
     /// distance cost.
     #[arg(long)]
     pub pool: bool,

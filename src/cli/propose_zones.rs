@@ -48,7 +48,7 @@ fn pooled(proposal: &zoning::Proposal, level: &str) -> String {
         return String::new();
     };
     format!(
-        " + {} multi-school zone{} (children sent to district placement {} → {})",
+        " + {} multi-school zone{} (children sent to district placement or left unplaced {} → {})",
         p.pools.len(),
         if p.pools.len() == 1 { "" } else { "s" },
         p.sent_unpooled,

@@ -41,7 +41,7 @@ pub fn page(scenario: &Scenario, proposal: &Proposal, rounds: Rounds, summary: &
                 @if o.pool {
                     " With " code { "--pool" } ", a zone whose school turned children away is merged with neighbouring \
                     zones that have spare seats into a multi-school zone (多校划片), kept only where the round on the map then \
-                    sends fewer children to district placement."
+                    sends fewer children to district placement or leaves fewer unplaced."
                 }
             }
             p.hint { "Method: " (METHOD) "." }
@@ -195,17 +195,17 @@ fn level_section(scenario: &Scenario, l: &LevelProposal, rounds: Rounds, defs: b
             @if let Some(p) = &l.pooling {
                 h3 { "Multi-school zones (--pool)" }
                 p {
-                    "Children sent to district placement by the round: " (thousands(p.sent_unpooled)) " without pools, "
+                    "Children sent to district placement or left unplaced by the round: " (thousands(p.sent_unpooled)) " without pools, "
                     (thousands(p.sent_pooled)) " with them; mean distance of placed children "
                     (p.mean_distance_unpooled_m.map_or("—".to_string(), metres)) " → "
-                    (p.mean_distance_pooled_m.map_or("—".to_string(), metres)) " (" (p.trials) " rounds run)."
+                    (p.mean_distance_pooled_m.map_or("—".to_string(), metres)) " (" (rounds_run(p.trials)) ")."
                 }
                 @if p.pools.is_empty() {
-                    p.hint { "No pool lowered the number of children sent to district placement, so none was made." }
+                    p.hint { "No pool lowered the number of children sent to district placement or left unplaced, so none was made." }
                 } @else {
                     div.tablewrap { table {
                         (head(&[("pool", false), ("schools", false), ("why: turned away", true), ("spare seats joined", true),
-                            ("sent to placement before", true), ("after", true), ("mean distance before, m", true),
+                            ("sent to placement or unplaced, before", true), ("after", true), ("mean distance before, m", true),
                             ("after, m", true), ("distance cost, m", true)]))
                         tbody { @for x in &p.pools {
                             tr {
@@ -231,5 +231,22 @@ fn level_section(scenario: &Scenario, l: &LevelProposal, rounds: Rounds, defs: b
                 ul { @for n in &l.notes { li { (n) } } }
             }
         }
+    }
+}
+
+/// "1 round run", "3 rounds run".
+fn rounds_run(n: usize) -> String {
+    format!("{n} round{} run", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounds_run;
+
+    #[test]
+    fn rounds_run_is_singular_for_one() {
+        assert_eq!(rounds_run(1), "1 round run");
+        assert_eq!(rounds_run(2), "2 rounds run");
+        assert_eq!(rounds_run(0), "0 rounds run");
     }
 }

@@ -122,7 +122,7 @@ pub struct ZoningOptions {
     pub repair: bool,
     /// Merge oversubscribed zones with neighbours that have spare seats
     /// into multi-school zones where that sends fewer children to
-    /// district placement (`--pool`, [`pool`]).
+    /// district placement or leaves fewer unplaced (`--pool`, [`pool`]).
     pub pool: bool,
 }
 

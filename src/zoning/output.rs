@@ -68,8 +68,9 @@ pub fn files(scenario: &Scenario, proposal: &Proposal, rounds: Rounds) -> Vec<Ou
 /// `pool_id,level,schools,members,overflow,spare,sent_before,sent_after,
 /// mean_distance_before_m,mean_distance_after_m,distance_cost_m`.
 /// `overflow` is why (children the first member's school turned away),
-/// `sent_*` what it did (the level's children sent to district placement
-/// by the round before and after it), `distance_cost_m` the change of the
+/// `sent_*` what it did (the level's children the round sent to district
+/// placement or left unplaced, before and after it; children placed by the
+/// private lottery are not counted), `distance_cost_m` the change of the
 /// level's mean distance it caused.
 pub fn pools_csv(scenario: &Scenario, proposal: &Proposal) -> Vec<u8> {
     let mut t = Table::new([

@@ -5,25 +5,26 @@
 //! school instead of sending it to district placement.
 //!
 //! A pool is kept only when it lowers the number of the level's children
-//! sent to district placement (or left unplaced by the public stages),
-//! measured by running the whole round ([`crate::round::run`]: zone stage
-//! plus fallback) on the map with and without it; nothing here
-//! re-implements the round. Candidates are taken greedily, the zone that
-//! turns most children away first; a pool grows one neighbouring zone at a
-//! time while that still lowers the count. At each step the
-//! [`OPTIONS_PER_STEP`] neighbours with most spare seats are tried and the
-//! one that sends fewest children to placement is kept; among equals, the
-//! one whose round has the lowest mean home–school distance (the least
-//! distance cost), then the smallest id. A pool only joins zones whose
-//! union is one polygon (they share an edge), so pooled zones stay
-//! connected and, being unions of non-overlapping zones, do not overlap.
+//! sent to district placement or left unplaced (the public stages did not
+//! seat them: stage `fallback` or `unplaced`, counted together), measured
+//! by running the whole round ([`crate::round::run`]: zone stage plus
+//! fallback) on the map with and without it; nothing here re-implements
+//! the round. Candidates are taken greedily, the zone that turns most
+//! children away first; a pool grows one neighbouring zone at a time while
+//! that still lowers the count. At each step the [`OPTIONS_PER_STEP`]
+//! neighbours with most spare seats are tried and the one with the lowest
+//! count is kept; among equals, the one whose round has the lowest mean
+//! home–school distance (the least distance cost), then the smallest id.
+//! A pool only joins zones whose union is one polygon (they share an
+//! edge), so pooled zones stay connected and, being unions of
+//! non-overlapping zones, do not overlap.
 //!
 //! Each kept pool records why (children its first zone turned away, spare
-//! seats of the others) and what it did: children sent to placement and
-//! the level's mean distance in the round before and after it. Pooling
-//! usually costs distance: inside a pool the school's seats go by
-//! (priority, ticket), so a child living next to the pooled school can be
-//! displaced to another school of the pool.
+//! seats of the others) and what it did: the count (children sent to
+//! placement or left unplaced) and the level's mean distance in the round
+//! before and after it. Pooling usually costs distance: inside a pool the
+//! school's seats go by (priority, ticket), so a child living next to the
+//! pooled school can be displaced to another school of the pool.
 //!
 //! "Oversubscribed" is measured in the round with the scenario's seed; the
 //! number of children a zone turns away does not depend on the lottery
@@ -63,8 +64,9 @@ pub struct Pool {
     pub overflow: u64,
     /// Seats the other members left empty in the zone stage before pooling.
     pub spare: u64,
-    /// The level's children sent to district placement (or left unplaced)
-    /// by the round before and after this pool.
+    /// The level's children the round sent to district placement or left
+    /// unplaced (the public stages did not seat them in a zone), before and
+    /// after this pool.
     pub sent_before: u64,
     /// See `sent_before`.
     pub sent_after: u64,
@@ -82,7 +84,8 @@ pub struct Pool {
 pub struct Pooling {
     /// Pools kept, by id.
     pub pools: Vec<Pool>,
-    /// Children sent to district placement on the unpooled and the pooled map.
+    /// The level's children sent to district placement or left unplaced by
+    /// the round on the unpooled and the pooled map.
     pub sent_unpooled: u64,
     /// See `sent_unpooled`.
     pub sent_pooled: u64,
@@ -113,7 +116,8 @@ impl ZoneStats {
     fn spare(&self, id: &str) -> u64 {
         self.zones.get(id).map_or(0, |z| z.1)
     }
-    /// Orders outcomes: fewer children sent first, then shorter mean distance.
+    /// Orders outcomes: fewer children sent to placement or left unplaced
+    /// first, then shorter mean distance.
     fn key(&self) -> (u64, u64) {
         // Millimetres, so that the key is an integer and the order total.
         (
