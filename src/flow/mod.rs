@@ -163,6 +163,10 @@ const METRIC_CACHE_SCHOOLS: usize = 2048;
 /// Bid budget of the warm-start auction, per applicant.
 const AUCTION_BIDS_PER_APPLICANT: usize = 16;
 
+/// A placement moving at least `1/PLACE_REBUILD_SHARE` of the applicants
+/// rebuilds every arc heap; a smaller one updates the movers' entries.
+const PLACE_REBUILD_SHARE: usize = 16;
+
 /// Schools checked by price before walking `nearest` in a pricing round.
 const PRICE_WALK: usize = 48;
 

@@ -296,9 +296,15 @@ impl<'a> Solver<'a> {
     }
 
     /// Moves each listed applicant to its best node under the current
-    /// prices (staying put on a tie), then recomputes seats, excesses and
-    /// the arc heaps.
+    /// prices (staying put on a tie), then recomputes seats and excesses,
+    /// and the arc heaps: all of them when many applicants are listed (the
+    /// first placement), else only the listed applicants' entries (after a
+    /// pricing round, whose new pairs give them new arcs even where they
+    /// stay). Heaps may then hold a stale or repeated entry, which
+    /// [`Solver::clean_top`] skips or which names the same applicant, so
+    /// every search sees the same arcs either way.
     fn place(&mut self, who: &[u32]) {
+        let incremental = self.arcs.len() == self.m + 1 && who.len() * PLACE_REBUILD_SHARE < self.n;
         for &i in who {
             let i = i as usize;
             let here = if self.at[i] == self.z {
@@ -316,29 +322,37 @@ impl<'a> Solver<'a> {
             if self.big_m + self.price[self.z as usize] < best.0 {
                 best = (self.big_m + self.price[self.z as usize], None);
             }
-            match best.1 {
-                Some(k) => {
-                    self.at[i] = self.cand.pair[k].school;
-                    self.at_mm[i] = self.cand.pair[k].mm;
-                }
-                None => {
-                    self.at[i] = self.z;
-                    self.at_mm[i] = 0;
-                }
+            let (to, mm) = match best.1 {
+                Some(k) => (self.cand.pair[k].school, self.cand.pair[k].mm),
+                None => (self.z, 0),
+            };
+            if incremental && to != self.at[i] {
+                self.leave(i);
+            }
+            self.at[i] = to;
+            self.at_mm[i] = mm;
+            if incremental {
+                self.enter(i);
             }
         }
-        self.rebuild();
+        if incremental {
+            self.recount();
+        } else {
+            self.rebuild();
+        }
     }
 
-    /// Seats, excesses and arc heaps from `at` and the prices.
-    fn rebuild(&mut self) {
+    /// Seats and excesses from `at` and the prices; returns the number of
+    /// applicants at each node.
+    fn recount(&mut self) -> Vec<usize> {
         let (m, z) = (self.m, self.z as usize);
-        let mut load = vec![0i64; m + 1];
+        let mut load = vec![0usize; m + 1];
         for &a in &self.at {
             load[a as usize] += 1;
         }
         let mut filled_total = 0i64;
         for (j, &here) in load.iter().enumerate().take(m) {
+            let here = here as i64;
             // A school priced above `Z` must be full; otherwise its seats
             // hold whoever is there.
             let f = if self.price[j] > self.price[z] {
@@ -350,14 +364,17 @@ impl<'a> Solver<'a> {
             self.excess[j] = here - f;
             filled_total += f;
         }
-        self.excess[z] = filled_total + load[z] - self.n as i64;
+        self.excess[z] = filled_total + load[z] as i64 - self.n as i64;
+        load
+    }
+
+    /// Seats, excesses and arc heaps from `at` and the prices.
+    fn rebuild(&mut self) {
+        let load = self.recount();
         // Applicants by node, then each node's arcs on its own (in parallel).
-        let mut start = vec![0usize; m + 2];
-        for &a in &self.at {
-            start[a as usize + 1] += 1;
-        }
-        for v in 0..=m {
-            start[v + 1] += start[v];
+        let mut start = vec![0usize; self.m + 2];
+        for v in 0..=self.m {
+            start[v + 1] = start[v] + load[v];
         }
         let mut members = vec![0u32; self.n];
         let mut next = start.clone();
@@ -365,7 +382,7 @@ impl<'a> Solver<'a> {
             members[next[a as usize]] = i as u32;
             next[a as usize] += 1;
         }
-        self.arcs = (0..=m)
+        self.arcs = (0..=self.m)
             .into_par_iter()
             .map(|v| {
                 let mut entries: Vec<(u32, i64, u32)> = Vec::new();
