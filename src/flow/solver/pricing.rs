@@ -281,23 +281,38 @@ impl<'a> Solver<'a> {
     }
 
     pub(super) fn add_candidates(&mut self, added: &[Additions]) {
-        let mut extra = added.iter().peekable();
-        let rows: Vec<Row> = (0..self.n)
-            .map(|i| {
-                let mut pairs: Vec<NewPair> = self
-                    .cand
-                    .range(i)
-                    .map(|k| (self.cand.pair[k].school, self.cand.pair[k].mm, self.cand.metres[k]))
-                    .collect();
-                if let Some((_, more)) = extra.next_if(|e| e.0 as usize == i) {
-                    pairs.extend_from_slice(more);
+        let extra: usize = added.iter().map(|(_, v)| v.len()).sum();
+        let old = std::mem::take(&mut self.cand);
+        let mut c = Candidates {
+            start: Vec::with_capacity(self.n + 1),
+            pair: Vec::with_capacity(old.pair.len() + extra),
+            metres: Vec::with_capacity(old.pair.len() + extra),
+            bound: old.bound,
+        };
+        c.start.push(0);
+        let mut more = added.iter().peekable();
+        for i in 0..self.n {
+            let range = old.start[i]..old.start[i + 1];
+            match more.next_if(|e| e.0 as usize == i) {
+                // Rows without additions stay sorted as they are.
+                None => {
+                    c.pair.extend_from_slice(&old.pair[range.clone()]);
+                    c.metres.extend_from_slice(&old.metres[range]);
                 }
-                Row {
-                    pairs,
-                    bound: self.cand.bound[i],
+                Some((_, new)) => {
+                    let mut row: Vec<NewPair> = range
+                        .map(|k| (old.pair[k].school, old.pair[k].mm, old.metres[k]))
+                        .collect();
+                    row.extend_from_slice(new);
+                    row.sort_by_key(|p| (p.1, p.0));
+                    for (j, mm, metres) in row {
+                        c.pair.push(Pair { mm, school: j });
+                        c.metres.push(metres);
+                    }
                 }
-            })
-            .collect();
-        self.set_candidates(rows);
+            }
+            c.start.push(c.pair.len());
+        }
+        self.cand = c;
     }
 }
