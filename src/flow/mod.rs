@@ -83,7 +83,8 @@
 //!
 //! # Candidates and the optimality certificate
 //! Only the `k` nearest allowed schools of each applicant are candidates
-//! ([`FlowOptions::candidates`]). After solving, the prices are a dual
+//! ([`FlowOptions::candidates`]; half as many again when seats are only
+//! just enough, where many optimal pairs lie farther out). After solving, the prices are a dual
 //! solution of the candidate problem, and they prove optimality for the full
 //! problem if no pair outside it has negative reduced cost, i.e. for every
 //! applicant `i` with value `v_i = c_ia + p_a` (or `M` if unseated) and
@@ -162,6 +163,10 @@ const METRIC_CACHE_SCHOOLS: usize = 2048;
 
 /// Bid budget of the warm-start auction, per applicant.
 const AUCTION_BIDS_PER_APPLICANT: usize = 16;
+
+/// Seats "only just enough" for [`FlowOptions::candidates`]: at least as
+/// many as applicants, and fewer than `1 + 1/TIGHT_SEATS_DIV` times them.
+const TIGHT_SEATS_DIV: u64 = 33;
 
 /// A placement moving at least `1/PLACE_REBUILD_SHARE` of the applicants
 /// rebuilds every arc heap; a smaller one updates the movers' entries.
@@ -332,7 +337,10 @@ impl CostModel for DenseCosts {
 /// among assignments of equal cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowOptions {
-    /// Candidate schools per applicant before pricing (at least 1).
+    /// Candidate schools per applicant before pricing (at least 1); half as
+    /// many again when seats exceed applicants by less than
+    /// `1/TIGHT_SEATS_DIV` (3%), where the optimum sends many applicants
+    /// past their nearest few schools.
     pub candidates: usize,
 }
 

@@ -176,6 +176,12 @@ impl<'a> Solver<'a> {
         let m = model.schools();
         let cap: Vec<u32> = (0..m).map(|j| model.capacity(j)).collect();
         let big_m = (n.min(m) as i128 + 1) * COST_CAP_MM as i128;
+        // Seats only just enough: the optimum displaces applicants far from
+        // home, beyond their nearest few schools, and pricing would add
+        // those pairs only after a whole routing with too few of them.
+        let seats: u64 = cap.iter().map(|&c| u64::from(c)).sum();
+        let tight = n as u64 <= seats && seats * TIGHT_SEATS_DIV < n as u64 * (TIGHT_SEATS_DIV + 1);
+        let k = if tight { k + k / 2 } else { k };
         Solver {
             model,
             perm: Vec::new(),
