@@ -16,7 +16,7 @@ use geo::{BoundingRect, Intersects, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
-use crate::distance::{haversine, sphere_point, EARTH_RADIUS_M};
+use crate::distance::{sphere_point, Prepared, EARTH_RADIUS_M};
 use crate::scenario::{Level, School, SchoolIdx, Zone, ZoneIdx};
 
 type ZoneBox = GeomWithData<Rectangle<[f64; 2]>, ZoneIdx>;
@@ -100,7 +100,7 @@ pub fn school_tree(schools: &[School], keep: impl Fn(SchoolIdx, &School) -> bool
 pub struct NearestSchools<'a> {
     tree: &'a RTree<SchoolPoint>,
     schools: &'a [School],
-    home: (f64, f64),
+    home: Prepared,
     query: [f64; 3],
     /// Fetched schools sorted by (metres, index); `confirmed` of them are
     /// known to be the true first ones.
@@ -116,7 +116,7 @@ impl<'a> NearestSchools<'a> {
         NearestSchools {
             tree,
             schools,
-            home: (lon, lat),
+            home: Prepared::new((lon, lat)),
             query: unit_vector(lon, lat),
             buffer: Vec::new(),
             confirmed: 0,
@@ -132,7 +132,7 @@ impl<'a> NearestSchools<'a> {
         for p in self.tree.nearest_neighbor_iter_with_distance_2(&self.query).take(want) {
             last_chord2 = p.1;
             let s = &self.schools[p.0.data.index()];
-            fetched.push((haversine(self.home, (s.lon, s.lat)), p.0.data));
+            fetched.push((self.home.distance(&Prepared::new((s.lon, s.lat))), p.0.data));
         }
         fetched.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         if fetched.len() < want {
@@ -175,8 +175,8 @@ const GRID_MARGIN_M: f64 = 1e-5;
 struct GridSchool {
     /// Point on the haversine sphere (metres), for chord lower bounds.
     point: [f64; 3],
-    lon: f64,
-    lat: f64,
+    /// Position with its latitude's cosine, for exact distances.
+    at: Prepared,
     school: SchoolIdx,
 }
 
@@ -234,8 +234,7 @@ impl SchoolGrid {
             .filter(|(i, s)| keep(SchoolIdx(*i as u32), s))
             .map(|(i, s)| GridSchool {
                 point: sphere_point(s.lon, s.lat),
-                lon: s.lon,
-                lat: s.lat,
+                at: Prepared::new((s.lon, s.lat)),
                 school: SchoolIdx(i as u32),
             })
             .collect();
@@ -316,7 +315,7 @@ impl SchoolGrid {
         let plane = self.project(point);
         GridNearest {
             grid: self,
-            home: (lon, lat),
+            home: Prepared::new((lon, lat)),
             point,
             plane,
             centre: self.cell_of(plane),
@@ -332,7 +331,7 @@ impl SchoolGrid {
 /// A walk over a [`SchoolGrid`] from one home ([`SchoolGrid::nearest`]).
 pub struct GridNearest<'a> {
     grid: &'a SchoolGrid,
-    home: (f64, f64),
+    home: Prepared,
     point: [f64; 3],
     plane: [f64; 2],
     centre: [usize; 2],
@@ -408,7 +407,7 @@ impl GridNearest<'_> {
         while k < self.pending.len() {
             let (lower, s) = self.pending[k];
             if self.done || lower < bound {
-                let d = haversine(self.home, (s.lon, s.lat));
+                let d = self.home.distance(&s.at);
                 if self.done || d < bound {
                     self.ready.push((d, s.school));
                     self.pending.swap_remove(k);
@@ -443,6 +442,7 @@ impl Iterator for GridNearest<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::distance::haversine;
     use crate::scenario::Sector;
     use proptest::prelude::*;
 
