@@ -321,8 +321,10 @@ impl SchoolGrid {
             centre: self.cell_of(plane),
             ring: 0,
             done: self.schools.is_empty(),
-            pending: Vec::new(),
-            ready: Vec::new(),
+            // Room for the first three rings (about 25 buckets of about
+            // one school each) without growing.
+            pending: Vec::with_capacity(32),
+            ready: Vec::with_capacity(16),
             next: 0,
         }
     }
