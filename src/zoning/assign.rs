@@ -26,6 +26,12 @@
 //!      when no single unit can go without cutting the zone), until a zone
 //!      absorbs them in its spare seats.
 //!
+//!    Each step tries the push and up to 24 chains, measures each (then
+//!    undoes it) and makes the one that costs least distance per pupil of
+//!    excess removed; when every chain gets stuck, chains are sought again
+//!    around the zone-to-zone steps where they got stuck. A path of units
+//!    that would cut its zone in two takes the cut-off piece with it (the
+//!    piece touches the path, so both zones stay connected).
 //!    A push or chain that does not lower the total excess is undone.
 //!    Contiguity-repair moves can leave a zone hemmed in by full
 //!    neighbours; pushes and chains move the overload through the full
@@ -61,6 +67,13 @@ const MAX_CHAIN: usize = 16;
 
 /// Transfers between zones in one push at most.
 const PUSH_BUDGET: usize = 256;
+
+/// Pushes and chains that work compared per repair step at most.
+const MAX_OPTIONS: usize = 6;
+
+/// Searches for chains per repair step at most, each avoiding the steps
+/// (zone to zone) where the chains before got stuck.
+const DETOURS: usize = 4;
 
 /// Rounds of capacity repair at most.
 const MAX_ROUNDS: usize = 64;
@@ -105,6 +118,8 @@ struct State<'a, 'c> {
     stamp: u32,
     /// Moves made since the log was started: (unit, label before).
     log: Vec<(usize, u32)>,
+    /// The step (zone to zone) where the last chain got stuck.
+    stuck: Option<(usize, usize)>,
 }
 
 impl State<'_, '_> {
@@ -457,9 +472,19 @@ impl State<'_, '_> {
                 }
             }
         }
+        // Paths that would cut `from` take the pieces they cut off with
+        // them (those are next to the path, so `to` stays connected).
+        let mut cutting: Vec<(u64, f64, Vec<usize>)> = Vec::new();
         for path in found {
             let pupils: u64 = path.iter().map(|&x| u64::from(self.p.demand[x])).sum();
             if !self.connected_without(from, &path) {
+                let whole = self.with_cut_off(from, &zone, path);
+                let pupils: u64 = whole.iter().map(|&x| u64::from(self.p.demand[x])).sum();
+                let cost: f64 = whole
+                    .iter()
+                    .map(|&x| self.costs.cost(x, to as usize) - self.costs.cost(x, from as usize))
+                    .sum();
+                cutting.push((pupils, cost, whole));
                 continue;
             }
             if pupils <= left {
@@ -472,12 +497,47 @@ impl State<'_, '_> {
                 fallback = Some(path);
             }
         }
-        let path = fallback?;
+        // The cheapest that fits (the first of equals), else as before.
+        let fits = (0..cutting.len())
+            .filter(|&i| cutting[i].0 <= left)
+            .min_by(|&a, &b| cutting[a].1.total_cmp(&cutting[b].1).then(a.cmp(&b)));
+        let path = match (fits, fallback) {
+            (Some(i), _) => cutting.swap_remove(i).2,
+            (None, Some(path)) => path,
+            (None, None) => cutting.into_iter().min_by_key(|c| c.0)?.2,
+        };
         let pupils: u64 = path.iter().map(|&x| u64::from(self.p.demand[x])).sum();
         for &x in path.iter().rev() {
             self.set(x, to);
         }
         Some(pupils)
+    }
+
+    /// `path` (units of zone `from`, listed in `zone`, not its seed) with
+    /// the units of the zone that its removal cuts off from the seed.
+    fn with_cut_off(&mut self, from: u32, zone: &[usize], mut path: Vec<usize>) -> Vec<usize> {
+        let s = self.new_search();
+        for &x in &path {
+            self.mark[x] = s;
+        }
+        let seed = self.p.seeds[from as usize];
+        self.mark[seed] = s;
+        let mut queue = VecDeque::from([seed]);
+        while let Some(x) = queue.pop_front() {
+            for &v in &self.p.adjacency[x] {
+                let v = v as usize;
+                if self.mark[v] != s && self.label[v] == from {
+                    self.mark[v] = s;
+                    queue.push_back(v);
+                }
+            }
+        }
+        path.extend(
+            zone.iter()
+                .copied()
+                .filter(|&u| self.mark[u] != s && self.label[u] == from),
+        );
+        path
     }
 
     /// Undoes the logged moves after position `mark`.
@@ -551,6 +611,7 @@ impl State<'_, '_> {
             let (a, b) = (w[0] as u32, w[1] as u32);
             let moved = self.transfer(a, b, need);
             if moved < need {
+                self.stuck = Some((w[0], w[1]));
                 break;
             }
             need = self.over(b as usize, self.load[b as usize]);
@@ -587,24 +648,8 @@ impl State<'_, '_> {
                     if e == 0 {
                         break;
                     }
-                    let mut improved = false;
                     self.log.clear();
-                    if self.push(a, &graph) {
-                        improved = true;
-                    }
-                    for path in if improved {
-                        Vec::new()
-                    } else {
-                        self.chains_from(a, &graph)
-                    } {
-                        let t = *path.last().unwrap_or(&a);
-                        let amount = e.min(self.spare(t));
-                        if amount > 0 && self.chain(&path, amount) {
-                            improved = true;
-                            break;
-                        }
-                    }
-                    if !improved {
+                    if !self.cheapest_repair(a, e, &graph) {
                         break;
                     }
                     progress = true;
@@ -617,6 +662,88 @@ impl State<'_, '_> {
                 return;
             }
         }
+    }
+
+    /// Tries the push and the chains from overloaded zone `a` (over by
+    /// `e`), each undone after measuring it, and makes the one that costs
+    /// least distance per pupil of excess removed (the first of equals);
+    /// false when none lowers the total excess. At most [`MAX_OPTIONS`]
+    /// that work are compared.
+    fn cheapest_repair(&mut self, a: usize, e: u64, graph: &[Vec<u32>]) -> bool {
+        let mut options: Vec<Option<Vec<usize>>> = vec![None];
+        let mut best: Option<(f64, usize)> = None;
+        let mut found = 0;
+        let mut banned: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        for _ in 0..DETOURS {
+            // Chains avoiding the steps where earlier chains got stuck.
+            let mut fresh: Vec<Option<Vec<usize>>> = self
+                .chains_from(a, graph, &banned)
+                .into_iter()
+                .map(Some)
+                .filter(|c| !options.contains(c))
+                .collect();
+            options.append(&mut fresh);
+            let mut stuck_now = false;
+            while i < options.len() && found < MAX_OPTIONS {
+                let before = self.total_excess();
+                let mark = self.log.len();
+                self.stuck = None;
+                let ok = self.repair_step(a, e, options[i].as_deref(), graph);
+                if let Some(edge) = self.stuck.take() {
+                    if !banned.contains(&edge) {
+                        banned.push(edge);
+                        stuck_now = true;
+                    }
+                }
+                if ok {
+                    found += 1;
+                    let removed = before.saturating_sub(self.total_excess()).max(1);
+                    let per_pupil = self.cost_since(mark) / removed as f64;
+                    self.undo_to(mark);
+                    if best.is_none_or(|(b, _)| per_pupil < b - 1e-6) {
+                        best = Some((per_pupil, i));
+                    }
+                }
+                i += 1;
+            }
+            if best.is_some() || !stuck_now {
+                break;
+            }
+        }
+        match best {
+            Some((_, i)) => self.repair_step(a, e, options[i].as_deref(), graph),
+            None => false,
+        }
+    }
+
+    /// One push (`path` `None`) or one ejection chain along `path`; true
+    /// when it lowered the total excess (else it was undone).
+    fn repair_step(&mut self, a: usize, e: u64, path: Option<&[usize]>, graph: &[Vec<u32>]) -> bool {
+        match path {
+            None => self.push(a, graph),
+            Some(path) => {
+                let t = *path.last().unwrap_or(&a);
+                let amount = e.min(self.spare(t));
+                amount > 0 && self.chain(path, amount)
+            }
+        }
+    }
+
+    /// Change of the total cost made by the moves logged after `mark`.
+    fn cost_since(&self, mark: usize) -> f64 {
+        let mut first: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
+        for &(u, old) in &self.log[mark..] {
+            first.entry(u).or_insert(old);
+        }
+        first
+            .into_iter()
+            .map(|(u, old)| {
+                let now = self.label[u];
+                let c = |k: u32| if k == NONE { 0.0 } else { self.costs.cost(u, k as usize) };
+                c(now) - c(old)
+            })
+            .sum()
     }
 
     /// Pushes zone `a`'s overload downhill towards spare seats, like a
@@ -685,7 +812,7 @@ impl State<'_, '_> {
 
     /// Paths in the zone graph from `a` to the nearest zones with spare
     /// seats, breadth first (neighbours in ascending order).
-    fn chains_from(&self, a: usize, graph: &[Vec<u32>]) -> Vec<Vec<usize>> {
+    fn chains_from(&self, a: usize, graph: &[Vec<u32>], banned: &[(usize, usize)]) -> Vec<Vec<usize>> {
         let zones = graph.len();
         let mut parent = vec![NONE; zones];
         let mut depth = vec![0usize; zones];
@@ -699,6 +826,9 @@ impl State<'_, '_> {
             }
             for &n in &graph[z] {
                 let n = n as usize;
+                if banned.contains(&(z, n)) {
+                    continue;
+                }
                 if seen[n] {
                     continue;
                 }
@@ -739,6 +869,7 @@ pub fn assign(p: &Problem, costs: &dyn UnitCosts, initial: &[u32]) -> Vec<u32> {
         mark: vec![0; n],
         stamp: 0,
         log: Vec::new(),
+        stuck: None,
     };
     for (u, &k) in initial.iter().enumerate().take(n) {
         if (k as usize) < zones {

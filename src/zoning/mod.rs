@@ -18,7 +18,9 @@
 //!    contiguity: no map can do better, so `total − bound` is a true gap;
 //! 6. **assignment** ([`assign`]): the flow's choice per unit, contiguity
 //!    repair, local search, capacity repair by preflow pushes and ejection
-//!    chains, local search again;
+//!    chains, local search again; while zones stay over capacity, the square
+//!    cells on the borders the repair works across are quartered and the
+//!    repair run again, up to three levels ([`refine`]);
 //! 7. **polygons**: each zone's units dissolved with geo's boolean union
 //!    ([`dissolve`]) in the local plane ([`plane`]), grid vertices snapped
 //!    back onto the lattice so neighbouring zones share their edges.
@@ -31,6 +33,7 @@ pub mod blocks;
 pub mod output;
 pub mod plane;
 pub mod pool;
+pub mod refine;
 pub mod units;
 
 use std::cell::RefCell;
@@ -401,23 +404,20 @@ struct Prepared<'a> {
     level: Level,
     plane: Plane,
     lattice: Option<Lattice>,
-    /// Units in the plane.
-    units: Vec<Polygon<f64>>,
-    adjacency: Vec<Vec<u32>>,
+    /// The units (grid cells or blocks) with their neighbours, pupils and
+    /// the schools' units.
+    units: refine::Units,
     /// Public schools of the level (scenario indices, id order).
     schools: Vec<SchoolIdx>,
     /// The same schools as values, for the nearest-school index.
     school_rows: Vec<School>,
     tree: rstar::RTree<SchoolPoint>,
-    seeds: Vec<usize>,
+    /// The schools in the plane.
+    school_xy: Vec<(f64, f64)>,
     seats: Vec<u32>,
     caps: Vec<u32>,
     shortfall_spread: bool,
     pupils: Vec<Pupil>,
-    unit_pupils: Vec<Vec<u32>>,
-    demand: Vec<u32>,
-    /// Unit centres, lon/lat (costs of units without pupils).
-    centres: Vec<(f64, f64)>,
     applicants: u64,
     homes_outside: u64,
     homes_unreached: u64,
@@ -766,26 +766,31 @@ fn prepare<'a>(
             (wanted as f64 / total_seats as f64 - 1.0) * 100.0
         ));
     }
-    let centres = centres_xy.iter().map(|&(x, y)| plane.to_lonlat(x, y)).collect();
     let tree = school_tree(&school_rows, |_, _| true);
+    let school_xy = school_rows.iter().map(|s| plane.to_xy(s.lon, s.lat)).collect();
+    let depth = vec![0; units.len()];
     Prepared {
         scenario,
         level,
         plane,
         lattice,
-        units,
-        adjacency,
+        units: refine::Units {
+            polygons: units,
+            adjacency,
+            seeds,
+            unit_pupils,
+            demand,
+            centres_xy,
+            depth,
+        },
         schools,
         school_rows,
         tree,
-        seeds,
+        school_xy,
         seats,
         caps,
         shortfall_spread,
         pupils,
-        unit_pupils,
-        demand,
-        centres,
         applicants: apps.len() as u64,
         homes_outside,
         homes_unreached,
@@ -892,6 +897,7 @@ impl<A: Iterator<Item = (usize, f64)>, B: Iterator<Item = (usize, f64)>> Iterato
 /// Costs of units, memoised.
 struct UnitCostTable<'p, 'a> {
     pupils: PupilCosts<'p, 'a>,
+    units: &'p refine::Units,
     memo: RefCell<HashMap<(u32, u32), f64>>,
 }
 
@@ -901,12 +907,13 @@ impl assign::UnitCosts for UnitCostTable<'_, '_> {
             return c;
         }
         let prep = self.pupils.prep;
-        let list = &prep.unit_pupils[u];
+        let list = &self.units.unit_pupils[u];
         let c = if list.is_empty() {
             // Units without pupils: a tiny pull towards the nearer school
             // keeps shapes compact without weighing on the objective.
             let s = &prep.school_rows[k];
-            1e-3 * haversine(prep.centres[u], (s.lon, s.lat))
+            let (x, y) = self.units.centres_xy[u];
+            1e-3 * haversine(prep.plane.to_lonlat(x, y), (s.lon, s.lat))
         } else {
             list.iter()
                 .map(|&i| self.pupils.cost(i as usize, k).unwrap_or(crate::flow::MAX_METRES))
@@ -919,6 +926,10 @@ impl assign::UnitCosts for UnitCostTable<'_, '_> {
 
 /// The result of one solve: labels and figures.
 struct Solved {
+    /// The units refined by [`refine`] (`None`: the prepared units).
+    refined: Option<refine::Units>,
+    /// Refinement levels run.
+    levels: u8,
     label: Vec<u32>,
     lower_bound_m: f64,
     total_distance_m: f64,
@@ -932,8 +943,8 @@ impl Prepared<'_> {
         let costs = PupilCosts { prep: self, move_cost };
         let flow = flow::assign(&costs);
         // Start: each unit with pupils to the school that took most of them.
-        let mut initial = vec![NONE; self.units.len()];
-        for (u, list) in self.unit_pupils.iter().enumerate() {
+        let mut initial = vec![NONE; self.units.polygons.len()];
+        for (u, list) in self.units.unit_pupils.iter().enumerate() {
             let mut count: BTreeMap<usize, usize> = BTreeMap::new();
             for &i in list {
                 if let Some(k) = flow.school[i as usize] {
@@ -944,23 +955,44 @@ impl Prepared<'_> {
                 initial[u] = k as u32;
             }
         }
-        let problem = assign::Problem {
-            adjacency: &self.adjacency,
-            demand: &self.demand,
-            seeds: &self.seeds,
-            caps: &self.caps,
-        };
-        let table = UnitCostTable {
-            pupils: PupilCosts { prep: self, move_cost },
-            memo: RefCell::new(HashMap::new()),
-        };
-        let label = assign::assign(&problem, &table, &initial);
-        let excess = assign::excess(&problem, &label);
+        let mut label = self.assign(&self.units, move_cost, &initial);
+        let mut excess = self.excess(&self.units, &label);
+        // Adaptive refinement while zones stay over capacity (square grids).
+        let mut refined: Option<refine::Units> = None;
+        let mut levels = 0;
+        let lattice = self.lattice.filter(|l| l.is_square());
+        if let Some(lattice) = lattice {
+            let pupils_xy: Vec<(f64, f64)> = self.pupils.iter().map(|p| self.plane.to_xy(p.lon, p.lat)).collect();
+            let mut current: Option<(refine::Units, Vec<u32>)> = None;
+            while excess > 0 && levels < refine::MAX_LEVELS {
+                let (units, now) = match &current {
+                    Some((u, l)) => (u, l),
+                    None => (&self.units, &label),
+                };
+                let which = refine::to_split(units, now, &self.caps);
+                if !which.contains(&true) {
+                    break;
+                }
+                let (finer, parent) = refine::split(units, &which, &lattice, &pupils_xy, &self.school_xy);
+                let start: Vec<u32> = parent.iter().map(|&u| now[u]).collect();
+                let next = self.assign(&finer, move_cost, &start);
+                let e = self.excess(&finer, &next);
+                levels += 1;
+                if e < excess {
+                    excess = e;
+                    label = next.clone();
+                    refined = Some(finer.clone());
+                }
+                current = Some((finer, next));
+            }
+        }
+        let units = refined.as_ref().unwrap_or(&self.units);
+        let unit_of = units.unit_of_pupils(self.pupils.len());
         let (mut distance, mut objective) = (0.0, 0.0);
         let mut moved = 0u64;
         let mut households = BTreeSet::new();
         for (i, p) in self.pupils.iter().enumerate() {
-            let k = label[p.unit];
+            let k = label[unit_of[i]];
             if k == NONE {
                 continue;
             }
@@ -976,6 +1008,8 @@ impl Prepared<'_> {
             }
         }
         Solved {
+            refined,
+            levels,
             label,
             lower_bound_m: flow.total_m,
             total_distance_m: distance,
@@ -983,6 +1017,33 @@ impl Prepared<'_> {
             excess,
             moved: self.has_today.then_some((moved, households.len() as u64)),
         }
+    }
+
+    /// The connected map of `units` from the start `initial` ([`assign`]).
+    fn assign(&self, units: &refine::Units, move_cost: f64, initial: &[u32]) -> Vec<u32> {
+        let problem = assign::Problem {
+            adjacency: &units.adjacency,
+            demand: &units.demand,
+            seeds: &units.seeds,
+            caps: &self.caps,
+        };
+        let table = UnitCostTable {
+            pupils: PupilCosts { prep: self, move_cost },
+            units,
+            memo: RefCell::new(HashMap::new()),
+        };
+        assign::assign(&problem, &table, initial)
+    }
+
+    /// Pupils over capacity on the map `label` of `units`.
+    fn excess(&self, units: &refine::Units, label: &[u32]) -> u64 {
+        let problem = assign::Problem {
+            adjacency: &units.adjacency,
+            demand: &units.demand,
+            seeds: &units.seeds,
+            caps: &self.caps,
+        };
+        assign::excess(&problem, label)
     }
 
     fn solve(&self, options: &ZoningOptions) -> LevelProposal {
@@ -1010,21 +1071,40 @@ impl Prepared<'_> {
                 }
             })
             .collect();
-        if solved.excess > 0 {
+        let units = solved.refined.as_ref().unwrap_or(&self.units);
+        if let Some(r) = &solved.refined {
+            let finest = options.unit_m / f64::from(1u32 << r.max_depth());
             notes.push(format!(
-                "{} {} pupil(s) are over their zone's capacity: the units are too coarse or the zones too hemmed in to fit (try a smaller --unit-m or a larger --slack)",
+                "{} cells on the borders of zones over capacity were quartered ({} level(s), down to {finest} m) and the capacity repair run again: {} units instead of {}",
+                self.level.as_str(),
+                r.max_depth(),
+                r.polygons.len(),
+                self.units.polygons.len()
+            ));
+        }
+        if solved.excess > 0 {
+            let why = match self.lattice {
+                Some(l) if l.is_square() => format!(
+                    "even after quartering the cells on the zones' borders {} time(s)",
+                    solved.levels
+                ),
+                _ => "(hexagonal cells and blocks are not refined)".to_string(),
+            };
+            notes.push(format!(
+                "{} {} pupil(s) are over their zone's capacity {why}: the units are too coarse or the zones too hemmed in to fit (try a smaller --unit-m or a larger --slack)",
                 solved.excess,
                 self.level.as_str()
             ));
         }
-        // 7. Polygons.
+        // 7. Polygons (quartered cells snap to their finer lattice).
+        let lattice = self.lattice.map(|l| l.refined(units.max_depth()));
         let mut zones: Vec<ProposedZone> = Vec::new();
         for (k, &s) in self.schools.iter().enumerate() {
-            let members: Vec<&Polygon<f64>> = (0..self.units.len())
+            let members: Vec<&Polygon<f64>> = (0..units.polygons.len())
                 .filter(|&u| solved.label[u] == k as u32)
-                .map(|u| &self.units[u])
+                .map(|u| &units.polygons[u])
                 .collect();
-            let area = dissolve(&members, self.lattice.as_ref());
+            let area = dissolve(&members, lattice.as_ref());
             let school = self.scenario.school(s);
             if area.0.len() > 1 {
                 notes.push(format!(
@@ -1052,7 +1132,7 @@ impl Prepared<'_> {
         LevelProposal {
             level: self.level,
             zones,
-            units: self.units.len(),
+            units: units.polygons.len(),
             applicants: self.applicants,
             pupils: self.pupils.len() as u64,
             homes_outside: self.homes_outside,
@@ -1119,7 +1199,10 @@ pub fn dissolve(members: &[&Polygon<f64>], lattice: Option<&Lattice>) -> MultiPo
         union = union.buffer_with_style(style(1e-3)).buffer_with_style(style(-1e-3));
     }
     let snapped = match lattice {
-        Some(l) => l.snap_area(&union),
+        Some(l) => {
+            use geo::MapCoords;
+            union.map_coords(|c| l.snap_within(c, units::CLIP_SNAP_M))
+        }
         None => union.clone(),
     };
     use geo::orient::{Direction, Orient};

@@ -22,8 +22,11 @@ each zone cut to the units connected to its school's, the rest grown from zone b
 local search of single-unit moves with connectivity checks; \
 capacity repair: an overloaded zone pushes its overload towards the nearest spare seats in the graph of \
 neighbouring zones (a preflow: zones it puts over push in turn), else along ejection chains of border units \
-through full zones; a push or chain that does not lower the total excess is undone; \
-local search again for distance; zones dissolved with geo's boolean union (polygons oriented first)";
+through full zones, each step making the push or chain that costs least distance per pupil of excess removed \
+(a path of units that would cut its zone takes the cut-off piece along); a push or chain that does not lower \
+the total excess is undone; local search again for distance; while zones stay over capacity, square cells on \
+the borders between the overloaded zones and the nearest spare seats are quartered (up to three levels) and the \
+repair run again; zones dissolved with geo's boolean union (polygons oriented first)";
 
 /// The today and proposed rounds, for the figures.
 #[derive(Clone, Copy)]

@@ -10,7 +10,7 @@
 //!
 //! Grid vertices are computed from integer lattice coordinates, so two
 //! neighbouring cells have bit-identical shared corners; after clipping,
-//! points within a micrometre of a grid line are put back exactly on it
+//! points within a millimetre of a grid line are put back exactly on it
 //! ([`Lattice::snap`]).
 
 use geo::{
@@ -19,6 +19,13 @@ use geo::{
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+
+/// Vertices of a clipped cell this near (metres) a grid line are put on
+/// it: geo's boolean operations round to a fixed-point grid, which far
+/// from the plane's origin moves them by tens of micrometres, enough to
+/// part two neighbouring cells (no shared edge) or to leave slivers of
+/// overlap along kilometres of zone boundary.
+pub const CLIP_SNAP_M: f64 = 1e-3;
 
 /// Pieces smaller than this (m²) are numerical slivers of clipping, dropped.
 const MIN_PIECE_M2: f64 = 1e-3;
@@ -66,23 +73,61 @@ impl Lattice {
     /// Puts a point back on the lattice when it is within `1e-6` m of it:
     /// on a grid line (squares, each coordinate alone) or a vertex (hexagons).
     pub fn snap(&self, c: Coord<f64>) -> Coord<f64> {
-        const TOL: f64 = 1e-6;
+        self.snap_within(c, 1e-6)
+    }
+
+    /// [`Lattice::snap`] with another tolerance, metres.
+    pub fn snap_within(&self, c: Coord<f64>, tol: f64) -> Coord<f64> {
         let mx = ((c.x - self.origin.0) / self.dx).round() as i64;
         let ny = ((c.y - self.origin.1) / self.dy).round() as i64;
         let p = self.at(mx, ny);
         match self.shape {
             GridShape::Square => Coord {
-                x: if (p.x - c.x).abs() < TOL { p.x } else { c.x },
-                y: if (p.y - c.y).abs() < TOL { p.y } else { c.y },
+                x: if (p.x - c.x).abs() < tol { p.x } else { c.x },
+                y: if (p.y - c.y).abs() < tol { p.y } else { c.y },
             },
             GridShape::Hex => {
-                if (p.x - c.x).abs() < TOL && (p.y - c.y).abs() < TOL {
+                if (p.x - c.x).abs() < tol && (p.y - c.y).abs() < tol {
                     p
                 } else {
                     c
                 }
             }
         }
+    }
+
+    /// The lattice of cells quartered `depth` times (steps divided by
+    /// 2^depth, same origin): every vertex of the coarser lattices is on
+    /// it with the same bits.
+    pub fn refined(&self, depth: u8) -> Lattice {
+        let f = f64::from(1u32 << depth.min(30));
+        Lattice {
+            dx: self.dx / f,
+            dy: self.dy / f,
+            ..*self
+        }
+    }
+
+    /// True for a square grid (the only one [`super::refine`] splits).
+    pub fn is_square(&self) -> bool {
+        self.shape == GridShape::Square
+    }
+
+    /// The square cell `(i, j)` holding the point (square lattices).
+    pub fn cell_of(&self, x: f64, y: f64) -> (i64, i64) {
+        (
+            ((x - self.origin.0) / self.dx).floor() as i64,
+            ((y - self.origin.1) / self.dy).floor() as i64,
+        )
+    }
+
+    /// The square cell `(i, j)`, counter-clockwise from its lower left corner.
+    pub fn cell(&self, i: i64, j: i64) -> Polygon<f64> {
+        let ring = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1), (i, j)]
+            .iter()
+            .map(|&(m, n)| self.at(m, n))
+            .collect::<Vec<_>>();
+        Polygon::new(LineString::new(ring), Vec::new())
     }
 
     /// Snaps every vertex of an area.
@@ -212,11 +257,7 @@ pub fn grid(area: &Area, unit_m: f64, shape: GridShape) -> (Vec<Polygon<f64>>, L
             let ny = ((b.max().y - y0) / unit_m).ceil().max(1.0) as i64;
             for j in 0..ny {
                 for i in 0..nx {
-                    let ring = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1), (i, j)]
-                        .iter()
-                        .map(|&(m, n)| lattice.at(m, n))
-                        .collect::<Vec<_>>();
-                    cells.push(Polygon::new(LineString::new(ring), Vec::new()));
+                    cells.push(lattice.cell(i, j));
                 }
             }
             lattice
@@ -250,7 +291,8 @@ pub fn grid(area: &Area, unit_m: f64, shape: GridShape) -> (Vec<Polygon<f64>>, L
         .iter()
         .flat_map(|cell| area.clip(cell))
         .map(|p| {
-            let snapped = lattice.snap_area(&MultiPolygon::new(vec![p]));
+            use geo::MapCoords;
+            let snapped = MultiPolygon::new(vec![p]).map_coords(|c| lattice.snap_within(c, CLIP_SNAP_M));
             snapped
                 .0
                 .into_iter()
