@@ -122,6 +122,94 @@ proptest! {
     }
 }
 
+/// Worked by hand: three schools on a 3 × 1 km strip, one per 1 km cell
+/// (each cell holds its school, so each zone is its cell whatever the
+/// costs): West (A, 2 seats) with 2 homes, Middle (B, 4 seats) with 6,
+/// East (C, 4 seats) with 2. With slack 0.5 every zone fits its cap (3, 6,
+/// 6), so the map is exactly the three cells.
+///
+/// The round on that map: zone P-A seats its 2, P-C its 2 (2 seats left),
+/// P-B seats 4 and turns 2 away; those 2 go to district placement, which
+/// has only C's 2 seats left: sent to placement or left unplaced = 2.
+/// `--pool`: P-B is the only zone turning children away (2); its
+/// neighbours with seats left are P-C only (P-A is full), and P-B and P-C
+/// share an edge, so the one trial is P-B+C: its 8 children and 8 seats
+/// fit in the zone stage (B's 6 rank B first, B keeps 4 by lottery, the
+/// other 2 go on to C), so 2 → 0 and the pool is kept. The same 2 children
+/// end at C as before (same tickets, and C was the only school left), so
+/// the distance cost is 0. Then P-B+C turns no one away: 2 rounds in all.
+#[test]
+fn hand_worked_pool_on_a_strip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("schools.csv"),
+        "id,name,level,sector,lon,lat,classes\n\
+         A,West,primary,public,0.0045,0.0045,1\n\
+         B,Middle,primary,public,0.0135,0.0045,2\n\
+         C,East,primary,public,0.0225,0.0045,2\n",
+    )
+    .unwrap();
+    let homes = [
+        (0.0020, 0.0020),
+        (0.0070, 0.0070),
+        (0.0100, 0.0020),
+        (0.0110, 0.0070),
+        (0.0120, 0.0030),
+        (0.0150, 0.0060),
+        (0.0160, 0.0020),
+        (0.0170, 0.0070),
+        (0.0200, 0.0030),
+        (0.0250, 0.0060),
+    ];
+    let mut apps = String::from("id,level,lon,lat\n");
+    for (i, (x, y)) in homes.iter().enumerate() {
+        apps.push_str(&format!("a{i},primary,{x:.4},{y:.4}\n"));
+    }
+    std::fs::write(dir.join("applicants.csv"), apps).unwrap();
+    std::fs::write(
+        dir.join("zones.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Z","level":"primary","schools":["A","B","C"]},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.027,0],[0.027,0.009],[0,0.009],[0,0]]]}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        "seed = \"pool strip\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = 2\n",
+    )
+    .unwrap();
+    let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
+    let options = ZoningOptions {
+        unit_m: 0.009 * 6_371_008.8f64.to_radians(),
+        slack: 0.5,
+        pool: true,
+        ..ZoningOptions::default()
+    };
+    let proposal = propose(&sc, &options).unwrap();
+    check_pools(&sc, &proposal).unwrap();
+    let l = &proposal.levels[0];
+    assert_eq!(l.excess, 0, "{:?}", l.notes);
+    let zones: Vec<(&str, u32, u32, u32)> = l
+        .zones
+        .iter()
+        .map(|z| (z.id.as_str(), z.seats, z.cap, z.demand))
+        .collect();
+    assert_eq!(zones, vec![("P-A", 2, 3, 2), ("P-B", 4, 6, 6), ("P-C", 4, 6, 2)]);
+    let pooling = l.pooling.as_ref().unwrap();
+    assert_eq!((pooling.sent_unpooled, pooling.sent_pooled, pooling.trials), (2, 0, 2));
+    assert_eq!(pooling.pools.len(), 1);
+    let p = &pooling.pools[0];
+    assert_eq!(p.id, "P-B+C");
+    assert_eq!(p.members, vec!["P-B", "P-C"]);
+    let ids: Vec<&str> = p.schools.iter().map(|&s| sc.school(s).id.as_str()).collect();
+    assert_eq!(ids, vec!["B", "C"]);
+    assert_eq!((p.overflow, p.spare, p.sent_before, p.sent_after), (2, 2, 2, 0));
+    assert_eq!(p.mean_distance_before_m, p.mean_distance_after_m);
+    // The round's own count agrees, and the pooled map seats all 10 in the zone stage.
+    assert_eq!(sent(&sc, &proposal, Level::Primary), 0);
+    let outcome = round::run(&proposal.scenario(&sc));
+    assert!(outcome.placements.iter().all(|x| x.stage == Stage::Zone));
+}
+
 /// The demo, worked through: junior zone J-8269 turns 8 children away on
 /// the proposed map; joining J-8265 and then J-8398 (the only neighbours
 /// with seats left) lowers the junior children sent to placement 33 → 29,
