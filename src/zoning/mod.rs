@@ -1199,10 +1199,7 @@ pub fn dissolve(members: &[&Polygon<f64>], lattice: Option<&Lattice>) -> MultiPo
         union = union.buffer_with_style(style(1e-3)).buffer_with_style(style(-1e-3));
     }
     let snapped = match lattice {
-        Some(l) => {
-            use geo::MapCoords;
-            union.map_coords(|c| l.snap_within(c, units::CLIP_SNAP_M))
-        }
+        Some(l) => l.snap_area(&union),
         None => union.clone(),
     };
     use geo::orient::{Direction, Orient};

@@ -53,27 +53,13 @@
 
 use std::collections::VecDeque;
 
-use geo::{
-    Area as _, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, MapCoords, MultiPolygon, Point, Polygon,
-};
+use geo::{Area as _, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, MultiPolygon, Point, Polygon};
 
 use super::assign::NONE;
-use super::units::{shared_length, Lattice};
+use super::units::{shared_length, Lattice, CLIP_SNAP_M, MIN_PIECE_M2};
 
 /// Levels of refinement at most (1 km cells go down to 125 m).
 pub const MAX_LEVELS: u8 = 3;
-
-/// Pieces smaller than this (m²) are slivers of clipping, dropped.
-const MIN_PIECE_M2: f64 = 1e-3;
-
-/// Vertices of a quartered clipped cell this near (metres) a line of the
-/// finer lattice are put on it, and parts are neighbours when their
-/// boundaries run this near each other: clipped cells of the grid sit up
-/// to tens of micrometres off the lattice (geo's fixed-point rounding),
-/// which the grid's own micrometre tolerance does not see. A real gap
-/// between today's zones is far wider (cracks under 2 cm are closed
-/// before the grid is drawn).
-const SNAP_M: f64 = 1e-3;
 
 /// The units of a map, with what the assignment needs of them.
 #[derive(Debug, Clone)]
@@ -281,7 +267,7 @@ pub fn split(
                 if parent[b] != u && !parts[parent[b]].is_empty() && parent[b] < u {
                     continue;
                 }
-                if shared_length(&out.polygons[a], &out.polygons[b], SNAP_M) >= super::MIN_SHARED_M {
+                if shared_length(&out.polygons[a], &out.polygons[b], CLIP_SNAP_M) >= super::MIN_SHARED_M {
                     adjacency[a].push(b as u32);
                     adjacency[b].push(a as u32);
                 }
@@ -321,14 +307,13 @@ fn quarters(unit: &Polygon<f64>, depth: u8, lattice: &Lattice) -> Vec<Polygon<f6
         // micrometres this far from the plane's origin): the pieces' edges
         // on the quarter lines are put back on them.
         let pieces = unit.intersection(&q);
-        let snapped = MultiPolygon::new(
+        let snapped = fine.snap_area(&MultiPolygon::new(
             pieces
                 .0
                 .into_iter()
                 .filter(|p| p.unsigned_area() > MIN_PIECE_M2)
                 .collect(),
-        )
-        .map_coords(|c| fine.snap_within(c, SNAP_M));
+        ));
         out.extend(snapped.0.into_iter().filter(|p| !p.exterior().0.is_empty()));
     }
     if out.len() < 2 {

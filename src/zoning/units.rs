@@ -21,14 +21,17 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
 /// Vertices of a clipped cell this near (metres) a grid line are put on
-/// it: geo's boolean operations round to a fixed-point grid, which far
-/// from the plane's origin moves them by tens of micrometres, enough to
-/// part two neighbouring cells (no shared edge) or to leave slivers of
-/// overlap along kilometres of zone boundary.
+/// it, and parts of quartered cells are neighbours when their boundaries
+/// run this near each other ([`super::refine`]): geo's boolean operations
+/// round to a fixed-point grid, which far from the plane's origin moves
+/// them by tens of micrometres, enough to part two neighbouring cells (no
+/// shared edge) or to leave slivers of overlap along kilometres of zone
+/// boundary. A real gap between today's zones is far wider (cracks under
+/// 2 cm are closed before the grid is drawn).
 pub const CLIP_SNAP_M: f64 = 1e-3;
 
 /// Pieces smaller than this (m²) are numerical slivers of clipping, dropped.
-const MIN_PIECE_M2: f64 = 1e-3;
+pub(super) const MIN_PIECE_M2: f64 = 1e-3;
 
 /// The shape of grid cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,14 +73,11 @@ impl Lattice {
         }
     }
 
-    /// Puts a point back on the lattice when it is within `1e-6` m of it:
-    /// on a grid line (squares, each coordinate alone) or a vertex (hexagons).
+    /// Puts a point back on the lattice when it is within [`CLIP_SNAP_M`]
+    /// of it: on a grid line (squares, each coordinate alone) or a vertex
+    /// (hexagons).
     pub fn snap(&self, c: Coord<f64>) -> Coord<f64> {
-        self.snap_within(c, 1e-6)
-    }
-
-    /// [`Lattice::snap`] with another tolerance, metres.
-    pub fn snap_within(&self, c: Coord<f64>, tol: f64) -> Coord<f64> {
+        let tol = CLIP_SNAP_M;
         let mx = ((c.x - self.origin.0) / self.dx).round() as i64;
         let ny = ((c.y - self.origin.1) / self.dy).round() as i64;
         let p = self.at(mx, ny);
@@ -291,8 +291,7 @@ pub fn grid(area: &Area, unit_m: f64, shape: GridShape) -> (Vec<Polygon<f64>>, L
         .iter()
         .flat_map(|cell| area.clip(cell))
         .map(|p| {
-            use geo::MapCoords;
-            let snapped = MultiPolygon::new(vec![p]).map_coords(|c| lattice.snap_within(c, CLIP_SNAP_M));
+            let snapped = lattice.snap_area(&MultiPolygon::new(vec![p]));
             snapped
                 .0
                 .into_iter()
