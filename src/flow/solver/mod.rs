@@ -103,6 +103,29 @@ impl Candidates {
     fn find(&self, i: usize, school: u32) -> Option<usize> {
         self.range(i).find(|&k| self.pair[k].school == school)
     }
+
+    /// Empty arrays with room for `n` applicants and `pairs` pairs.
+    fn with_capacity(n: usize, pairs: usize) -> Self {
+        let mut start = Vec::with_capacity(n + 1);
+        start.push(0);
+        Candidates {
+            start,
+            pair: Vec::with_capacity(pairs),
+            metres: Vec::with_capacity(pairs),
+            bound: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends the next applicant's pairs, sorted by (cost, school); its
+    /// bound is pushed by the caller.
+    fn push_row(&mut self, pairs: &mut [NewPair]) {
+        pairs.sort_by_key(|p| (p.1, p.0));
+        for &(j, mm, metres) in pairs.iter() {
+            self.pair.push(Pair { mm, school: j });
+            self.metres.push(metres);
+        }
+        self.start.push(self.pair.len());
+    }
 }
 
 /// A pair as (school, cost in mm, cost in metres).
@@ -239,20 +262,9 @@ impl<'a> Solver<'a> {
 
     fn set_candidates(&mut self, mut rows: Vec<Row>) {
         let total: usize = rows.iter().map(|r| r.pairs.len()).sum();
-        let mut c = Candidates {
-            start: Vec::with_capacity(self.n + 1),
-            pair: Vec::with_capacity(total),
-            metres: Vec::with_capacity(total),
-            bound: Vec::with_capacity(self.n),
-        };
-        c.start.push(0);
+        let mut c = Candidates::with_capacity(self.n, total);
         for row in rows.iter_mut() {
-            row.pairs.sort_by_key(|p| (p.1, p.0));
-            for &(j, mm, metres) in &row.pairs {
-                c.pair.push(Pair { mm, school: j });
-                c.metres.push(metres);
-            }
-            c.start.push(c.pair.len());
+            c.push_row(&mut row.pairs);
             c.bound.push(row.bound);
         }
         self.cand = c;

@@ -283,13 +283,8 @@ impl<'a> Solver<'a> {
     pub(super) fn add_candidates(&mut self, added: &[Additions]) {
         let extra: usize = added.iter().map(|(_, v)| v.len()).sum();
         let old = std::mem::take(&mut self.cand);
-        let mut c = Candidates {
-            start: Vec::with_capacity(self.n + 1),
-            pair: Vec::with_capacity(old.pair.len() + extra),
-            metres: Vec::with_capacity(old.pair.len() + extra),
-            bound: old.bound,
-        };
-        c.start.push(0);
+        let mut c = Candidates::with_capacity(self.n, old.pair.len() + extra);
+        c.bound = old.bound;
         let mut more = added.iter().peekable();
         for i in 0..self.n {
             let range = old.start[i]..old.start[i + 1];
@@ -298,20 +293,16 @@ impl<'a> Solver<'a> {
                 None => {
                     c.pair.extend_from_slice(&old.pair[range.clone()]);
                     c.metres.extend_from_slice(&old.metres[range]);
+                    c.start.push(c.pair.len());
                 }
                 Some((_, new)) => {
                     let mut row: Vec<NewPair> = range
                         .map(|k| (old.pair[k].school, old.pair[k].mm, old.metres[k]))
                         .collect();
                     row.extend_from_slice(new);
-                    row.sort_by_key(|p| (p.1, p.0));
-                    for (j, mm, metres) in row {
-                        c.pair.push(Pair { mm, school: j });
-                        c.metres.push(metres);
-                    }
+                    c.push_row(&mut row);
                 }
             }
-            c.start.push(c.pair.len());
         }
         self.cand = c;
     }
