@@ -171,11 +171,7 @@ fn hand_worked_strip_is_cut_in_the_middle() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     // 0.009° of latitude ≈ 1,000 m; at latitude 0 0.009° of longitude too.
-    std::fs::write(
-        dir.join("schools.csv"),
-        "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0045,1\nE,East,primary,public,0.0165,0.0045,1\n",
-    )
-    .unwrap();
+    let schools = "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0045,1\nE,East,primary,public,0.0165,0.0045,1\n";
     let mut apps = String::from("id,level,lon,lat\n");
     let mut n = 0;
     for i in 0..20 {
@@ -185,17 +181,7 @@ fn hand_worked_strip_is_cut_in_the_middle() {
             apps.push_str(&format!("a{n:03},primary,{x:.5},{y:.5}\n"));
         }
     }
-    std::fs::write(dir.join("applicants.csv"), apps).unwrap();
-    std::fs::write(
-        dir.join("zones.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Z","level":"primary","schools":["W","E"]},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.018,0],[0.018,0.009],[0,0.009],[0,0]]]}}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("policy.toml"),
-        "seed = \"strip\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = 45\n",
-    )
-    .unwrap();
+    common::write_strip(dir, schools, &apps, &["W", "E"], 0.018, "strip", 45);
     let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
     let unit_m = 0.0009 * 6_371_008.8f64.to_radians();
     let options = ZoningOptions {
@@ -233,11 +219,7 @@ fn hand_worked_strip_is_cut_in_the_middle() {
 fn hand_worked_refinement_moves_half_a_cell() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("schools.csv"),
-        "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0030,1\nE,East,primary,public,0.0165,0.0030,1\n",
-    )
-    .unwrap();
+    let schools = "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0030,1\nE,East,primary,public,0.0165,0.0030,1\n";
     let homes = [
         (0.0010, 0.0020),
         (0.0020, 0.0060),
@@ -250,17 +232,7 @@ fn hand_worked_refinement_moves_half_a_cell() {
     for (i, (x, y)) in homes.iter().enumerate() {
         apps.push_str(&format!("a{i},primary,{x:.4},{y:.4}\n"));
     }
-    std::fs::write(dir.join("applicants.csv"), apps).unwrap();
-    std::fs::write(
-        dir.join("zones.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Z","level":"primary","schools":["W","E"]},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.018,0],[0.018,0.009],[0,0.009],[0,0]]]}}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("policy.toml"),
-        "seed = \"strip\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = 3\n",
-    )
-    .unwrap();
+    common::write_strip(dir, schools, &apps, &["W", "E"], 0.018, "strip", 3);
     let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
     let options = ZoningOptions {
         unit_m: 0.009 * 6_371_008.8f64.to_radians(),
@@ -542,26 +514,12 @@ fn the_round_on_the_proposed_map_is_within_ten_percent_of_optimal() {
 fn a_school_outside_the_area_is_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("schools.csv"),
-        "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0045,1\nE,East,primary,public,0.0165,0.0045,1\nX,Outside,primary,public,0.0300,0.0045,1\n",
-    )
-    .unwrap();
+    let schools = "id,name,level,sector,lon,lat,classes\nW,West,primary,public,0.0015,0.0045,1\nE,East,primary,public,0.0165,0.0045,1\nX,Outside,primary,public,0.0300,0.0045,1\n";
     let mut apps = String::from("id,level,lon,lat\n");
     for i in 0..20 {
         apps.push_str(&format!("a{i:03},primary,{:.5},0.00450\n", 0.00045 + 0.0009 * i as f64));
     }
-    std::fs::write(dir.join("applicants.csv"), apps).unwrap();
-    std::fs::write(
-        dir.join("zones.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Z","level":"primary","schools":["W","E"]},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.018,0],[0.018,0.009],[0,0.009],[0,0]]]}}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("policy.toml"),
-        "seed = \"outside\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = 45\n",
-    )
-    .unwrap();
+    common::write_strip(dir, schools, &apps, &["W", "E"], 0.018, "outside", 45);
     let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
     let proposal = propose(&sc, &ZoningOptions::default()).unwrap();
     let l = &proposal.levels[0];

@@ -142,14 +142,10 @@ proptest! {
 fn hand_worked_pool_on_a_strip() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("schools.csv"),
-        "id,name,level,sector,lon,lat,classes\n\
+    let schools = "id,name,level,sector,lon,lat,classes\n\
          A,West,primary,public,0.0045,0.0045,1\n\
          B,Middle,primary,public,0.0135,0.0045,2\n\
-         C,East,primary,public,0.0225,0.0045,2\n",
-    )
-    .unwrap();
+         C,East,primary,public,0.0225,0.0045,2\n";
     let homes = [
         (0.0020, 0.0020),
         (0.0070, 0.0070),
@@ -166,17 +162,7 @@ fn hand_worked_pool_on_a_strip() {
     for (i, (x, y)) in homes.iter().enumerate() {
         apps.push_str(&format!("a{i},primary,{x:.4},{y:.4}\n"));
     }
-    std::fs::write(dir.join("applicants.csv"), apps).unwrap();
-    std::fs::write(
-        dir.join("zones.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Z","level":"primary","schools":["A","B","C"]},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.027,0],[0.027,0.009],[0,0.009],[0,0]]]}}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("policy.toml"),
-        "seed = \"pool strip\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = 2\n",
-    )
-    .unwrap();
+    common::write_strip(dir, schools, &apps, &["A", "B", "C"], 0.027, "pool strip", 2);
     let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
     let options = ZoningOptions {
         unit_m: 0.009 * 6_371_008.8f64.to_radians(),

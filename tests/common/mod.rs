@@ -103,3 +103,32 @@ pub fn first_overlap(zones: &[(&str, &geo::MultiPolygon<f64>)]) -> Option<String
     }
     None
 }
+
+/// Writes a one-level (primary) strip scenario near (0°, 0°) into `dir`:
+/// `schools` and `applicants` are the CSV texts; today's map is one
+/// multi-school zone `Z` of `zone_schools` over [0, `width`] × [0, 0.009]
+/// degrees; rule `zone` with the given seed and class size.
+pub fn write_strip(
+    dir: &Path,
+    schools: &str,
+    applicants: &str,
+    zone_schools: &[&str],
+    width: f64,
+    seed: &str,
+    max_class_size: u32,
+) {
+    let ids: Vec<String> = zone_schools.iter().map(|s| format!("\"{s}\"")).collect();
+    let zones = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"Z","level":"primary","schools":[{}]}},"geometry":{{"type":"Polygon","coordinates":[[[0,0],[{width},0],[{width},0.009],[0,0.009],[0,0]]]}}}}]}}"#,
+        ids.join(",")
+    );
+    let policy = format!("seed = \"{seed}\"\nrule = \"zone\"\n[levels.primary]\nmax_class_size = {max_class_size}\n");
+    for (name, text) in [
+        ("schools.csv", schools),
+        ("applicants.csv", applicants),
+        ("zones.geojson", zones.as_str()),
+        ("policy.toml", policy.as_str()),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
