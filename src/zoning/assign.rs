@@ -345,24 +345,7 @@ impl State<'_, '_> {
 
     /// Neighbouring zones of every zone, ascending.
     fn zone_graph(&self) -> Vec<Vec<u32>> {
-        let mut g = vec![Vec::new(); self.p.seeds.len()];
-        for u in 0..self.label.len() {
-            let a = self.label[u];
-            if a == NONE {
-                continue;
-            }
-            for &v in &self.p.adjacency[u] {
-                let b = self.label[v as usize];
-                if b != NONE && b != a {
-                    g[a as usize].push(b);
-                }
-            }
-        }
-        for z in &mut g {
-            z.sort_unstable();
-            z.dedup();
-        }
-        g
+        zone_graph(self.p, &self.label)
     }
 
     /// The units of zone `k` (breadth first from its seed).
@@ -890,15 +873,42 @@ pub fn assign(p: &Problem, costs: &dyn UnitCosts, initial: &[u32]) -> Vec<u32> {
     state.label
 }
 
-/// Pupils over capacity, summed over zones.
-pub fn excess(p: &Problem, label: &[u32]) -> u64 {
+/// Pupils in each zone on the map `label`.
+pub fn loads(p: &Problem, label: &[u32]) -> Vec<u64> {
     let mut load = vec![0u64; p.seeds.len()];
     for (u, &k) in label.iter().enumerate() {
         if k != NONE {
             load[k as usize] += u64::from(p.demand[u]);
         }
     }
-    load.iter()
+    load
+}
+
+/// Neighbouring zones of every zone on the map `label`, ascending.
+pub fn zone_graph(p: &Problem, label: &[u32]) -> Vec<Vec<u32>> {
+    let mut g = vec![Vec::new(); p.seeds.len()];
+    for (u, &a) in label.iter().enumerate() {
+        if a == NONE {
+            continue;
+        }
+        for &v in &p.adjacency[u] {
+            let b = label[v as usize];
+            if b != NONE && b != a {
+                g[a as usize].push(b);
+            }
+        }
+    }
+    for z in &mut g {
+        z.sort_unstable();
+        z.dedup();
+    }
+    g
+}
+
+/// Pupils over capacity, summed over zones.
+pub fn excess(p: &Problem, label: &[u32]) -> u64 {
+    loads(p, label)
+        .iter()
         .zip(p.caps)
         .map(|(&l, &c)| l.saturating_sub(u64::from(c)))
         .sum()

@@ -1021,12 +1021,7 @@ impl Prepared<'_> {
 
     /// The connected map of `units` from the start `initial` ([`assign`]).
     fn assign(&self, units: &refine::Units, move_cost: f64, initial: &[u32]) -> Vec<u32> {
-        let problem = assign::Problem {
-            adjacency: &units.adjacency,
-            demand: &units.demand,
-            seeds: &units.seeds,
-            caps: &self.caps,
-        };
+        let problem = units.problem(&self.caps);
         let table = UnitCostTable {
             pupils: PupilCosts { prep: self, move_cost },
             units,
@@ -1037,13 +1032,7 @@ impl Prepared<'_> {
 
     /// Pupils over capacity on the map `label` of `units`.
     fn excess(&self, units: &refine::Units, label: &[u32]) -> u64 {
-        let problem = assign::Problem {
-            adjacency: &units.adjacency,
-            demand: &units.demand,
-            seeds: &units.seeds,
-            caps: &self.caps,
-        };
-        assign::excess(&problem, label)
+        assign::excess(&units.problem(&self.caps), label)
     }
 
     fn solve(&self, options: &ZoningOptions) -> LevelProposal {

@@ -55,7 +55,7 @@ use std::collections::VecDeque;
 
 use geo::{Area as _, BooleanOps, BoundingRect, Centroid, InteriorPoint, Intersects, MultiPolygon, Point, Polygon};
 
-use super::assign::NONE;
+use super::assign::{self, NONE};
 use super::units::{shared_length, Lattice, CLIP_SNAP_M, MIN_PIECE_M2};
 
 /// Levels of refinement at most (1 km cells go down to 125 m).
@@ -92,6 +92,16 @@ impl Units {
         out
     }
 
+    /// The partition problem of these units with the zones' capacities.
+    pub fn problem<'a>(&'a self, caps: &'a [u32]) -> assign::Problem<'a> {
+        assign::Problem {
+            adjacency: &self.adjacency,
+            demand: &self.demand,
+            seeds: &self.seeds,
+            caps,
+        }
+    }
+
     /// The deepest refinement among the units.
     pub fn max_depth(&self) -> u8 {
         self.depth.iter().copied().max().unwrap_or(0)
@@ -104,24 +114,9 @@ impl Units {
 /// nearest zones with spare seats, not yet refined [`MAX_LEVELS`] times.
 pub fn to_split(units: &Units, label: &[u32], caps: &[u32]) -> Vec<bool> {
     let zones = caps.len();
-    let mut load = vec![0u64; zones];
-    let mut graph = vec![Vec::new(); zones];
-    for (u, &k) in label.iter().enumerate() {
-        if k == NONE {
-            continue;
-        }
-        load[k as usize] += u64::from(units.demand[u]);
-        for &v in &units.adjacency[u] {
-            let b = label[v as usize];
-            if b != NONE && b != k {
-                graph[k as usize].push(b as usize);
-            }
-        }
-    }
-    for g in &mut graph {
-        g.sort_unstable();
-        g.dedup();
-    }
+    let problem = units.problem(caps);
+    let load = assign::loads(&problem, label);
+    let graph = assign::zone_graph(&problem, label);
     let cap = |k: usize| u64::from(caps[k]);
     let to_spare = steps(&graph, (0..zones).filter(|&k| load[k] < cap(k)));
     let mut on_path = vec![false; zones];
@@ -152,7 +147,7 @@ pub fn to_split(units: &Units, label: &[u32], caps: &[u32]) -> Vec<bool> {
 }
 
 /// Zone steps from the nearest of `from` to every zone (`None`: unreached).
-fn steps(graph: &[Vec<usize>], from: impl Iterator<Item = usize>) -> Vec<Option<usize>> {
+fn steps(graph: &[Vec<u32>], from: impl Iterator<Item = usize>) -> Vec<Option<usize>> {
     let mut dist = vec![None; graph.len()];
     let mut queue = VecDeque::new();
     for k in from {
@@ -162,6 +157,7 @@ fn steps(graph: &[Vec<usize>], from: impl Iterator<Item = usize>) -> Vec<Option<
     while let Some(z) = queue.pop_front() {
         let d = dist[z].unwrap_or(0) + 1;
         for &n in &graph[z] {
+            let n = n as usize;
             if dist[n].is_none() {
                 dist[n] = Some(d);
                 queue.push_back(n);
