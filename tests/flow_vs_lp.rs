@@ -244,7 +244,7 @@ proptest! {
     /// Same seated count and same total as the LP; feasible; no negative cycle.
     #[test]
     fn flow_matches_lp(geo in instance(150, 10), k in 1usize..=4) {
-        let flow = assign_with(&geo, &FlowOptions { candidates: k });
+        let flow = assign_with(&geo, &FlowOptions { candidates: k, ..FlowOptions::default() });
         check_feasible(&geo, &flow)?;
         check_optimal(&geo, &flow)?;
         let lp = assign_lp(&geo).map_err(TestCaseError::fail)?;
@@ -257,31 +257,38 @@ proptest! {
         prop_assert!((flow.total_m - lp.total_m).abs() <= tolerance, "{} vs {}", flow.total_m, lp.total_m);
     }
 
-    /// Larger instances, without the LP: feasible, optimal, and the same
-    /// optimum whatever the candidate count, the metric shortcut or the
-    /// model type; the same assignment on repeated runs and any thread count.
+    /// Larger instances, without the LP: feasible, optimal, and the very
+    /// same assignment (the canonical tie rule) whatever the candidate
+    /// count, the warm start, the metric shortcut or the model type, on
+    /// repeated runs and any thread count.
     #[test]
     fn flow_is_optimal_and_deterministic(geo in instance(400, 30), k in 1usize..=10) {
-        let flow = assign_with(&geo, &FlowOptions { candidates: k });
+        let flow = assign_with(&geo, &FlowOptions { candidates: k, ..FlowOptions::default() });
         check_feasible(&geo, &flow)?;
         check_optimal(&geo, &flow)?;
         let default = assign(&geo);
         prop_assert_eq!((default.seated, default.total_mm), (flow.seated, flow.total_mm));
-        let dense = assign_with(&geo.dense(), &FlowOptions { candidates: k });
+        prop_assert_eq!(&default.school, &flow.school);
+        let sampled = assign_with(&geo, &FlowOptions { candidates: k, sample_from: 2 });
+        prop_assert_eq!(&sampled.school, &flow.school);
+        prop_assert!(sampled.stats.certified);
+        let dense = assign_with(&geo.dense(), &FlowOptions { candidates: k, ..FlowOptions::default() });
         prop_assert_eq!((dense.seated, dense.total_mm), (flow.seated, flow.total_mm));
+        prop_assert_eq!(&dense.school, &flow.school);
         let plain = Geo { metric: !geo.metric, ..geo.clone() };
-        let other = assign_with(&plain, &FlowOptions { candidates: k });
+        let other = assign_with(&plain, &FlowOptions { candidates: k, ..FlowOptions::default() });
         prop_assert_eq!((other.seated, other.total_mm), (flow.seated, flow.total_mm));
+        prop_assert_eq!(&other.school, &flow.school);
         // The chord scan of pricing finds the same pairs as the tree walk,
         // so the very same assignment, not only an equally good one.
         let chords = Geo { points: !geo.points, ..geo.clone() };
-        let swapped = assign_with(&chords, &FlowOptions { candidates: k });
+        let swapped = assign_with(&chords, &FlowOptions { candidates: k, ..FlowOptions::default() });
         prop_assert_eq!(&swapped.school, &flow.school);
         prop_assert_eq!(swapped.stats.edges_added, flow.stats.edges_added);
-        let again = assign_with(&geo, &FlowOptions { candidates: k });
+        let again = assign_with(&geo, &FlowOptions { candidates: k, ..FlowOptions::default() });
         prop_assert_eq!(&again, &flow);
         let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let alone = one_thread.install(|| assign_with(&geo, &FlowOptions { candidates: k }));
+        let alone = one_thread.install(|| assign_with(&geo, &FlowOptions { candidates: k, ..FlowOptions::default() }));
         prop_assert_eq!(&alone, &flow);
     }
 }

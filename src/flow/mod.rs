@@ -69,14 +69,25 @@
 //! per arc.
 //!
 //! Any prices give a valid start: each applicant goes to its best school
-//! under them, and routing repairs the rest. With at least as many seats as
-//! applicants the start is "everyone at the nearest candidate, all prices
-//! 0". With fewer seats, every seat will be taken and the problem is a
-//! balanced assignment with a virtual school of `applicants − seats` seats
-//! at cost 0 for "unseated"; an auction with ε-scaling prices it cheaply
-//! (prices of the order of distances, where routing with `M` would move
-//! thousands of units one long path at a time), and its prices, shifted by
-//! `M`, start the exact routing, which then has little left to do.
+//! under them, and routing repairs the rest. With comfortably more seats
+//! than applicants the start is "everyone at the nearest candidate, all
+//! prices 0". When seats fall short of the applicants, or only just cover
+//! them (less than 3% spare), the optimum reshapes every catchment (on a
+//! 300,000-applicant city with seats 0.95× demand, half the junior
+//! applicants leave their nearest school and prices reach 23 km), and
+//! routing from zero prices would move tens of thousands of units one long
+//! path at a time. Such a level with at least [`FlowOptions::sample_from`]
+//! applicants (20,000) starts from the prices of the optimum of a sample:
+//! every [`SAMPLE_STEP`]-th applicant in the solver's order (which groups
+//! applicants by nearest school), with every school's seats scaled by the
+//! same factor, solved the same way (so recursively, down to a few
+//! thousand). A price is where a school's catchment ends, which the sample
+//! draws nearly as well as the whole. A pricing round under the sample's
+//! prices then adds the pairs beyond the nearest few that the optimum will
+//! need, before the first routing rather than after it. A smaller level
+//! whose seats fall short is started by an auction instead: the balanced
+//! assignment with a virtual school of `applicants − seats` seats at cost 0
+//! for "unseated", priced with ε-scaling, its prices shifted by `M`.
 //!
 //! Internally, applicants are renumbered by their nearest candidate school
 //! (then by index), so that neighbours share cache lines.
@@ -110,36 +121,42 @@
 //! every allowed pair.
 //!
 //! # Ties
-//! The result is a deterministic function of the model (the order in which
-//! `nearest` yields equal distances included), independent of the number of
-//! threads: parallel work (candidate lists, auction checks, pricing) is
-//! collected in order, and everything else is sequential.
+//! The result is a deterministic function of the model alone: not of the
+//! number of threads (parallel work is collected in order, everything else
+//! is sequential), and not of the algorithm's path either (candidate count,
+//! warm start, pricing method): among all optimal assignments (the most
+//! seated, then the least total in whole millimetres) the solver returns
+//! the canonical one. Applicants in the model's order (the round:
+//! increasing applicant id) each take the lowest-index school, unseated
+//! last, that some optimal assignment gives them together with the choices
+//! of those before them.
 //!
-//! Among *twins*, applicants with identical costs to every school
-//! ([`CostModel::twins`]; in the round, applicants sharing a home), the
-//! rule is canonical and does not depend on the algorithm: after solving,
-//! the schools each group of twins received are handed out again, in
-//! increasing school index with unseated last, to the members in the
-//! group's order (the round: increasing applicant id). Exchanging schools
-//! among twins keeps the seated count, every school's load and the total
-//! cost, so the result stays optimal and certified (the prices still
-//! prove it: twins have the same cost plus price everywhere).
+//! After the certificate, the final prices are optimal duals, and every
+//! optimal assignment satisfies complementary slackness with any optimal
+//! duals: each applicant at a *tight* option (cost plus price equal to its
+//! value), every school priced above `Z` full, the others within their
+//! seats. So the optimal assignments are exactly the placements on tight
+//! options with those loads, whichever optimal prices the solver ended
+//! with. Pricing adds every tight pair outside the candidates (reduced cost
+//! `≤ 0`, not only `< 0`), so the solver sees all of them. Only applicants
+//! with two tight options or more can differ between optima (typically the
+//! marginal applicants of a few schools); for each of them in order, an
+//! option is taken iff a breadth-first search over the moves of the later
+//! ones finds room for it: a node that can take one more (`Z`, or a school
+//! priced as `Z` with a free seat), or the applicant's own node, which must
+//! be the end when its school must stay full.
+//! The solver does this after solving (`solver::ties`) and checks the
+//! certificate again on the result.
 //!
-//! Other ties, assignments of equal rounded cost that differ beyond
-//! twins (e.g. an exchange between two homes whose costs differ by exactly
-//! the same number of millimetres), are rare; among them the solver returns
-//! the one reached by its fixed order: applicants are numbered by (nearest
-//! candidate school, index); each takes its best school under the starting
-//! prices, the first in (cost, school) order on a tie; oversubscribed
-//! schools are drained in increasing index; shortest paths break ties by
-//! smaller node index, and the applicant moved along an arc is the one with
-//! the smallest (cost difference, number).
-
+//! *Twins*, applicants with identical costs to every school (in the round,
+//! applicants sharing a home), are a special case: they receive the schools
+//! of their home in increasing school index, unseated last, in the model's
+//! order (were a later twin to hold a lower school, the earlier could have
+//! taken it by exchanging with it).
 mod lp;
 mod solver;
 #[cfg(test)]
 mod tests;
-mod twins;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -163,6 +180,17 @@ const METRIC_CACHE_SCHOOLS: usize = 2048;
 
 /// Bid budget of the warm-start auction, per applicant.
 const AUCTION_BIDS_PER_APPLICANT: usize = 16;
+
+/// The sample that warm-starts a level whose seats only just cover its
+/// applicants: every `SAMPLE_STEP`-th applicant. The optimum of a sample
+/// has nearly the prices of the whole (the price of a school is where its
+/// catchment ends, which a sample draws nearly as well), at an eighth of
+/// the routing.
+pub const SAMPLE_STEP: usize = 8;
+
+/// Default of [`FlowOptions::sample_from`]: below this, the level is solved
+/// from zero prices at once.
+pub const SAMPLE_FROM: usize = 20_000;
 
 /// Seats "only just enough" for [`FlowOptions::candidates`]: at least as
 /// many as applicants, and fewer than `1 + 1/TIGHT_SEATS_DIV` times them.
@@ -219,18 +247,6 @@ pub trait CostModel: Sync {
     /// `None`, claims nothing.
     fn lower_bound_points(&self) -> Option<BoundPoints> {
         None
-    }
-    /// Groups of twins: applicants whose costs to every school are
-    /// identical (the same [`CostModel::nearest`] sequence and the same
-    /// [`CostModel::cost`] for every school), such as applicants sharing a
-    /// home under haversine. Each group lists its members in the order the
-    /// tie rule serves them (the round: by applicant id); groups of one may
-    /// be left out. After solving, each group's schools are handed out
-    /// again in that order (module docs, `# Ties`), so that which twin gets
-    /// which school does not depend on the algorithm. The default, no
-    /// groups, claims nothing.
-    fn twins(&self) -> Vec<Vec<usize>> {
-        Vec::new()
     }
 }
 
@@ -317,24 +333,10 @@ impl CostModel for DenseCosts {
         let d = (*self.metres.get(applicant)?.get(school)?)?;
         (!d.is_nan()).then_some(d)
     }
-
-    /// Applicants with equal rows (entries beyond the last school, missing
-    /// entries and NaN count as not allowed), by increasing index.
-    fn twins(&self) -> Vec<Vec<usize>> {
-        let m = self.capacity.len();
-        let row = |i: usize| -> Vec<Option<u64>> { (0..m).map(|j| self.cost(i, j).map(f64::to_bits)).collect() };
-        let mut keyed: Vec<(Vec<Option<u64>>, usize)> = (0..self.metres.len()).map(|i| (row(i), i)).collect();
-        keyed.sort();
-        keyed
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|g| g.len() > 1)
-            .map(|g| g.iter().map(|e| e.1).collect())
-            .collect()
-    }
 }
 
-/// Tuning of [`assign_with`]; the result does not depend on it except
-/// among assignments of equal cost.
+/// Tuning of [`assign_with`]; the result does not depend on it (ties
+/// included: module docs, `# Ties`), only the time it takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowOptions {
     /// Candidate schools per applicant before pricing (at least 1); half as
@@ -342,11 +344,20 @@ pub struct FlowOptions {
     /// `1/TIGHT_SEATS_DIV` (3%), where the optimum sends many applicants
     /// past their nearest few schools.
     pub candidates: usize,
+    /// From this many applicants up, a level whose seats only just cover
+    /// its applicants (as for `candidates`) starts from the prices of the
+    /// optimum of a sample of its applicants, every
+    /// [`SAMPLE_STEP`]-th (solved the same way, so recursively), instead
+    /// of from zero prices.
+    pub sample_from: usize,
 }
 
 impl Default for FlowOptions {
     fn default() -> Self {
-        FlowOptions { candidates: 8 }
+        FlowOptions {
+            candidates: 8,
+            sample_from: SAMPLE_FROM,
+        }
     }
 }
 
@@ -383,6 +394,9 @@ pub struct FlowStats {
     pub pairs_walked: usize,
     /// Bids in the warm-start auction.
     pub auction_bids: usize,
+    /// Applicants in the samples whose prices started the solve (all
+    /// levels of recursion), 0 when it started from zero prices.
+    pub sampled: usize,
     /// Seats over capacity when exact routing starts (after the warm start).
     pub initial_excess: usize,
     /// Shortest-path searches, one per unit of flow moved.
@@ -391,9 +405,9 @@ pub struct FlowStats {
     pub nodes_settled: usize,
     /// Applicant moves along augmenting paths.
     pub moves: usize,
-    /// Applicants whose school the tie rule among twins changed (module
-    /// docs, `# Ties`).
-    pub twins_moved: usize,
+    /// Applicants the canonical tie rule moved to another optimal school
+    /// (module docs, `# Ties`).
+    pub ties_moved: usize,
     /// Whether the result is proven optimal over every allowed pair: the
     /// last pricing round found no violating pair, and the final prices
     /// and assignment were re-checked for complementary slackness over the
@@ -432,7 +446,7 @@ pub fn assign(model: &dyn CostModel) -> Assignment {
 
 /// The exact optimum, with explicit tuning.
 pub fn assign_with(model: &dyn CostModel, options: &FlowOptions) -> Assignment {
-    let mut solver = Solver::new(model, options.candidates.max(1));
+    let mut solver = Solver::new(model, options);
     solver.solve();
     let assignment = solver.into_assignment();
     if model.applicants() > 0 {

@@ -12,7 +12,13 @@ fn dense(cap: &[u32], rows: &[&[Option<f64>]]) -> DenseCosts {
 fn check_all_k(costs: &DenseCosts, seated: usize, total_mm: i128) -> Assignment {
     let mut first = None;
     for k in [1, 2, 3, 10] {
-        let a = assign_with(costs, &FlowOptions { candidates: k });
+        let a = assign_with(
+            costs,
+            &FlowOptions {
+                candidates: k,
+                ..FlowOptions::default()
+            },
+        );
         assert_eq!((a.seated, a.total_mm), (seated, total_mm), "k = {k}: {a:?}");
         assert_feasible(costs, &a);
         first.get_or_insert(a);
@@ -80,6 +86,88 @@ fn brute_force(costs: &DenseCosts) -> (usize, i128) {
             return best;
         }
     }
+}
+
+/// The canonical optimum by trying every assignment: the most seated, then
+/// the least cost, then, applicant by applicant in index order, the lowest
+/// school index (unseated last).
+fn brute_force_canonical(costs: &DenseCosts) -> (usize, i128, Vec<Option<usize>>) {
+    let (n, m) = (costs.applicants(), costs.schools());
+    let options: Vec<Vec<Option<(usize, i64)>>> = (0..n)
+        .map(|i| {
+            let mut o: Vec<Option<(usize, i64)>> = costs
+                .nearest(i)
+                .filter(|p| costs.capacity(p.0) > 0)
+                .map(|(j, d)| Some((j, to_mm(d).unwrap())))
+                .collect();
+            o.push(None);
+            o
+        })
+        .collect();
+    let mut best: Option<(usize, std::cmp::Reverse<i128>, Vec<usize>)> = None;
+    let mut pick = vec![0usize; n];
+    loop {
+        let mut load = vec![0u32; m];
+        let (mut seated, mut mm, mut ok) = (0usize, 0i128, true);
+        let mut key = Vec::with_capacity(n);
+        for i in 0..n {
+            match options[i][pick[i]] {
+                Some((j, c)) => {
+                    load[j] += 1;
+                    ok &= load[j] <= costs.capacity(j);
+                    seated += 1;
+                    mm += c as i128;
+                    key.push(j);
+                }
+                None => key.push(m),
+            }
+        }
+        // Most seated, least cost, smallest key.
+        let this = (seated, std::cmp::Reverse(mm), key);
+        if ok
+            && best
+                .as_ref()
+                .is_none_or(|b| (this.0, this.1) > (b.0, b.1) || ((this.0, this.1) == (b.0, b.1) && this.2 < b.2))
+        {
+            best = Some(this);
+        }
+        let mut i = 0;
+        while i < n {
+            pick[i] += 1;
+            if pick[i] < options[i].len() {
+                break;
+            }
+            pick[i] = 0;
+            i += 1;
+        }
+        if i == n {
+            let (seated, mm, key) = best.expect("leaving everyone unseated is feasible");
+            return (seated, mm.0, key.into_iter().map(|j| (j < m).then_some(j)).collect());
+        }
+    }
+}
+
+#[test]
+fn an_exchange_of_equal_cost_goes_to_the_lower_school_first() {
+    // Either way costs 5 (1 + 4 or 2 + 3): applicant 0 takes school 0.
+    let costs = dense(&[1, 1], &[&[Some(1.0), Some(2.0)], &[Some(3.0), Some(4.0)]]);
+    for k in [1, 2] {
+        for sample_from in [2, usize::MAX] {
+            let a = assign_with(
+                &costs,
+                &FlowOptions {
+                    candidates: k,
+                    sample_from,
+                },
+            );
+            assert_eq!(a.school, vec![Some(0), Some(1)], "k = {k}");
+            assert!(a.stats.certified);
+        }
+    }
+    // Applicant 1 sits nearer to school 1 by exactly as much as applicant 0:
+    // still applicant 0 first.
+    let costs = dense(&[1, 1], &[&[Some(3.0), Some(4.0)], &[Some(1.0), Some(2.0)]]);
+    assert_eq!(assign(&costs).school, vec![Some(0), Some(1)]);
 }
 
 #[test]
@@ -323,11 +411,23 @@ fn metric_pricing_adds_far_pairs() {
         cap: vec![1, 2, 2],
         points: false,
     };
-    let a = assign_with(&line, &FlowOptions { candidates: 1 });
+    let a = assign_with(
+        &line,
+        &FlowOptions {
+            candidates: 1,
+            ..FlowOptions::default()
+        },
+    );
     assert_eq!((a.seated, a.total_mm), (4, 32_000));
     assert!(a.stats.edges_added > 0 && a.stats.pricing_rounds > 1, "{:?}", a.stats);
     // The chord scan finds the same pairs.
-    let b = assign_with(&Line { points: true, ..line }, &FlowOptions { candidates: 1 });
+    let b = assign_with(
+        &Line { points: true, ..line },
+        &FlowOptions {
+            candidates: 1,
+            ..FlowOptions::default()
+        },
+    );
     assert_eq!((&b.school, b.stats.edges_added), (&a.school, a.stats.edges_added));
 }
 
@@ -358,9 +458,14 @@ fn twins_take_schools_in_index_order() {
             &[Some(1.0), Some(2.0), Some(3.0)],
         ],
     );
-    assert_eq!(costs.twins(), vec![vec![0, 2]]);
     for k in [1, 2, 3] {
-        let a = assign_with(&costs, &FlowOptions { candidates: k });
+        let a = assign_with(
+            &costs,
+            &FlowOptions {
+                candidates: k,
+                ..FlowOptions::default()
+            },
+        );
         assert_eq!(a.school, vec![Some(1), Some(0), Some(2)], "k = {k}");
         assert_eq!((a.seated, a.total_mm, a.total_m), (3, 6_000, 6.0));
         assert!(a.stats.certified);
@@ -368,34 +473,6 @@ fn twins_take_schools_in_index_order() {
     // One seat for two twins: the first takes it, the second stays unseated.
     let one = dense(&[1], &[&[Some(5.0)], &[Some(5.0)]]);
     assert_eq!(assign(&one).school, vec![Some(0), None]);
-}
-
-/// The tie rule serves a group in the model's order, not by index, and
-/// leaves alone a group whose members are not twins after all.
-#[test]
-fn hand_out_follows_the_group_order_and_checks_costs() {
-    let costs = dense(
-        &[1, 1],
-        &[
-            &[Some(4.0), Some(4.0)],
-            &[Some(4.0), Some(4.0)],
-            &[Some(4.0), Some(9.0)],
-        ],
-    );
-    let mut school = vec![Some(0), Some(1), None];
-    let mut metres = vec![4.0, 4.0, 0.0];
-    assert_eq!(twins::hand_out(&costs, &[vec![1, 0]], &mut school, &mut metres), 2);
-    assert_eq!(school, vec![Some(1), Some(0), None]);
-    // 2 is not a twin of 0: the group is left as it is.
-    let mut school = vec![Some(1), None, Some(0)];
-    let mut metres = vec![4.0, 0.0, 4.0];
-    assert_eq!(twins::hand_out(&costs, &[vec![0, 2]], &mut school, &mut metres), 0);
-    assert_eq!(school, vec![Some(1), None, Some(0)]);
-    // Malformed groups (out of range, an applicant twice) are ignored.
-    assert_eq!(
-        twins::hand_out(&costs, &[vec![0, 7], vec![1, 1]], &mut school, &mut metres),
-        0
-    );
 }
 
 /// Rows of a few distinct classes (so with many twins) whose costs make the
@@ -426,20 +503,71 @@ fn twin_classes() -> impl Strategy<Value = DenseCosts> {
     })
 }
 
+/// Instances whose seats only just cover the applicants, or fall short:
+/// the levels a sample warm-starts.
+fn tight_tiny() -> impl Strategy<Value = DenseCosts> {
+    (2usize..=7, 1usize..=3, 0usize..=1).prop_flat_map(|(n, m, short)| {
+        (
+            proptest::collection::vec(0u32..=3, m),
+            proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof![1 => Just(None), 4 => (0u32..6).prop_map(|d| Some(d as f64 * 100.0 + 0.25))],
+                    m,
+                ),
+                n,
+            ),
+        )
+            .prop_map(move |(mut cap, rows)| {
+                let others: u32 = cap[..m - 1].iter().sum();
+                cap[m - 1] = (n as u32 - short as u32).saturating_sub(others);
+                DenseCosts::new(cap, rows)
+            })
+    })
+}
+
 proptest! {
+    #[test]
+    fn ties_follow_the_canonical_rule(costs in tiny()) {
+        let (seated, mm, school) = brute_force_canonical(&costs);
+        for k in [1, 2, 3] {
+            for sample_from in [2, usize::MAX] {
+                let a = assign_with(&costs, &FlowOptions { candidates: k, sample_from });
+                prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
+                assert_feasible(&costs, &a);
+                prop_assert_eq!(&a.school, &school, "k = {}, sample from {}", k, sample_from);
+            }
+        }
+    }
+
+    #[test]
+    fn a_sample_warm_start_changes_nothing(costs in tight_tiny()) {
+        let (seated, mm, school) = brute_force_canonical(&costs);
+        for k in [1, 2, 3] {
+            let a = assign_with(&costs, &FlowOptions { candidates: k, sample_from: 2 });
+            prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
+            assert_feasible(&costs, &a);
+            prop_assert_eq!(&a.school, &school, "k = {}", k);
+        }
+    }
+
     #[test]
     fn twins_get_the_same_schools_on_every_solver_path(costs in twin_classes()) {
         let (seated, mm) = brute_force(&costs);
-        let first = assign_with(&costs, &FlowOptions { candidates: 1 });
+        let first = assign_with(&costs, &FlowOptions { candidates: 1, ..FlowOptions::default() });
         for k in [1, 2, 3, 10] {
-            let a = assign_with(&costs, &FlowOptions { candidates: k });
+            let a = assign_with(&costs, &FlowOptions { candidates: k, ..FlowOptions::default() });
             prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
             assert_feasible(&costs, &a);
             prop_assert_eq!(&a.school, &first.school, "k = {}", k);
         }
-        for group in costs.twins() {
-            let got: Vec<(bool, Option<usize>)> = group.iter().map(|&i| (first.school[i].is_none(), first.school[i])).collect();
-            prop_assert!(got.windows(2).all(|w| w[0] <= w[1]), "{:?}", got);
+        // Twins (equal rows) hold their schools in increasing index, unseated last.
+        let n = costs.applicants();
+        for a in 0..n {
+            for b in a + 1..n {
+                let same = (0..costs.schools()).all(|j| costs.cost(a, j).map(f64::to_bits) == costs.cost(b, j).map(f64::to_bits));
+                let key = |i: usize| (first.school[i].is_none(), first.school[i]);
+                prop_assert!(!same || key(a) <= key(b), "{:?} before {:?}", key(a), key(b));
+            }
         }
     }
 
@@ -447,7 +575,7 @@ proptest! {
     fn metric_model_matches_brute_force(line in tiny_line()) {
         let (seated, mm) = brute_force(&line.dense());
         for k in [1, 2, 3] {
-            let a = assign_with(&line, &FlowOptions { candidates: k });
+            let a = assign_with(&line, &FlowOptions { candidates: k, ..FlowOptions::default() });
             prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
             prop_assert!(a.stats.certified);
         }
@@ -457,7 +585,7 @@ proptest! {
     fn matches_brute_force(costs in tiny()) {
         let (seated, mm) = brute_force(&costs);
         for k in [1, 2, 3] {
-            let a = assign_with(&costs, &FlowOptions { candidates: k });
+            let a = assign_with(&costs, &FlowOptions { candidates: k, ..FlowOptions::default() });
             prop_assert_eq!((a.seated, a.total_mm), (seated, mm));
             assert_feasible(&costs, &a);
         }

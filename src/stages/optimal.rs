@@ -7,10 +7,11 @@
 //! source, measured from its own home. Pairs farther than
 //! `fallback.max_distance_m`, when set, and pairs a distance matrix does not
 //! list are not used. Among optimal assignments of equal cost the result is
-//! deterministic: members sharing a home (twins) take the schools their
-//! home received in increasing school index by increasing applicant id,
-//! unseated last, and other ties go the way of [`crate::flow::assign`]'s
-//! fixed processing order (see `flow`, `# Ties`).
+//! the canonical one, whatever the solver's path: applicants in increasing
+//! id each take the lowest school index (unseated last) that an optimal
+//! assignment completing the earlier choices gives them (see `flow`,
+//! `# Ties`); so members sharing a home take the schools their home
+//! received in increasing school index by increasing applicant id.
 
 use crate::distance::sphere_point;
 use crate::flow::{self, BoundPoints, CostModel};
@@ -126,42 +127,6 @@ impl CostModel for RoundCosts<'_> {
             limit_m: self.limit,
         })
     }
-
-    /// Members sharing a home (under a distance matrix: the same matrix
-    /// row), each group by applicant id: their costs are equal to every
-    /// school, since they are of one level and see the same seats.
-    fn twins(&self) -> Vec<Vec<usize>> {
-        let scenario = self.ctx.scenario;
-        let mut order: Vec<usize> = (0..self.members.len()).collect();
-        let by_id = |i: usize| self.members[i].0;
-        let groups = |order: &[usize], same: &dyn Fn(usize, usize) -> bool| -> Vec<Vec<usize>> {
-            order
-                .chunk_by(|&a, &b| same(a, b))
-                .filter(|g| g.len() > 1)
-                .map(|g| g.to_vec())
-                .collect()
-        };
-        match self.ctx.distances.matrix() {
-            None => {
-                // `+ 0.0` makes −0 and +0 one key.
-                let home = |i: usize| {
-                    let app = scenario.applicant(by_id(i));
-                    ((app.lon + 0.0).to_bits(), (app.lat + 0.0).to_bits())
-                };
-                let known = |i: usize| {
-                    let app = scenario.applicant(by_id(i));
-                    !app.lon.is_nan() && !app.lat.is_nan()
-                };
-                order.par_sort_unstable_by_key(|&i| (home(i), by_id(i)));
-                groups(&order, &|a, b| home(a) == home(b) && known(a))
-            }
-            Some(matrix) => {
-                let row = |i: usize| matrix.row(by_id(i)).iter().map(|&(s, d)| (s, d.to_bits()));
-                order.par_sort_unstable_by(|&a, &b| row(a).cmp(row(b)).then(by_id(a).cmp(&by_id(b))));
-                groups(&order, &|a, b| row(a).eq(row(b)))
-            }
-        }
-    }
 }
 
 /// Seats the members of `units` optimally in `seats` (reduced by the
@@ -177,11 +142,13 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let solved: Vec<(Vec<(AppIdx, UnitIdx)>, flow::Assignment)> = Level::ALL
         .par_iter()
         .filter_map(|&level| {
-            let members: Vec<(AppIdx, UnitIdx)> = units
+            // By applicant id: the order of the canonical tie rule.
+            let mut members: Vec<(AppIdx, UnitIdx)> = units
                 .iter()
                 .filter(|&&u| ctx.units[u.index()].level == level)
                 .flat_map(|&u| ctx.units[u.index()].members.iter().map(move |&m| (m, u)))
                 .collect();
+            members.sort_unstable();
             if members.is_empty() {
                 return None;
             }

@@ -14,7 +14,7 @@ impl<'a> Solver<'a> {
     /// lowest bid. The school prices, shifted so that `Z` costs `M`, start
     /// the exact routing, which repairs whatever the auction got wrong (an
     /// unfillable seat, a bid budget run out, the remaining ε).
-    pub(super) fn auction(&mut self) {
+    pub(super) fn auction(&mut self) -> bool {
         let (n, m) = (self.n, self.m);
         // Seats that candidates can reach at all: a school takes at most its
         // capacity and at most the applicants who have it as a candidate.
@@ -25,7 +25,7 @@ impl<'a> Solver<'a> {
         let seats: u64 = self.cap.iter().zip(&degree).map(|(&c, &d)| (c as u64).min(d)).sum();
         let homeless = (0..n).filter(|&i| self.cand.range(i).is_empty()).count() as u64;
         if n == 0 || seats + homeless > n as u64 {
-            return;
+            return false;
         }
         // Capacities with `Z` last.
         let z = m;
@@ -157,5 +157,6 @@ impl<'a> Solver<'a> {
                 0
             };
         }
+        true
     }
 }

@@ -6,6 +6,8 @@
 mod auction;
 mod pricing;
 mod routing;
+mod sample;
+mod ties;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -134,13 +136,6 @@ type NewPair = (u32, i64, f64);
 /// Pairs added to one applicant by pricing.
 type Additions = (u32, Vec<NewPair>);
 
-/// One applicant's candidates before flattening.
-#[derive(Default)]
-struct Row {
-    pairs: Vec<NewPair>,
-    bound: i64,
-}
-
 pub(super) struct Solver<'a> {
     model: &'a dyn CostModel,
     /// Internal applicant index → the model's index.
@@ -150,6 +145,12 @@ pub(super) struct Solver<'a> {
     /// Index of the unseated sink `Z`.
     z: u32,
     k: usize,
+    /// The options asked for (a sample is solved with the same).
+    options: FlowOptions,
+    /// Seats only just cover the applicants.
+    tight: bool,
+    /// Usable seats.
+    seats: u64,
     cap: Vec<u32>,
     /// The schools with seats, in increasing index: the only ones `Z` can
     /// reach through a seat arc.
@@ -184,17 +185,23 @@ pub(super) struct Solver<'a> {
     points: Option<Option<BoundPoints>>,
     /// The school-to-school lower bounds of pricing's metric lists, in
     /// whole mm less the margin, computed once per solve (prices change
-    /// from round to round, distances do not): the bound between usable
-    /// schools `a` and `b` is `school_mm[school_slot[a] · u + school_slot[b]]`
-    /// with `u` usable schools. Empty until a round needs them,
-    /// or when there are more than [`METRIC_CACHE_SCHOOLS`] usable schools.
+    /// from round to round, distances do not): the bound between schools
+    /// `a` and `b` of `cache_schools` is
+    /// `school_mm[school_slot[a] · u + school_slot[b]]` with `u` of them.
+    /// Empty until a round needs them, or when there are more than
+    /// [`METRIC_CACHE_SCHOOLS`].
     school_mm: Vec<i64>,
     school_slot: Vec<u32>,
+    /// The schools the cache covers: the usable schools of the outermost
+    /// solve, so that the solves of its samples (whose usable schools are
+    /// among them) share one cache.
+    cache_schools: Vec<u32>,
     stats: FlowStats,
 }
 
 impl<'a> Solver<'a> {
-    pub(super) fn new(model: &'a dyn CostModel, k: usize) -> Self {
+    pub(super) fn new(model: &'a dyn CostModel, options: &FlowOptions) -> Self {
+        let k = options.candidates.max(1);
         let n = model.applicants();
         let m = model.schools();
         let cap: Vec<u32> = (0..m).map(|j| model.capacity(j)).collect();
@@ -205,14 +212,19 @@ impl<'a> Solver<'a> {
         let seats: u64 = cap.iter().map(|&c| u64::from(c)).sum();
         let tight = n as u64 <= seats && seats * TIGHT_SEATS_DIV < n as u64 * (TIGHT_SEATS_DIV + 1);
         let k = if tight { k + k / 2 } else { k };
+        let usable: Vec<u32> = (0..m as u32).filter(|&j| cap[j as usize] > 0).collect();
         Solver {
+            options: options.clone(),
+            tight,
+            seats,
             model,
             perm: Vec::new(),
             n,
             m,
             z: m as u32,
             k,
-            usable_schools: (0..m as u32).filter(|&j| cap[j as usize] > 0).collect(),
+            usable_schools: usable.clone(),
+            cache_schools: usable,
             cap,
             big_m,
             cand: Candidates::default(),
@@ -242,32 +254,62 @@ impl<'a> Solver<'a> {
         school < self.m && self.cap[school] > 0
     }
 
-    /// The first `k` usable schools of an applicant.
-    fn first_candidates(&self, i: usize) -> Row {
-        let mut pairs: Vec<NewPair> = Vec::with_capacity(self.k);
+    /// Writes the first usable schools of applicant `i` (at most
+    /// `out.len()`) into `out`, sorted by (cost, school); returns how many,
+    /// and the bound: the cost of the last when `out` is filled, else
+    /// unbounded (every allowed school is a candidate).
+    fn first_candidates(&self, i: usize, out: &mut [NewPair]) -> (usize, i64) {
+        let mut len = 0;
         let mut bound = i64::MAX;
         for (j, metres) in self.model.nearest(i) {
             let Some(mm) = to_mm(metres) else { continue };
-            if !self.usable(j) || pairs.iter().any(|p| p.0 == j as u32) {
+            if !self.usable(j) || out[..len].iter().any(|p| p.0 == j as u32) {
                 continue;
             }
-            pairs.push((j as u32, mm, metres));
-            if pairs.len() == self.k {
+            out[len] = (j as u32, mm, metres);
+            len += 1;
+            if len == out.len() {
                 bound = mm;
                 break;
             }
         }
-        Row { pairs, bound }
+        out[..len].sort_by_key(|p| (p.1, p.0));
+        (len, bound)
     }
 
-    fn set_candidates(&mut self, mut rows: Vec<Row>) {
-        let total: usize = rows.iter().map(|r| r.pairs.len()).sum();
-        let mut c = Candidates::with_capacity(self.n, total);
-        for row in rows.iter_mut() {
-            c.push_row(&mut row.pairs);
-            c.bound.push(row.bound);
+    /// The first candidates of every applicant, and the solver's order of
+    /// applicants: by nearest candidate school (so that applicants sharing
+    /// one sit side by side in memory), then by index.
+    fn set_candidates(&mut self) {
+        let (n, k) = (self.n, self.k);
+        let mut rows: Vec<NewPair> = vec![(0, 0, 0.0); n * k];
+        let (lens, bounds): (Vec<usize>, Vec<i64>) = rows
+            .par_chunks_mut(k)
+            .enumerate()
+            .map(|(i, out)| self.first_candidates(i, out))
+            .unzip();
+        let row = |i: u32| &rows[i as usize * k..i as usize * k + lens[i as usize]];
+        let mut keyed: Vec<(u32, u32)> = (0..n as u32)
+            .into_par_iter()
+            .map(|i| (row(i).first().map_or(u32::MAX, |p| p.0), i))
+            .collect();
+        keyed.par_sort_unstable();
+        let perm: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        let mut start = Vec::with_capacity(n + 1);
+        start.push(0);
+        for &i in &perm {
+            start.push(start.last().copied().unwrap_or(0) + lens[i as usize]);
         }
-        self.cand = c;
+        self.cand = Candidates {
+            start,
+            pair: perm
+                .par_iter()
+                .flat_map_iter(|&i| row(i).iter().map(|&(school, mm, _)| Pair { mm, school }))
+                .collect(),
+            metres: perm.par_iter().flat_map_iter(|&i| row(i).iter().map(|p| p.2)).collect(),
+            bound: perm.iter().map(|&i| bounds[i as usize]).collect(),
+        };
+        self.perm = perm;
     }
 
     pub(super) fn solve(&mut self) {
@@ -275,17 +317,26 @@ impl<'a> Solver<'a> {
             self.stats.certified = true;
             return;
         }
-        let mut rows: Vec<Row> = (0..self.n).into_par_iter().map(|i| self.first_candidates(i)).collect();
-        // Applicants sharing a nearest school sit side by side in memory.
-        let mut perm: Vec<u32> = (0..self.n as u32).collect();
-        perm.sort_by_key(|&i| (rows[i as usize].pairs.first().map_or(u32::MAX, |p| p.0), i));
-        let rows: Vec<Row> = perm.iter().map(|&i| std::mem::take(&mut rows[i as usize])).collect();
-        self.perm = perm;
-        self.set_candidates(rows);
+        self.set_candidates();
         self.stats.candidate_edges = self.cand.pair.len();
-        self.auction();
+        // Seats short of applicants, or only just enough: the optimum
+        // reshapes every catchment, and zero prices are far from its.
+        let sampled = (self.tight || self.seats < self.n as u64) && self.n >= self.options.sample_from.max(2);
+        if sampled {
+            self.sample_prices();
+        } else {
+            self.auction();
+        }
         let all: Vec<u32> = (0..self.n as u32).collect();
         self.place(&all);
+        if sampled {
+            // The sample's prices already show the pairs beyond the
+            // candidates that the optimum will need: add them before
+            // routing rather than re-route after the first pricing round.
+            self.stats.pricing_rounds += 1;
+            let added = self.price_out();
+            self.add_priced(&added);
+        }
         self.stats.initial_excess = self.excess[..self.m].iter().map(|&e| e.max(0) as usize).sum();
         loop {
             self.route();
@@ -294,13 +345,25 @@ impl<'a> Solver<'a> {
             let added = self.price_out();
             if added.is_empty() {
                 self.stats.certified = self.candidates_certified();
+                if self.stats.certified {
+                    self.stats.ties_moved = self.break_ties();
+                    if self.stats.ties_moved > 0 {
+                        self.stats.certified = self.candidates_certified();
+                    }
+                }
                 break;
             }
-            self.stats.edges_added += added.iter().map(|(_, v)| v.len()).sum::<usize>();
-            self.add_candidates(&added);
-            let movers: Vec<u32> = added.iter().map(|(i, _)| *i).collect();
-            self.place(&movers);
+            self.add_priced(&added);
         }
+    }
+
+    /// Adds the pairs a pricing round found and moves their applicants to
+    /// their best node under the current prices.
+    fn add_priced(&mut self, added: &[Additions]) {
+        self.stats.edges_added += added.iter().map(|(_, v)| v.len()).sum::<usize>();
+        self.add_candidates(added);
+        let movers: Vec<u32> = added.iter().map(|(i, _)| *i).collect();
+        self.place(&movers);
     }
 
     // The warm-start auction is in `auction.rs`.
@@ -518,8 +581,7 @@ impl<'a> Solver<'a> {
             metres[original] = self.cand.metres[k];
             total_mm += self.cand.pair[k].mm as i128;
         }
-        let mut stats = self.stats;
-        stats.twins_moved = super::twins::hand_out(self.model, &self.model.twins(), &mut school, &mut metres);
+        let stats = self.stats;
         // Summed in the model's applicant order, so the float total does not
         // depend on the solver's internal order.
         let total_m = school
@@ -553,7 +615,13 @@ mod tests {
     #[test]
     fn the_certificate_rejects_a_tampered_state() {
         let costs = crossed();
-        let mut solver = Solver::new(&costs, 2);
+        let mut solver = Solver::new(
+            &costs,
+            &FlowOptions {
+                candidates: 2,
+                ..FlowOptions::default()
+            },
+        );
         solver.solve();
         assert!(solver.stats.certified && solver.candidates_certified());
         // Swap the two applicants: feasible, but not optimal under the prices.

@@ -4,12 +4,14 @@
 use super::*;
 
 impl<'a> Solver<'a> {
-    /// One pricing round: pairs outside the candidates with negative
-    /// reduced cost, per applicant, in applicant order.
+    /// One pricing round: pairs outside the candidates with reduced cost
+    /// not above 0, per applicant, in applicant order: the negative ones
+    /// improve the assignment, and the zero ones are ties, which the
+    /// canonical tie rule ([`Solver::break_ties`]) must see.
     ///
-    /// For applicant `i` with value `v`, a non-candidate school `j` violates
-    /// iff `c_ij + p_j < v`. All allowed schools with `c_ij < bound_i` are
-    /// candidates, so only schools priced below `v − bound_i` can violate;
+    /// For applicant `i` with value `v`, a non-candidate school `j` is
+    /// found iff `c_ij + p_j ≤ v`. All allowed schools with `c_ij < bound_i`
+    /// are candidates, so only schools priced at most `v − bound_i` qualify;
     /// most applicants are certified by that alone. For the others:
     /// 1. if the model gives distances between schools (a metric), the
     ///    triangle inequality bounds `c_ij ≥ d(a, j) − c_ia` from the
@@ -26,7 +28,7 @@ impl<'a> Solver<'a> {
     ///    increasing distance from [`CostModel::nearest`]. After the
     ///    cheapest `s` schools by price, every other school has
     ///    `p_j ≥ p_(s)`, so the distance walk stops at the first school with
-    ///    `c_ij + p_(s) ≥ v`. The price walk alone suffices when at most
+    ///    `c_ij + p_(s) > v`. The price walk alone suffices when at most
     ///    [`PRICE_WALK`] schools are priced below `v − bound_i`.
     pub(super) fn price_out(&mut self) -> Vec<Additions> {
         let mut order: Vec<u32> = (0..self.m as u32).filter(|&j| self.cap[j as usize] > 0).collect();
@@ -42,7 +44,7 @@ impl<'a> Solver<'a> {
         // The metric lists cost `schools²` distances: only if someone needs them.
         let needed = (0..self.n).into_par_iter().any(|i| {
             let bound = self.cand.bound[i];
-            bound != i64::MAX && sorted[0] < self.value_of(i) - bound as i128
+            bound != i64::MAX && sorted[0] <= self.value_of(i) - bound as i128
         });
         if needed {
             self.cache_school_bounds(&order);
@@ -64,7 +66,7 @@ impl<'a> Solver<'a> {
                     return None;
                 }
                 let v = self.value_of(i);
-                let below = sorted.partition_point(|&p| p < v - bound as i128);
+                let below = sorted.partition_point(|&p| p <= v - bound as i128);
                 if below == 0 {
                     return None;
                 }
@@ -73,7 +75,7 @@ impl<'a> Solver<'a> {
                 let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
                     let Some(mm) = to_mm(metres) else { return };
                     if self.usable(j)
-                        && (mm as i128) + self.price[j] < v
+                        && (mm as i128) + self.price[j] <= v
                         && self.cand.find(i, j as u32).is_none()
                         && !found.iter().any(|f| f.0 == j as u32)
                     {
@@ -86,11 +88,11 @@ impl<'a> Solver<'a> {
                     let list = &lists[first.school as usize];
                     let mut certified = list.len() == order.len();
                     for &(key, j) in list {
-                        if key - first.mm as i128 >= v {
+                        if key - first.mm as i128 > v {
                             certified = true;
                             break;
                         }
-                        if self.price[j as usize] + bound as i128 >= v || self.cand.find(i, j).is_some() {
+                        if self.price[j as usize] + bound as i128 > v || self.cand.find(i, j).is_some() {
                             continue;
                         }
                         read += 1;
@@ -107,7 +109,7 @@ impl<'a> Solver<'a> {
                     // cheapest; a chord rules most of them out.
                     for &j in &order[..below] {
                         match points.lower_mm(original, j as usize) {
-                            Some(mm) if (mm as i128) + self.price[j as usize] < v => {}
+                            Some(mm) if (mm as i128) + self.price[j as usize] <= v => {}
                             _ => continue,
                         }
                         read += 1;
@@ -128,7 +130,7 @@ impl<'a> Solver<'a> {
                     let floor = sorted[steps];
                     for (j, metres) in self.model.nearest(original) {
                         let Some(mm) = to_mm(metres) else { continue };
-                        if mm as i128 + floor >= v {
+                        if mm as i128 + floor > v {
                             break;
                         }
                         read += 1;
@@ -200,26 +202,26 @@ impl<'a> Solver<'a> {
 
     /// Usable schools in the cache of [`Solver::school_bound_mm`].
     fn school_slot_width(&self) -> usize {
-        self.usable_schools.len()
+        self.cache_schools.len()
     }
 
-    /// Fills the cache of [`Solver::school_bound_mm`] over the usable
-    /// schools, once per solve, if the model is a metric and there are at
-    /// most [`METRIC_CACHE_SCHOOLS`] of them.
+    /// Fills the cache of [`Solver::school_bound_mm`] over
+    /// `cache_schools`, once per solve and its samples, if the model is a
+    /// metric and there are at most [`METRIC_CACHE_SCHOOLS`] of them.
     fn cache_school_bounds(&mut self, usable: &[u32]) {
         let Some(&first) = usable.first() else { return };
         if !self.school_mm.is_empty()
-            || usable.len() > METRIC_CACHE_SCHOOLS
+            || self.cache_schools.len() > METRIC_CACHE_SCHOOLS
             || self.model.school_distance(first as usize, first as usize).is_none()
         {
             return;
         }
-        let width = self.usable_schools.len();
+        let width = self.cache_schools.len();
         let mut slot = vec![u32::MAX; self.m];
-        for (k, &j) in self.usable_schools.iter().enumerate() {
+        for (k, &j) in self.cache_schools.iter().enumerate() {
             slot[j as usize] = k as u32;
         }
-        let schools = &self.usable_schools;
+        let schools = &self.cache_schools;
         let rows: Vec<Vec<i64>> = schools
             .par_iter()
             .map(|&a| {

@@ -1,0 +1,79 @@
+//! The warm start of a level whose seats only just cover its applicants:
+//! the prices of a sample.
+
+use super::*;
+
+/// A sample of a model's applicants, with seats scaled to match.
+struct Sampled<'a> {
+    inner: &'a dyn CostModel,
+    members: Vec<u32>,
+    cap: Vec<u32>,
+}
+
+impl CostModel for Sampled<'_> {
+    fn applicants(&self) -> usize {
+        self.members.len()
+    }
+    fn schools(&self) -> usize {
+        self.cap.len()
+    }
+    fn capacity(&self, school: usize) -> u32 {
+        self.cap.get(school).copied().unwrap_or(0)
+    }
+    fn nearest(&self, applicant: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_> {
+        self.inner.nearest(self.members[applicant] as usize)
+    }
+    fn cost(&self, applicant: usize, school: usize) -> Option<f64> {
+        self.inner.cost(self.members[applicant] as usize, school)
+    }
+    fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
+        self.inner.school_distance(a, b)
+    }
+    fn lower_bound_points(&self) -> Option<BoundPoints> {
+        let p = self.inner.lower_bound_points()?;
+        Some(BoundPoints {
+            applicants: self.members.iter().map(|&i| p.applicants[i as usize]).collect(),
+            schools: p.schools,
+            limit_m: p.limit_m,
+        })
+    }
+}
+
+impl<'a> Solver<'a> {
+    /// Prices from the optimum of a sample: every [`SAMPLE_STEP`]-th applicant in
+    /// the solver's order (which groups applicants by nearest school, so
+    /// the sample keeps each school's share), with each school's seats
+    /// scaled by the same factor (rounded systematically, so the seats
+    /// still only just cover the sample).
+    pub(super) fn sample_prices(&mut self) {
+        let members: Vec<u32> = self.perm.iter().step_by(SAMPLE_STEP).copied().collect();
+        let ratio = members.len() as f64 / self.n as f64;
+        let mut carry = 0.0f64;
+        let cap: Vec<u32> = self
+            .cap
+            .iter()
+            .map(|&c| {
+                let want = c as f64 * ratio + carry;
+                let got = want.floor();
+                carry = want - got;
+                got as u32
+            })
+            .collect();
+        let sampled = Sampled {
+            inner: self.model,
+            members,
+            cap,
+        };
+        let mut sub = Solver::new(&sampled, &self.options);
+        // Prices of schools that seat fewer than their applicants are
+        // measured from `M`: the same `M` for both.
+        sub.big_m = self.big_m;
+        sub.cache_schools = std::mem::take(&mut self.cache_schools);
+        sub.solve();
+        self.stats.sampled = sub.n + sub.stats.sampled;
+        self.price.copy_from_slice(&sub.price);
+        self.cache_schools = std::mem::take(&mut sub.cache_schools);
+        self.school_mm = std::mem::take(&mut sub.school_mm);
+        self.school_slot = std::mem::take(&mut sub.school_slot);
+    }
+}
