@@ -77,11 +77,12 @@
 //! applicants leave their nearest school and prices reach 23 km), and
 //! routing from zero prices would move tens of thousands of units one long
 //! path at a time. Such a level with at least [`FlowOptions::sample_from`]
-//! applicants (20,000) starts from the prices of the optimum of a sample:
+//! applicants (5,000) starts from the prices of the optimum of a sample:
 //! every [`SAMPLE_STEP`]-th applicant in the solver's order (which groups
 //! applicants by nearest school), with every school's seats scaled by the
 //! same factor, solved the same way (so recursively, down to a few
-//! thousand). A price is where a school's catchment ends, which the sample
+//! thousand) but stopped after one pricing round, since only its prices
+//! are used. A price is where a school's catchment ends, which the sample
 //! draws nearly as well as the whole. A pricing round under the sample's
 //! prices then adds the pairs beyond the nearest few that the optimum will
 //! need, before the first routing rather than after it. A smaller level
@@ -190,7 +191,7 @@ pub const SAMPLE_STEP: usize = 8;
 
 /// Default of [`FlowOptions::sample_from`]: below this, the level is solved
 /// from zero prices at once.
-pub const SAMPLE_FROM: usize = 20_000;
+pub const SAMPLE_FROM: usize = 5_000;
 
 /// Seats "only just enough" for [`FlowOptions::candidates`]: at least as
 /// many as applicants, and fewer than `1 + 1/TIGHT_SEATS_DIV` times them.
@@ -273,6 +274,15 @@ impl BoundPoints {
         let d2 = (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]);
         let metres = d2.sqrt() * (1.0 - 1e-12) - 0.002;
         (metres <= self.limit_m).then(|| (metres.min(MAX_METRES) * 1000.0) as i64)
+    }
+
+    /// A lower bound in whole millimetres on the straight line between
+    /// schools `a` and `b`, with the same margins as [`BoundPoints::lower_mm`].
+    fn between_schools_mm(&self, a: usize, b: usize) -> i64 {
+        let (a, b) = (self.schools[a], self.schools[b]);
+        let d2 = (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]);
+        let metres = d2.sqrt() * (1.0 - 1e-12) - 0.002;
+        (metres.clamp(0.0, MAX_METRES) * 1000.0) as i64
     }
 }
 

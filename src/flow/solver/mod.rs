@@ -151,6 +151,9 @@ pub(super) struct Solver<'a> {
     tight: bool,
     /// Usable seats.
     seats: u64,
+    /// Pricing rounds allowed before stopping uncertified (a sample, whose
+    /// prices only start another solve); unlimited otherwise.
+    max_rounds: usize,
     cap: Vec<u32>,
     /// The schools with seats, in increasing index: the only ones `Z` can
     /// reach through a seat arc.
@@ -217,6 +220,7 @@ impl<'a> Solver<'a> {
             options: options.clone(),
             tight,
             seats,
+            max_rounds: usize::MAX,
             model,
             perm: Vec::new(),
             n,
@@ -341,6 +345,9 @@ impl<'a> Solver<'a> {
         loop {
             self.route();
             self.normalise_prices();
+            if self.stats.pricing_rounds >= self.max_rounds {
+                break;
+            }
             self.stats.pricing_rounds += 1;
             let added = self.price_out();
             if added.is_empty() {

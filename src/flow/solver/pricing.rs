@@ -41,15 +41,21 @@ impl<'a> Solver<'a> {
         // enough: only if they raise the threshold.
         let head = PRICE_WALK.min(sorted.len() - 1);
         let head = if sorted[head] > sorted[0] { head } else { 0 };
-        // The metric lists cost `schools²` distances: only if someone needs them.
-        let needed = (0..self.n).into_par_iter().any(|i| {
-            let bound = self.cand.bound[i];
-            bound != i64::MAX && sorted[0] <= self.value_of(i) - bound as i128
-        });
-        if needed {
-            self.cache_school_bounds(&order);
+        // Applicants not certified by their candidates alone; the metric
+        // lists (a row of school distances each) only for their nearest
+        // candidate schools.
+        let walk: Vec<u32> = (0..self.n as u32)
+            .into_par_iter()
+            .filter(|&i| {
+                let bound = self.cand.bound[i as usize];
+                bound != i64::MAX && sorted[0] <= self.value_of(i as usize) - bound as i128
+            })
+            .collect();
+        let needed = !walk.is_empty();
+        let mut first_of_walked = vec![false; self.m];
+        for &i in &walk {
+            first_of_walked[self.cand.pair[self.cand.start[i as usize]].school as usize] = true;
         }
-        let lists = if needed { self.metric_lists(&order) } else { None };
         if needed && self.points.is_none() {
             self.points = Some(
                 self.model
@@ -57,19 +63,22 @@ impl<'a> Solver<'a> {
                     .filter(|p| p.applicants.len() == self.n && p.schools.len() == self.m),
             );
         }
+        if needed {
+            self.cache_school_bounds(&order);
+        }
+        let lists = if needed {
+            self.metric_lists(&order, &first_of_walked)
+        } else {
+            None
+        };
         let points = self.points.as_ref().and_then(Option::as_ref);
-        let walked: Vec<(u32, usize, Vec<NewPair>)> = (0..self.n)
-            .into_par_iter()
-            .filter_map(|i| {
+        let walked: Vec<(u32, usize, Vec<NewPair>)> = walk
+            .par_iter()
+            .map(|&i| {
+                let i = i as usize;
                 let bound = self.cand.bound[i];
-                if bound == i64::MAX {
-                    return None;
-                }
                 let v = self.value_of(i);
                 let below = sorted.partition_point(|&p| p <= v - bound as i128);
-                if below == 0 {
-                    return None;
-                }
                 let original = self.perm[i] as usize;
                 let mut found: Vec<NewPair> = Vec::new();
                 let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
@@ -101,7 +110,7 @@ impl<'a> Solver<'a> {
                         }
                     }
                     if certified {
-                        return Some((i as u32, read, found));
+                        return (i as u32, read, found);
                     }
                 }
                 if let Some(points) = points {
@@ -117,7 +126,7 @@ impl<'a> Solver<'a> {
                             check(j as usize, metres, &mut found);
                         }
                     }
-                    return Some((i as u32, read, found));
+                    return (i as u32, read, found);
                 }
                 let steps = if below <= PRICE_WALK { below } else { head };
                 for &j in &order[..steps] {
@@ -137,7 +146,7 @@ impl<'a> Solver<'a> {
                         check(j, metres, &mut found);
                     }
                 }
-                Some((i as u32, read, found))
+                (i as u32, read, found)
             })
             .collect();
         self.stats.applicants_walked += walked.len();
@@ -151,13 +160,13 @@ impl<'a> Solver<'a> {
         )
     }
 
-    /// For each usable school `a`, the [`METRIC_LIST`] smallest lower bounds
+    /// For each usable school `a` marked in `wanted`, the [`METRIC_LIST`] smallest lower bounds
     /// `d(a, j) + p_j` over usable schools `j` (sorted), where `d` is the
     /// model's school distance in mm less a margin for rounding (2 mm) and
     /// floating-point error (10⁻⁶). `None` when the model gives no school
     /// distances or there are more than [`METRIC_MAX_SCHOOLS`] schools
     /// (the lists take `schools²` distances).
-    fn metric_lists(&self, usable: &[u32]) -> Option<Vec<Vec<(i128, u32)>>> {
+    fn metric_lists(&self, usable: &[u32], wanted: &[bool]) -> Option<Vec<Vec<(i128, u32)>>> {
         let first = *usable.first()? as usize;
         if usable.len() > METRIC_MAX_SCHOOLS || self.model.school_distance(first, first).is_none() {
             return None;
@@ -165,7 +174,7 @@ impl<'a> Solver<'a> {
         let lists = (0..self.m)
             .into_par_iter()
             .map(|a| {
-                if !self.usable(a) {
+                if !self.usable(a) || !wanted[a] {
                     return Vec::new();
                 }
                 let cached = self.school_slot.get(a).map(|&s| s as usize * self.school_slot_width());
@@ -193,9 +202,16 @@ impl<'a> Solver<'a> {
     }
 
     /// The lower bound metric lists use for the distance between schools
-    /// `a` and `b`: the model's distance in whole mm, less a margin for
-    /// rounding (2 mm) and floating-point error (10⁻⁶).
+    /// `a` and `b`: the straight line between their
+    /// [`CostModel::lower_bound_points`] when the model has them (a few
+    /// multiplications instead of a haversine; valid because
+    /// `c_ij ≥ |x_i − y_j| ≥ |y_a − y_j| − |x_i − y_a| ≥ |y_a − y_j| − c_ia`),
+    /// else the model's distance; in whole mm, less a margin for rounding
+    /// (2 mm) and floating-point error (10⁻⁶).
     fn school_bound_mm(&self, a: usize, b: usize) -> i64 {
+        if let Some(Some(points)) = &self.points {
+            return points.between_schools_mm(a, b);
+        }
         let d = self.model.school_distance(a, b).and_then(to_mm).unwrap_or(0);
         (d - 2 - d / 1_000_000).max(0)
     }

@@ -68,6 +68,10 @@ impl<'a> Solver<'a> {
         // Prices of schools that seat fewer than their applicants are
         // measured from `M`: the same `M` for both.
         sub.big_m = self.big_m;
+        // Only the prices matter: one pricing round (the one after the
+        // sample's own warm start, or after its first routing) catches
+        // most of the pairs the optimum needs; the whole solve certifies.
+        sub.max_rounds = 1;
         sub.cache_schools = std::mem::take(&mut self.cache_schools);
         sub.solve();
         self.stats.sampled = sub.n + sub.stats.sampled;
