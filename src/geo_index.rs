@@ -341,9 +341,9 @@ pub struct GridNearest<'a> {
     ring: usize,
     /// Every bucket has been visited.
     done: bool,
-    /// Schools visited but not yet known to come next: (lower bound on
-    /// their distance in metres, school), exact distance unknown.
-    pending: Vec<(f64, GridSchool)>,
+    /// Schools visited but not yet known to come next: (distance in metres,
+    /// whether it is exact rather than a lower bound, school).
+    pending: Vec<(f64, bool, GridSchool)>,
     /// Confirmed schools in order, `next` of them already yielded.
     ready: Vec<(f64, SchoolIdx)>,
     next: usize,
@@ -364,7 +364,7 @@ impl GridNearest<'_> {
                 let d2 = (s.point[0] - self.point[0]).powi(2)
                     + (s.point[1] - self.point[1]).powi(2)
                     + (s.point[2] - self.point[2]).powi(2);
-                self.pending.push((d2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M, *s));
+                self.pending.push((d2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M, false, *s));
             }
         };
         for y in [y0, y1] {
@@ -407,16 +407,16 @@ impl GridNearest<'_> {
         let mut k = 0;
         let start = self.ready.len();
         while k < self.pending.len() {
-            let (lower, s) = self.pending[k];
+            let (lower, exact, s) = self.pending[k];
             if self.done || lower < bound {
-                let d = self.home.distance(&s.at);
+                let d = if exact { lower } else { self.home.distance(&s.at) };
                 if self.done || d < bound {
                     self.ready.push((d, s.school));
                     self.pending.swap_remove(k);
                     continue;
                 }
                 // Known exactly now, but not yet confirmed.
-                self.pending[k].0 = d;
+                self.pending[k] = (d, true, s);
             }
             k += 1;
         }
