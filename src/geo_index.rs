@@ -364,7 +364,8 @@ impl GridNearest<'_> {
                 let d2 = (s.point[0] - self.point[0]).powi(2)
                     + (s.point[1] - self.point[1]).powi(2)
                     + (s.point[2] - self.point[2]).powi(2);
-                self.pending.push((d2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M, false, *s));
+                self.pending
+                    .push((d2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M, false, *s));
             }
         };
         for y in [y0, y1] {

@@ -43,49 +43,8 @@ fn assert_feasible(costs: &DenseCosts, a: &Assignment) {
 
 /// Lexicographic optimum (seated, mm) by trying every assignment.
 fn brute_force(costs: &DenseCosts) -> (usize, i128) {
-    let (n, m) = (costs.applicants(), costs.schools());
-    let options: Vec<Vec<Option<(usize, i64)>>> = (0..n)
-        .map(|i| {
-            let mut o = vec![None];
-            o.extend(
-                costs
-                    .nearest(i)
-                    .filter(|p| costs.capacity(p.0) > 0)
-                    .map(|(j, d)| Some((j, to_mm(d).unwrap()))),
-            );
-            o
-        })
-        .collect();
-    let mut best = (0usize, 0i128);
-    let mut pick = vec![0usize; n];
-    loop {
-        let mut load = vec![0u32; m];
-        let (mut seated, mut mm, mut ok) = (0usize, 0i128, true);
-        for i in 0..n {
-            if let Some((j, c)) = options[i][pick[i]] {
-                load[j] += 1;
-                ok &= load[j] <= costs.capacity(j);
-                seated += 1;
-                mm += c as i128;
-            }
-        }
-        if ok && (seated > best.0 || (seated == best.0 && mm < best.1)) {
-            best = (seated, mm);
-        }
-        // Next combination.
-        let mut i = 0;
-        while i < n {
-            pick[i] += 1;
-            if pick[i] < options[i].len() {
-                break;
-            }
-            pick[i] = 0;
-            i += 1;
-        }
-        if i == n {
-            return best;
-        }
-    }
+    let (seated, mm, _) = brute_force_canonical(costs);
+    (seated, mm)
 }
 
 /// The canonical optimum by trying every assignment: the most seated, then
