@@ -96,7 +96,8 @@
 //! # Candidates and the optimality certificate
 //! Only the `k` nearest allowed schools of each applicant are candidates
 //! ([`FlowOptions::candidates`]; half as many again when seats are only
-//! just enough, where many optimal pairs lie farther out). After solving, the prices are a dual
+//! just enough, where many optimal pairs lie farther out, and a quarter
+//! fewer when seats are plenty). After solving, the prices are a dual
 //! solution of the candidate problem, and they prove optimality for the full
 //! problem if no pair outside it has negative reduced cost, i.e. for every
 //! applicant `i` with value `v_i = c_ia + p_a` (or `M` if unseated) and
@@ -349,10 +350,12 @@ impl CostModel for DenseCosts {
 /// included: module docs, `# Ties`), only the time it takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowOptions {
-    /// Candidate schools per applicant before pricing (at least 1); half as
-    /// many again when seats exceed applicants by less than
-    /// `1/TIGHT_SEATS_DIV` (3%), where the optimum sends many applicants
-    /// past their nearest few schools.
+    /// Candidate schools per applicant before pricing (at least 1) when
+    /// seats fall short of the applicants; half as many again when seats
+    /// exceed applicants by less than `1/TIGHT_SEATS_DIV` (3%), where the
+    /// optimum sends many applicants past their nearest few schools; a
+    /// quarter fewer when there are more seats than that, where most keep
+    /// one of their nearest few.
     pub candidates: usize,
     /// From this many applicants up, a level whose seats only just cover
     /// its applicants (as for `candidates`) starts from the prices of the

@@ -265,17 +265,23 @@ fn exactly_as_many_seats_as_applicants() {
 fn only_just_enough_seats_widen_the_candidates() {
     // 20 applicants, 20 schools at distances 1..=20 m from everyone: with
     // exactly 20 seats every applicant starts with 8 + 4 candidates; with
-    // one school of 2 seats (21 seats, 5% to spare) with the usual 8.
+    // one school of 2 seats (21 seats, 5% to spare) with 8 − 2; with one
+    // school closed (19 seats) with the usual 8.
     let rows = vec![(1..=20).map(|d| Some(d as f64)).collect::<Vec<_>>(); 20];
     let tight = assign(&DenseCosts::new(vec![1; 20], rows.clone()));
     assert_eq!(tight.stats.candidate_edges, 20 * 12);
     let mut caps = vec![1; 20];
     caps[19] = 2;
-    let loose = assign(&DenseCosts::new(caps, rows));
-    assert_eq!(loose.stats.candidate_edges, 20 * 8);
-    // Same optimum either way: the nearest 20 seats, 1 + 2 + … + 20 m.
+    let loose = assign(&DenseCosts::new(caps, rows.clone()));
+    assert_eq!(loose.stats.candidate_edges, 20 * 6);
+    let mut caps = vec![1; 20];
+    caps[0] = 0;
+    let short = assign(&DenseCosts::new(caps, rows));
+    assert_eq!(short.stats.candidate_edges, 20 * 8);
+    // The same optimum each time: the nearest 20 (or 19) seats.
     assert_eq!((tight.seated, tight.total_mm), (20, 210_000));
     assert_eq!((loose.seated, loose.total_mm), (20, 210_000));
+    assert_eq!((short.seated, short.total_mm), (19, 209_000));
 }
 
 #[test]
