@@ -15,6 +15,7 @@
 use geo::{BoundingRect, Intersects, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+use std::cell::RefCell;
 
 use crate::distance::{sphere_point, Prepared, EARTH_RADIUS_M};
 use crate::scenario::{Level, School, SchoolIdx, Zone, ZoneIdx};
@@ -311,6 +312,21 @@ impl SchoolGrid {
     /// The schools of the grid from a home, in exact (haversine distance,
     /// school id) order, lazily.
     pub fn nearest(&self, lon: f64, lat: f64) -> GridNearest<'_> {
+        // Room for the first three rings (about 25 buckets of about one
+        // school each) without growing.
+        self.nearest_with(lon, lat, Vec::with_capacity(32), Vec::with_capacity(16))
+    }
+
+    /// [`SchoolGrid::nearest`] with the walk's buffers given (emptied).
+    fn nearest_with(
+        &self,
+        lon: f64,
+        lat: f64,
+        mut pending: Vec<(f64, bool, GridSchool)>,
+        mut ready: Vec<(f64, SchoolIdx)>,
+    ) -> GridNearest<'_> {
+        pending.clear();
+        ready.clear();
         let point = sphere_point(lon, lat);
         let plane = self.project(point);
         GridNearest {
@@ -321,14 +337,35 @@ impl SchoolGrid {
             centre: self.cell_of(plane),
             ring: 0,
             done: self.schools.is_empty(),
-            // Room for the first three rings (about 25 buckets of about
-            // one school each) without growing.
-            pending: Vec::with_capacity(32),
-            ready: Vec::with_capacity(16),
+            pending,
+            ready,
             next: 0,
         }
     }
+
+    /// Calls `visit` with the schools in [`SchoolGrid::nearest`]'s order
+    /// until it returns false, reusing this thread's walk buffers instead
+    /// of allocating them for every home.
+    pub fn visit_nearest(&self, lon: f64, lat: f64, mut visit: impl FnMut(SchoolIdx, f64) -> bool) {
+        thread_local! {
+            static BUFFERS: RefCell<WalkBuffers> = RefCell::default();
+        }
+        BUFFERS.with(|cell| {
+            let (pending, ready) = std::mem::take(&mut *cell.borrow_mut());
+            let mut walk = self.nearest_with(lon, lat, pending, ready);
+            for (school, metres) in walk.by_ref() {
+                if !visit(school, metres) {
+                    break;
+                }
+            }
+            *cell.borrow_mut() = (walk.pending, walk.ready);
+        });
+    }
 }
+
+/// The buffers of a [`GridNearest`], kept between walks by
+/// [`SchoolGrid::visit_nearest`].
+type WalkBuffers = (Vec<(f64, bool, GridSchool)>, Vec<(f64, SchoolIdx)>);
 
 /// A walk over a [`SchoolGrid`] from one home ([`SchoolGrid::nearest`]).
 pub struct GridNearest<'a> {

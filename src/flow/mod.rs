@@ -226,6 +226,14 @@ pub trait CostModel: Sync {
     /// lazily: the solver usually reads only the first few. Pairs that are
     /// not allowed (too far, not reachable) are never yielded.
     fn nearest(&self, applicant: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_>;
+    /// The first `k` items of [`CostModel::nearest`], into `out` (cleared
+    /// first): the same items, for a model with a way to find them
+    /// without a boxed iterator per applicant (the solver asks for every
+    /// applicant's first few).
+    fn nearest_k(&self, applicant: usize, k: usize, out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        out.extend(self.nearest(applicant).take(k));
+    }
     /// The cost in metres of one pair, `None` if it is not allowed; the same
     /// value `nearest` yields for it.
     fn cost(&self, applicant: usize, school: usize) -> Option<f64>;

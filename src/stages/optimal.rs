@@ -87,6 +87,25 @@ impl CostModel for RoundCosts<'_> {
         )
     }
 
+    /// Under haversine, the grid walk with this thread's buffers: no
+    /// allocation per applicant.
+    fn nearest_k(&self, i: usize, k: usize, out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        let Some(grid) = &self.grid else {
+            out.extend(self.nearest(i).take(k));
+            return;
+        };
+        let app = self.ctx.scenario.applicant(self.members[i].0);
+        let limit = self.limit;
+        grid.visit_nearest(app.lon, app.lat, |s, d| {
+            if d > limit || out.len() == k {
+                return false;
+            }
+            out.push((s.index(), d));
+            out.len() < k
+        });
+    }
+
     fn cost(&self, i: usize, school: usize) -> Option<f64> {
         let a = self.members[i].0;
         if school >= self.schools() || !self.allowed(a, SchoolIdx(school as u32)) {

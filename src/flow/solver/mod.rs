@@ -271,10 +271,23 @@ impl<'a> Solver<'a> {
     /// `out.len()`) into `out`, sorted by (cost, school); returns how many,
     /// and the bound: the cost of the last when `out` is filled, else
     /// unbounded (every allowed school is a candidate).
-    fn first_candidates(&self, i: usize, out: &mut [NewPair]) -> (usize, i64) {
+    fn first_candidates(&self, i: usize, out: &mut [NewPair], first: &mut Vec<(usize, f64)>) -> (usize, i64) {
+        // The model's first few usually are the candidates; when some are
+        // not usable (or repeat), read the lazy walk instead.
+        self.model.nearest_k(i, out.len(), first);
+        let (len, bound) = self.candidates_from(first.iter().copied(), out);
+        if len == out.len() || first.len() < out.len() {
+            return (len, bound);
+        }
+        self.candidates_from(self.model.nearest(i), out)
+    }
+
+    /// The first usable, distinct schools of `nearest` into `out`, sorted
+    /// by (cost, school), with the bound as for [`Solver::first_candidates`].
+    fn candidates_from(&self, nearest: impl Iterator<Item = (usize, f64)>, out: &mut [NewPair]) -> (usize, i64) {
         let mut len = 0;
         let mut bound = i64::MAX;
-        for (j, metres) in self.model.nearest(i) {
+        for (j, metres) in nearest {
             let Some(mm) = to_mm(metres) else { continue };
             if !self.usable(j) || out[..len].iter().any(|p| p.0 == j as u32) {
                 continue;
@@ -299,7 +312,7 @@ impl<'a> Solver<'a> {
         let (lens, bounds): (Vec<usize>, Vec<i64>) = rows
             .par_chunks_mut(k)
             .enumerate()
-            .map(|(i, out)| self.first_candidates(i, out))
+            .map_init(Vec::new, |first, (i, out)| self.first_candidates(i, out, first))
             .unzip();
         let row = |i: u32| &rows[i as usize * k..i as usize * k + lens[i as usize]];
         let mut keyed: Vec<(u32, u32)> = (0..n as u32)
@@ -313,13 +326,29 @@ impl<'a> Solver<'a> {
         for &i in &perm {
             start.push(start.last().copied().unwrap_or(0) + lens[i as usize]);
         }
+        let total = start[n];
+        let mut pair = vec![Pair { mm: 0, school: 0 }; total];
+        let mut metres = vec![0.0f64; total];
+        // Each applicant's rows of the flat arrays, filled in parallel.
+        let mut outputs: Vec<(&mut [Pair], &mut [f64], u32)> = Vec::with_capacity(n);
+        let (mut pair_rest, mut metres_rest) = (&mut pair[..], &mut metres[..]);
+        for &i in &perm {
+            let len = lens[i as usize];
+            let (p, pr) = std::mem::take(&mut pair_rest).split_at_mut(len);
+            let (m, mr) = std::mem::take(&mut metres_rest).split_at_mut(len);
+            outputs.push((p, m, i));
+            (pair_rest, metres_rest) = (pr, mr);
+        }
+        outputs.into_par_iter().for_each(|(p, m, i)| {
+            for ((out, metres), &(school, mm, d)) in p.iter_mut().zip(m.iter_mut()).zip(row(i)) {
+                *out = Pair { mm, school };
+                *metres = d;
+            }
+        });
         self.cand = Candidates {
             start,
-            pair: perm
-                .par_iter()
-                .flat_map_iter(|&i| row(i).iter().map(|&(school, mm, _)| Pair { mm, school }))
-                .collect(),
-            metres: perm.par_iter().flat_map_iter(|&i| row(i).iter().map(|p| p.2)).collect(),
+            pair,
+            metres,
             bound: perm.iter().map(|&i| bounds[i as usize]).collect(),
         };
         self.perm = perm;
