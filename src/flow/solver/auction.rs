@@ -4,7 +4,9 @@ use super::*;
 
 impl<'a> Solver<'a> {
     /// Warm start for a tight instance (no more usable seats than
-    /// applicants), when every seat is expected to be filled: then leaving
+    /// applicants) too small to start from a sample
+    /// ([`FlowOptions::sample_from`]), when every seat is expected to be
+    /// filled: then leaving
     /// an applicant unseated is like a seat at a virtual school `Z` of
     /// capacity `applicants − seats` at cost 0, a balanced assignment
     /// problem with prices of the order of distances (not of `M`). An
@@ -14,7 +16,7 @@ impl<'a> Solver<'a> {
     /// lowest bid. The school prices, shifted so that `Z` costs `M`, start
     /// the exact routing, which repairs whatever the auction got wrong (an
     /// unfillable seat, a bid budget run out, the remaining ε).
-    pub(super) fn auction(&mut self) -> bool {
+    pub(super) fn auction(&mut self) {
         let (n, m) = (self.n, self.m);
         // Seats that candidates can reach at all: a school takes at most its
         // capacity and at most the applicants who have it as a candidate.
@@ -25,7 +27,7 @@ impl<'a> Solver<'a> {
         let seats: u64 = self.cap.iter().zip(&degree).map(|(&c, &d)| (c as u64).min(d)).sum();
         let homeless = (0..n).filter(|&i| self.cand.range(i).is_empty()).count() as u64;
         if n == 0 || seats + homeless > n as u64 {
-            return false;
+            return;
         }
         // Capacities with `Z` last.
         let z = m;
@@ -157,6 +159,5 @@ impl<'a> Solver<'a> {
                 0
             };
         }
-        true
     }
 }

@@ -1,5 +1,5 @@
-//! The warm start of a level whose seats only just cover its applicants:
-//! the prices of a sample.
+//! The warm start of a level whose seats fall short of its applicants or
+//! only just cover them: the prices of the optimum of a sample.
 
 use super::*;
 
