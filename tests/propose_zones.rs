@@ -228,10 +228,7 @@ fn hand_worked_refinement_moves_half_a_cell() {
         (0.0070, 0.0060),
         (0.0080, 0.0070),
     ];
-    let mut apps = String::from("id,level,lon,lat\n");
-    for (i, (x, y)) in homes.iter().enumerate() {
-        apps.push_str(&format!("a{i},primary,{x:.4},{y:.4}\n"));
-    }
+    let apps = common::primary_homes(&homes);
     common::write_strip(dir, schools, &apps, &["W", "E"], 0.018, "strip", 3);
     let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
     let options = ZoningOptions {

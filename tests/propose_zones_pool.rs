@@ -158,10 +158,7 @@ fn hand_worked_pool_on_a_strip() {
         (0.0200, 0.0030),
         (0.0250, 0.0060),
     ];
-    let mut apps = String::from("id,level,lon,lat\n");
-    for (i, (x, y)) in homes.iter().enumerate() {
-        apps.push_str(&format!("a{i},primary,{x:.4},{y:.4}\n"));
-    }
+    let apps = common::primary_homes(&homes);
     common::write_strip(dir, schools, &apps, &["A", "B", "C"], 0.027, "pool strip", 2);
     let sc = scenario::load(dir, &LoadOptions::default()).unwrap();
     let options = ZoningOptions {

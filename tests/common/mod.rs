@@ -104,6 +104,16 @@ pub fn first_overlap(zones: &[(&str, &geo::MultiPolygon<f64>)]) -> Option<String
     None
 }
 
+/// `applicants.csv` text for primary applicants `a0`, `a1`, … at the given
+/// homes (lon, lat), to 4 decimals.
+pub fn primary_homes(homes: &[(f64, f64)]) -> String {
+    let mut apps = String::from("id,level,lon,lat\n");
+    for (i, (x, y)) in homes.iter().enumerate() {
+        apps.push_str(&format!("a{i},primary,{x:.4},{y:.4}\n"));
+    }
+    apps
+}
+
 /// Writes a one-level (primary) strip scenario near (0°, 0°) into `dir`:
 /// `schools` and `applicants` are the CSV texts; today's map is one
 /// multi-school zone `Z` of `zone_schools` over [0, `width`] × [0, 0.009]
