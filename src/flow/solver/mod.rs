@@ -147,10 +147,9 @@ pub(super) struct Solver<'a> {
     k: usize,
     /// The options asked for (a sample is solved with the same).
     options: FlowOptions,
-    /// Seats only just cover the applicants.
-    tight: bool,
-    /// Usable seats.
-    seats: u64,
+    /// Seats fall short of the applicants or only just cover them: the
+    /// optimum reshapes every catchment, and zero prices are far from its.
+    reshaped: bool,
     /// Pricing rounds allowed before stopping uncertified (a sample, whose
     /// prices only start another solve); unlimited otherwise.
     max_rounds: usize,
@@ -227,8 +226,7 @@ impl<'a> Solver<'a> {
         let usable: Vec<u32> = (0..m as u32).filter(|&j| cap[j as usize] > 0).collect();
         Solver {
             options: options.clone(),
-            tight,
-            seats,
+            reshaped: tight || seats < n as u64,
             max_rounds: usize::MAX,
             model,
             perm: Vec::new(),
@@ -361,9 +359,7 @@ impl<'a> Solver<'a> {
         }
         self.set_candidates();
         self.stats.candidate_edges = self.cand.pair.len();
-        // Seats short of applicants, or only just enough: the optimum
-        // reshapes every catchment, and zero prices are far from its.
-        let sampled = (self.tight || self.seats < self.n as u64) && self.n >= self.options.sample_from.max(2);
+        let sampled = self.reshaped && self.n >= self.options.sample_from.max(2);
         if sampled {
             self.sample_prices();
         } else {

@@ -44,16 +44,22 @@ impl<'a> Solver<'a> {
         // Applicants not certified by their candidates alone; the metric
         // lists (a row of school distances each) only for their nearest
         // candidate schools.
-        let walk: Vec<u32> = (0..self.n as u32)
+        // Each with the number of schools priced low enough to qualify.
+        let walk: Vec<(u32, usize)> = (0..self.n as u32)
             .into_par_iter()
-            .filter(|&i| {
+            .filter_map(|i| {
                 let bound = self.cand.bound[i as usize];
-                bound != i64::MAX && sorted[0] <= self.value_of(i as usize) - bound as i128
+                if bound == i64::MAX {
+                    return None;
+                }
+                let v = self.value_of(i as usize);
+                let below = sorted.partition_point(|&p| p <= v - bound as i128);
+                (below > 0).then_some((i, below))
             })
             .collect();
         let needed = !walk.is_empty();
         let mut first_of_walked = vec![false; self.m];
-        for &i in &walk {
+        for &(i, _) in &walk {
             first_of_walked[self.cand.pair[self.cand.start[i as usize]].school as usize] = true;
         }
         if needed && self.points.is_none() {
@@ -74,11 +80,10 @@ impl<'a> Solver<'a> {
         let points = self.points.as_ref().and_then(Option::as_ref);
         let walked: Vec<(u32, usize, Vec<NewPair>)> = walk
             .par_iter()
-            .map(|&i| {
+            .map(|&(i, below)| {
                 let i = i as usize;
                 let bound = self.cand.bound[i];
                 let v = self.value_of(i);
-                let below = sorted.partition_point(|&p| p <= v - bound as i128);
                 let original = self.perm[i] as usize;
                 let mut found: Vec<NewPair> = Vec::new();
                 let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
