@@ -87,8 +87,8 @@ impl CostModel for RoundCosts<'_> {
         )
     }
 
-    /// Under haversine, the grid walk with this thread's buffers: no
-    /// allocation per applicant.
+    /// Under haversine, the grid's bucket lists ([`SchoolGrid::nearest_k`]):
+    /// no walk and no allocation per applicant.
     fn nearest_k(&self, i: usize, k: usize, out: &mut Vec<(usize, f64)>) {
         out.clear();
         let Some(grid) = &self.grid else {
@@ -97,12 +97,12 @@ impl CostModel for RoundCosts<'_> {
         };
         let app = self.ctx.scenario.applicant(self.members[i].0);
         let limit = self.limit;
-        grid.visit_nearest(app.lon, app.lat, |s, d| {
-            if d > limit || out.len() == k {
+        grid.nearest_k(app.lon, app.lat, k, |s, d| {
+            if d > limit {
                 return false;
             }
             out.push((s.index(), d));
-            out.len() < k
+            true
         });
     }
 

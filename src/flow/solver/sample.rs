@@ -23,6 +23,9 @@ impl CostModel for Sampled<'_> {
     fn nearest(&self, applicant: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_> {
         self.inner.nearest(self.members[applicant] as usize)
     }
+    fn nearest_k(&self, applicant: usize, k: usize, out: &mut Vec<(usize, f64)>) {
+        self.inner.nearest_k(self.members[applicant] as usize, k, out)
+    }
     fn cost(&self, applicant: usize, school: usize) -> Option<f64> {
         self.inner.cost(self.members[applicant] as usize, school)
     }

@@ -10,7 +10,9 @@
 //! [`SchoolGrid`] answers the same question for a fixed set of schools
 //! with buckets instead of a tree (the optimal rule's candidate lists,
 //! hundreds of thousands of walks): it yields exactly what
-//! [`NearestSchools`] yields.
+//! [`NearestSchools`] yields. For the first few schools only,
+//! [`SchoolGrid::nearest_k`] reads a short list kept per bucket
+//! (`lists.rs`) instead of walking rings.
 
 use geo::{BoundingRect, Intersects, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -19,6 +21,9 @@ use std::cell::RefCell;
 
 use crate::distance::{sphere_point, Prepared, EARTH_RADIUS_M};
 use crate::scenario::{Level, School, SchoolIdx, Zone, ZoneIdx};
+
+mod lists;
+pub use lists::LIST_K;
 
 type ZoneBox = GeomWithData<Rectangle<[f64; 2]>, ZoneIdx>;
 /// A school as a point on the unit sphere, with its index.
@@ -198,6 +203,8 @@ struct GridSchool {
 pub struct SchoolGrid {
     /// Orthonormal basis of the plane (unit vectors).
     axes: [[f64; 3]; 2],
+    /// Unit normal of the plane: the schools' side of the sphere.
+    normal: [f64; 3],
     /// Plane coordinates of the corner of bucket (0, 0), metres.
     origin: [f64; 2],
     /// Side of a bucket, metres.
@@ -207,6 +214,9 @@ pub struct SchoolGrid {
     /// Bucket `b` holds `schools[start[b]..start[b + 1]]`.
     start: Vec<u32>,
     schools: Vec<GridSchool>,
+    /// Per bucket, the schools [`SchoolGrid::nearest_k`] reads
+    /// (`lists.rs`), allocated when first needed.
+    lists: std::sync::OnceLock<lists::BucketLists>,
 }
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -275,11 +285,13 @@ impl SchoolGrid {
         ];
         let mut grid = SchoolGrid {
             axes,
+            normal,
             origin: lo,
             cell,
             dims,
             start: vec![0; dims[0] * dims[1] + 1],
             schools: Vec::new(),
+            lists: std::sync::OnceLock::new(),
         };
         let mut keyed: Vec<(usize, GridSchool)> = kept.into_iter().map(|g| (grid.bucket_of(uv(g.point)), g)).collect();
         keyed.sort_by_key(|(b, g)| (*b, g.school));
@@ -558,6 +570,65 @@ mod tests {
                 let first: Vec<(SchoolIdx, f64)> = grid.nearest(lon, lat).take(3).collect();
                 prop_assert_eq!(&first[..], &want[..want.len().min(3)]);
             }
+        }
+
+        #[test]
+        fn nearest_k_equals_the_walk(
+            pts in proptest::collection::vec((116.0f64..116.3, 39.8f64..40.1), 0..300),
+            cluster in proptest::collection::vec((116.0f64..116.005, 39.8f64..39.805), 0..80),
+            homes in proptest::collection::vec((115.8f64..116.5, 39.6f64..40.3), 1..10),
+            k in 0usize..LIST_K + 4,
+            dup in 0usize..4,
+            drop in 0usize..5,
+        ) {
+            // Spread schools and a dense cluster in one corner, so that
+            // lists are short in some buckets and long in others.
+            let mut schools: Vec<School> = pts.iter().chain(&cluster).enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
+            for i in 0..dup.min(schools.len().saturating_sub(1)) {
+                let (x, y) = (schools[0].lon, schools[0].lat);
+                schools[i + 1].lon = x;
+                schools[i + 1].lat = y;
+            }
+            let keep = |i: SchoolIdx, _: &School| drop == 0 || i.index() % drop != 1;
+            let grid = SchoolGrid::new(&schools, keep);
+            let mut homes = homes;
+            homes.extend(schools.iter().take(2).map(|s| (s.lon, s.lat)));
+            homes.extend(cluster.iter().take(2).map(|&(x, y)| (x + 1e-4, y - 1e-4)));
+            for (lon, lat) in homes {
+                let want: Vec<(SchoolIdx, f64)> = grid.nearest(lon, lat).take(k).collect();
+                let mut got = Vec::new();
+                grid.nearest_k(lon, lat, k, |s, d| {
+                    got.push((s, d));
+                    true
+                });
+                prop_assert_eq!(&got, &want);
+                // Stopping early yields a prefix.
+                let mut first = Vec::new();
+                grid.nearest_k(lon, lat, k, |s, d| {
+                    first.push((s, d));
+                    first.len() < 2
+                });
+                prop_assert_eq!(&first[..], &want[..want.len().min(2)]);
+            }
+        }
+
+        #[test]
+        fn nearest_k_equals_brute_force_far_apart(
+            pts in proptest::collection::vec((-180.0f64..180.0, -89.0f64..89.0), 1..40),
+            home in (-180.0f64..180.0, -89.0f64..89.0),
+            k in 1usize..LIST_K + 2,
+        ) {
+            let schools: Vec<School> = pts.iter().enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
+            let grid = SchoolGrid::new(&schools, |_, _| true);
+            let mut got = Vec::new();
+            grid.nearest_k(home.0, home.1, k, |s, _| {
+                got.push(s);
+                true
+            });
+            let mut want: Vec<(f64, SchoolIdx)> = schools.iter().enumerate()
+                .map(|(i, s)| (haversine(home, (s.lon, s.lat)), SchoolIdx(i as u32))).collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            prop_assert_eq!(got, want.into_iter().take(k).map(|x| x.1).collect::<Vec<_>>());
         }
 
         #[test]

@@ -1,0 +1,215 @@
+//! The first few schools from a home in one pass over a short list.
+//!
+//! The optimal rule asks every applicant for its first 6 to 12 schools. A
+//! ring walk ([`GridNearest`]) confirms them ring by ring, measuring exactly
+//! every school nearer than the edge of the rings visited. Instead, each
+//! bucket of the grid keeps the schools that can be among the first
+//! [`LIST_K`] from *any* home in it (built once, when a home first needs
+//! it): a home measures the straight line to each of them, and the exact
+//! haversine distance only of the `k` nearest by that line and of the few
+//! others the bound cannot rule out.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use super::*;
+
+/// The most schools [`SchoolGrid::nearest_k`] answers from a bucket list:
+/// the optimal rule's candidates (8), half again on levels whose seats only
+/// just suffice. Larger requests walk.
+pub const LIST_K: usize = 12;
+
+/// Rings a bucket list may gather before the bucket is left to walks (a
+/// home far from every school, where the list would be most of the grid).
+const LIST_MAX_RINGS: usize = 16;
+
+/// The schools of each bucket that can be among the first [`LIST_K`] of a
+/// walk from a home in it; `None` for a bucket left to walks. Built lazily,
+/// bucket by bucket.
+pub(super) type BucketLists = Vec<OnceLock<Option<Box<[GridSchool]>>>>;
+
+/// Scratch of one query: the line lower bounds of a list (with the
+/// school's position in it), and the exact distances measured.
+type Scratch = (Vec<(f64, u32)>, Vec<(f64, SchoolIdx)>);
+
+impl SchoolGrid {
+    /// The first `k` schools of [`SchoolGrid::nearest`] from a home, with
+    /// their distances, in that order: `emit` is called with each until it
+    /// returns false. The same schools and distances as the walk; a home
+    /// inside the grid's buckets (on the near side of the sphere) reads its
+    /// bucket's list when `k ≤ LIST_K`, any other walks.
+    pub fn nearest_k(&self, lon: f64, lat: f64, k: usize, mut emit: impl FnMut(SchoolIdx, f64) -> bool) {
+        if k == 0 {
+            return;
+        }
+        let point = sphere_point(lon, lat);
+        let list = match self.listed_bucket(point) {
+            Some(b) if k <= LIST_K => self.bucket_list(b),
+            _ => None,
+        };
+        let Some(list) = list else {
+            let mut yielded = 0;
+            self.visit_nearest(lon, lat, |s, d| {
+                yielded += 1;
+                emit(s, d) && yielded < k
+            });
+            return;
+        };
+        thread_local! {
+            static SCRATCH: RefCell<Scratch> = RefCell::default();
+        }
+        SCRATCH.with(|cell| {
+            let (lower, exact) = &mut *cell.borrow_mut();
+            let home = Prepared::new((lon, lat));
+            exact.clear();
+            if list.len() <= k {
+                exact.extend(list.iter().map(|s| (home.distance(&s.at), s.school)));
+            } else {
+                lower.clear();
+                lower.extend(list.iter().enumerate().map(|(n, s)| (chord2(point, s.point), n as u32)));
+                // The k nearest by the line (squared, which keeps its order)
+                // are measured; then every other whose bound does not rule
+                // it out behind them.
+                lower.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
+                let mut threshold = f64::NEG_INFINITY;
+                for &(_, n) in &lower[..k] {
+                    let s = &list[n as usize];
+                    let d = home.distance(&s.at);
+                    threshold = threshold.max(d);
+                    exact.push((d, s.school));
+                }
+                for &(d2, n) in &lower[k..] {
+                    if line_bound(d2) <= threshold {
+                        let s = &list[n as usize];
+                        exact.push((home.distance(&s.at), s.school));
+                    }
+                }
+            }
+            exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for &(d, s) in exact.iter().take(k) {
+                if !emit(s, d) {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// The bucket of a home on the near side of the sphere whose plane
+    /// point lies in the grid's buckets (not clamped into them).
+    fn listed_bucket(&self, point: [f64; 3]) -> Option<usize> {
+        if dot(point, self.normal) <= 0.0 || self.schools.is_empty() {
+            return None;
+        }
+        let plane = self.project(point);
+        let fx = (plane[0] - self.origin[0]) / self.cell;
+        let fy = (plane[1] - self.origin[1]) / self.cell;
+        if !(fx >= 0.0 && fy >= 0.0) {
+            return None;
+        }
+        let (x, y) = (fx as usize, fy as usize);
+        (x < self.dims[0] && y < self.dims[1]).then(|| y * self.dims[0] + x)
+    }
+
+    /// The list of bucket `b`, built on first use.
+    fn bucket_list(&self, b: usize) -> Option<&[GridSchool]> {
+        let lists = self
+            .lists
+            .get_or_init(|| (0..self.dims[0] * self.dims[1]).map(|_| OnceLock::new()).collect());
+        lists[b].get_or_init(|| self.build_list(b)).as_deref()
+    }
+
+    /// The schools that can be among the first [`LIST_K`] from a home in
+    /// bucket `b`.
+    ///
+    /// For each school the rectangle of the bucket gives an upper bound on
+    /// its distance from any home in it (the farthest corner in the plane,
+    /// and the spread of the heights above the plane of points of the
+    /// sphere over the rectangle; then chord to arc) and a lower bound (the
+    /// plane distance to the rectangle). The [`LIST_K`]-th least upper
+    /// bound `K` bounds the `k`-th distance of every home in the bucket for
+    /// `k ≤ LIST_K`; a school whose lower bound exceeds `K` is farther than
+    /// that from every such home, so it is never among its first `k`.
+    /// Rings of buckets are gathered until the next ring's plane distance
+    /// exceeds `K`. Bounds carry margins far above rounding error.
+    fn build_list(&self, b: usize) -> Option<Box<[GridSchool]>> {
+        let (x, y) = (b % self.dims[0], b / self.dims[0]);
+        let slop = self.cell * 1e-9 + 1e-3;
+        let lo = [
+            self.origin[0] + x as f64 * self.cell - slop,
+            self.origin[1] + y as f64 * self.cell - slop,
+        ];
+        let hi = [lo[0] + self.cell + 2.0 * slop, lo[1] + self.cell + 2.0 * slop];
+        // Heights above the plane of the sphere's points over the rectangle.
+        let r2 = EARTH_RADIUS_M * EARTH_RADIUS_M;
+        let nearest2 = gap(0.0, lo[0], hi[0]).powi(2) + gap(0.0, lo[1], hi[1]).powi(2);
+        let farthest2 = lo[0].abs().max(hi[0].abs()).powi(2) + lo[1].abs().max(hi[1].abs()).powi(2);
+        let (w_lo, w_hi) = ((r2 - farthest2).max(0.0).sqrt(), (r2 - nearest2).max(0.0).sqrt());
+        let mut gathered: Vec<(f64, f64, GridSchool)> = Vec::new();
+        let mut uppers: Vec<f64> = Vec::new();
+        let (cx, cy) = (x as i64, y as i64);
+        let (dx, dy) = (self.dims[0] as i64, self.dims[1] as i64);
+        let mut cut = f64::INFINITY;
+        for r in 0..=LIST_MAX_RINGS as i64 {
+            for by in (cy - r).max(0)..=(cy + r).min(dy - 1) {
+                for bx in (cx - r).max(0)..=(cx + r).min(dx - 1) {
+                    if (bx - cx).abs().max((by - cy).abs()) != r {
+                        continue;
+                    }
+                    let bucket = (by * dx + bx) as usize;
+                    for s in &self.schools[self.start[bucket] as usize..self.start[bucket + 1] as usize] {
+                        let q = self.project(s.point);
+                        let w = dot(s.point, self.normal);
+                        let near = (gap(q[0], lo[0], hi[0]).powi(2) + gap(q[1], lo[1], hi[1]).powi(2)).sqrt();
+                        let far_plane2 = (q[0] - lo[0]).abs().max((q[0] - hi[0]).abs()).powi(2)
+                            + (q[1] - lo[1]).abs().max((q[1] - hi[1]).abs()).powi(2);
+                        let far_w = (w - w_lo).abs().max((w - w_hi).abs());
+                        let chord = (far_plane2 + far_w * far_w).sqrt();
+                        let arc = 2.0 * EARTH_RADIUS_M * (chord / (2.0 * EARTH_RADIUS_M)).min(1.0).asin();
+                        let upper = arc * (1.0 + 1e-9) + 1e-3;
+                        gathered.push((upper, near * (1.0 - 1e-12) - GRID_MARGIN_M, *s));
+                        uppers.push(upper);
+                    }
+                }
+            }
+            let everything = r >= cx.max(dx - 1 - cx).max(cy).max(dy - 1 - cy);
+            if uppers.len() >= LIST_K {
+                let (_, &mut kth, _) = uppers.select_nth_unstable_by(LIST_K - 1, |a, b| a.total_cmp(b));
+                cut = kth;
+            }
+            if everything {
+                if uppers.len() < LIST_K {
+                    cut = f64::INFINITY;
+                }
+                return Some(keep_within(gathered, cut));
+            }
+            // Every bucket beyond this ring is at least `r` buckets from the
+            // rectangle in the plane.
+            let beyond = ((r as f64 * self.cell - 2.0 * slop).max(0.0)) * (1.0 - 1e-12) - GRID_MARGIN_M;
+            if beyond > cut {
+                return Some(keep_within(gathered, cut));
+            }
+        }
+        None
+    }
+}
+
+/// The gathered schools whose lower bound does not exceed `cut`.
+fn keep_within(gathered: Vec<(f64, f64, GridSchool)>, cut: f64) -> Box<[GridSchool]> {
+    gathered.into_iter().filter(|g| g.1 <= cut).map(|g| g.2).collect()
+}
+
+/// Distance from `v` to the interval `[lo, hi]`.
+fn gap(v: f64, lo: f64, hi: f64) -> f64 {
+    (lo - v).max(v - hi).max(0.0)
+}
+
+/// Squared straight-line distance between two points.
+fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
+}
+
+/// The lower bound on the haversine distance that a squared chord gives,
+/// as [`GridNearest`] computes it.
+fn line_bound(chord2: f64) -> f64 {
+    chord2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M
+}
