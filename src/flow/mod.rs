@@ -173,6 +173,10 @@ pub const MAX_METRES: f64 = 1.0e9;
 /// Lower bounds kept per school for the metric shortcut of pricing.
 const METRIC_LIST: usize = 64;
 
+/// Nearest schools kept in distance order per cached school, from which
+/// pricing's metric lists are read without scanning every school.
+const METRIC_NEAR: usize = 256;
+
 /// Most schools for which pricing computes all school-to-school distances.
 const METRIC_MAX_SCHOOLS: usize = 5000;
 

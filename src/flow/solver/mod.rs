@@ -194,6 +194,10 @@ pub(super) struct Solver<'a> {
     /// [`METRIC_CACHE_SCHOOLS`].
     school_mm: Vec<i64>,
     school_slot: Vec<u32>,
+    /// For each cached school (by slot), the [`METRIC_NEAR`] nearest
+    /// cached schools (or all of them, if fewer) in increasing
+    /// (`school_mm`, slot): a metric list is read from the front of it.
+    school_near: Vec<u32>,
     /// The schools the cache covers: the usable schools of the outermost
     /// solve, so that the solves of its samples (whose usable schools are
     /// among them) share one cache.
@@ -256,6 +260,7 @@ impl<'a> Solver<'a> {
             points: None,
             school_mm: Vec::new(),
             school_slot: Vec::new(),
+            school_near: Vec::new(),
             stats: FlowStats::default(),
         }
     }

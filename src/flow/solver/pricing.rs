@@ -170,40 +170,91 @@ impl<'a> Solver<'a> {
     /// model's school distance in mm less a margin for rounding (2 mm) and
     /// floating-point error (10⁻⁶). `None` when the model gives no school
     /// distances or there are more than [`METRIC_MAX_SCHOOLS`] schools
-    /// (the lists take `schools²` distances).
+    /// (the lists take `schools²` distances). Each list is read from the
+    /// school's nearest schools when the prices allow
+    /// ([`Solver::near_metric_list`]), else from every school.
     fn metric_lists(&self, usable: &[u32], wanted: &[bool]) -> Option<Vec<Vec<(i128, u32)>>> {
         let first = *usable.first()? as usize;
         if usable.len() > METRIC_MAX_SCHOOLS || self.model.school_distance(first, first).is_none() {
             return None;
         }
+        let least_price = usable.iter().map(|&j| self.price[j as usize]).min()?;
         let lists = (0..self.m)
             .into_par_iter()
             .map(|a| {
                 if !self.usable(a) || !wanted[a] {
                     return Vec::new();
                 }
-                let cached = self.school_slot.get(a).map(|&s| s as usize * self.school_slot_width());
-                let mut all: Vec<(i128, u32)> = usable
-                    .iter()
-                    .map(|&j| {
-                        let d = match cached {
-                            Some(row) if !self.school_mm.is_empty() => {
-                                self.school_mm[row + self.school_slot[j as usize] as usize]
-                            }
-                            _ => self.school_bound_mm(a, j as usize),
-                        };
-                        (d as i128 + self.price[j as usize], j)
-                    })
-                    .collect();
-                if all.len() > METRIC_LIST {
-                    all.select_nth_unstable(METRIC_LIST - 1);
-                    all.truncate(METRIC_LIST);
-                }
-                all.sort_unstable();
-                all
+                self.near_metric_list(a, least_price)
+                    .unwrap_or_else(|| self.scan_metric_list(a, usable))
             })
             .collect();
         Some(lists)
+    }
+
+    /// The metric list of school `a` from every usable school: the
+    /// [`METRIC_LIST`] least (`d(a, j) + p_j`, `j`), sorted.
+    fn scan_metric_list(&self, a: usize, usable: &[u32]) -> Vec<(i128, u32)> {
+        let cached = self.school_slot.get(a).map(|&s| s as usize * self.school_slot_width());
+        let mut all: Vec<(i128, u32)> = usable
+            .iter()
+            .map(|&j| {
+                let d = match cached {
+                    Some(row) if !self.school_mm.is_empty() => {
+                        self.school_mm[row + self.school_slot[j as usize] as usize]
+                    }
+                    _ => self.school_bound_mm(a, j as usize),
+                };
+                (d as i128 + self.price[j as usize], j)
+            })
+            .collect();
+        if all.len() > METRIC_LIST {
+            all.select_nth_unstable(METRIC_LIST - 1);
+            all.truncate(METRIC_LIST);
+        }
+        all.sort_unstable();
+        all
+    }
+
+    /// The metric list of school `a` read from its nearest schools in the
+    /// cache (`school_near`), in increasing distance: once the list is
+    /// full and the next school's distance plus the least price exceeds
+    /// its largest key, no later school can enter. The same list as a scan
+    /// of every school: the [`METRIC_LIST`] least (key, school), sorted.
+    /// `None` when the cache is missing or its nearest schools run out
+    /// first.
+    fn near_metric_list(&self, a: usize, least_price: i128) -> Option<Vec<(i128, u32)>> {
+        let width = self.school_slot_width();
+        if self.school_near.is_empty() || self.school_mm.is_empty() {
+            return None;
+        }
+        let slot = *self.school_slot.get(a)? as usize;
+        if slot >= width {
+            return None;
+        }
+        let near_width = width.min(METRIC_NEAR);
+        let row = &self.school_mm[slot * width..(slot + 1) * width];
+        let mut heap: BinaryHeap<(i128, u32)> = BinaryHeap::with_capacity(METRIC_LIST + 1);
+        let mut complete = near_width == width;
+        for &b in &self.school_near[slot * near_width..(slot + 1) * near_width] {
+            let j = self.cache_schools[b as usize];
+            if !self.usable(j as usize) {
+                continue;
+            }
+            let d = row[b as usize] as i128;
+            if heap.len() == METRIC_LIST && heap.peek().is_some_and(|top| d + least_price > top.0) {
+                complete = true;
+                break;
+            }
+            let key = (d + self.price[j as usize], j);
+            if heap.len() < METRIC_LIST {
+                heap.push(key);
+            } else if heap.peek().is_some_and(|top| key < *top) {
+                heap.pop();
+                heap.push(key);
+            }
+        }
+        complete.then(|| heap.into_sorted_vec())
     }
 
     /// The lower bound metric lists use for the distance between schools
@@ -250,6 +301,19 @@ impl<'a> Solver<'a> {
                     .iter()
                     .map(|&b| self.school_bound_mm(a as usize, b as usize))
                     .collect()
+            })
+            .collect();
+        let near_width = width.min(METRIC_NEAR);
+        self.school_near = rows
+            .par_iter()
+            .flat_map_iter(|row| {
+                let mut by_distance: Vec<(i64, u32)> = row.iter().enumerate().map(|(b, &d)| (d, b as u32)).collect();
+                if by_distance.len() > near_width {
+                    by_distance.select_nth_unstable(near_width - 1);
+                    by_distance.truncate(near_width);
+                }
+                by_distance.sort_unstable();
+                by_distance.into_iter().map(|(_, b)| b)
             })
             .collect();
         self.school_mm = rows.concat();
@@ -328,5 +392,79 @@ impl<'a> Solver<'a> {
             }
         }
         self.cand = c;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Schools at points of a plane (metres), some without seats; one
+    /// applicant, whom the metric lists do not involve.
+    struct Plane {
+        schools: Vec<(f64, f64)>,
+        cap: Vec<u32>,
+    }
+
+    impl CostModel for Plane {
+        fn applicants(&self) -> usize {
+            1
+        }
+        fn schools(&self) -> usize {
+            self.schools.len()
+        }
+        fn capacity(&self, school: usize) -> u32 {
+            self.cap[school]
+        }
+        fn nearest(&self, _: usize) -> Box<dyn Iterator<Item = (usize, f64)> + '_> {
+            Box::new(std::iter::empty())
+        }
+        fn cost(&self, _: usize, school: usize) -> Option<f64> {
+            let (x, y) = self.schools[school];
+            Some(x.hypot(y))
+        }
+        fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
+            let ((x, y), (u, v)) = (self.schools[a], self.schools[b]);
+            Some((x - u).hypot(y - v))
+        }
+    }
+
+    proptest! {
+        /// Lists read from the nearest schools equal the scan of every
+        /// school, whatever the prices (spread narrow or wide, negative
+        /// ones included) and with schools without seats among the near.
+        #[test]
+        fn near_lists_equal_the_scan(
+            schools in proptest::collection::vec((0.0f64..20_000.0, 0.0f64..20_000.0, 0u32..3), METRIC_LIST..METRIC_NEAR + 120),
+            spread in prop_oneof![Just(0i64), 1i64..2_000_000, 1i64..40_000_000],
+            seed in any::<u64>(),
+        ) {
+            let plane = Plane {
+                schools: schools.iter().map(|&(x, y, _)| (x, y)).collect(),
+                cap: schools.iter().map(|&(_, _, c)| c).collect(),
+            };
+            let mut solver = Solver::new(&plane, &FlowOptions::default());
+            let mut state = seed;
+            for p in solver.price.iter_mut().take(plane.schools.len()) {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                *p = ((state >> 33) as i64 % (spread + 1) - spread / 8) as i128;
+            }
+            let usable: Vec<u32> = (0..plane.schools.len() as u32).filter(|&j| plane.cap[j as usize] > 0).collect();
+            prop_assume!(!usable.is_empty());
+            solver.cache_school_bounds(&usable);
+            let least = usable.iter().map(|&j| solver.price[j as usize]).min().unwrap();
+            let mut read = 0;
+            for &a in &usable {
+                if let Some(list) = solver.near_metric_list(a as usize, least) {
+                    read += 1;
+                    prop_assert_eq!(list, solver.scan_metric_list(a as usize, &usable));
+                }
+            }
+            // With all prices equal, every list is read near.
+            if spread == 0 {
+                prop_assert_eq!(read, usable.len());
+            }
+        }
     }
 }

@@ -82,5 +82,6 @@ impl<'a> Solver<'a> {
         self.cache_schools = std::mem::take(&mut sub.cache_schools);
         self.school_mm = std::mem::take(&mut sub.school_mm);
         self.school_slot = std::mem::take(&mut sub.school_slot);
+        self.school_near = std::mem::take(&mut sub.school_near);
     }
 }
