@@ -130,6 +130,36 @@ fn an_exchange_of_equal_cost_goes_to_the_lower_school_first() {
 }
 
 #[test]
+fn a_full_school_left_for_one_with_room_is_refilled_from_another() {
+    // Both optima cost 300.5 m: applicant 0 at school 0 and applicant 2 at
+    // school 1, or 0 at 1 and 2 at 2. Applicant 0 takes school 0 (the
+    // lower): from the other optimum, school 0 has room for it, and the
+    // full school 1 it leaves is refilled by applicant 2 leaving school 2,
+    // which has room to spare; no chain of moves from school 0 leads back.
+    let costs = dense(
+        &[1, 1, 2],
+        &[
+            &[Some(300.25), Some(100.25), None],
+            &[None, None, None],
+            &[None, Some(0.25), Some(200.25)],
+        ],
+    );
+    for k in [1, 2, 3] {
+        for sample_from in [2, usize::MAX] {
+            let a = assign_with(
+                &costs,
+                &FlowOptions {
+                    candidates: k,
+                    sample_from,
+                },
+            );
+            assert_eq!(a.school, vec![Some(0), None, Some(1)], "k = {k}");
+            assert!(a.stats.certified);
+        }
+    }
+}
+
+#[test]
 fn greedy_is_not_optimal_here() {
     // Greedy in applicant order: 0 → A (1), 1 → B (4), 2 → nowhere near,
     // C (10): 15. Optimum: 0 → B (2), 1 → A (1), 2 → ... let the numbers

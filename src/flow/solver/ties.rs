@@ -23,7 +23,12 @@ impl<'a> Solver<'a> {
     /// makes room: a breadth-first search from the option over the nodes
     /// of those applicants, to a node that can take one more (`Z`, or a
     /// school priced as `Z` with a free seat), or back to the applicant's
-    /// own node; to its own node only if that school must stay full.
+    /// own node. If its own school must stay full (priced above `Z`), the
+    /// search must come back to it: through the moves of others, or from
+    /// a node that can take one more on to any school that may give one
+    /// up (priced as `Z`), whose applicants' moves then lead back (the
+    /// node `S` below: one seat freed there, one taken here, in the same
+    /// cycle).
     pub(super) fn break_ties(&mut self) -> usize {
         let z = self.z;
         let pz = self.price[z as usize];
@@ -69,8 +74,11 @@ impl<'a> Solver<'a> {
         let mut order: Vec<usize> = (0..options.len()).collect();
         order.sort_by_key(|&s| self.perm[options[s].0 as usize]);
         let forced = |price: &[i128], u: u32| u != z && price[u as usize] > pz;
-        let mut seen = vec![u32::MAX; self.m + 1];
-        let mut pred: Vec<(u32, u32)> = vec![(0, 0); self.m + 1];
+        // `S`: from a node that can take one more to a school that can
+        // give one up, with no applicant moving.
+        let s_node = self.m as u32 + 1;
+        let mut seen = vec![u32::MAX; self.m + 2];
+        let mut pred: Vec<(u32, u32)> = vec![(0, 0); self.m + 2];
         let mut moved = 0;
         for (round, &s) in order.iter().enumerate() {
             let i = options[s].0;
@@ -92,6 +100,27 @@ impl<'a> Solver<'a> {
                     let mut queue = VecDeque::from([j]);
                     seen[j as usize] = round as u32;
                     'search: while let Some(u) = queue.pop_front() {
+                        if u == s_node {
+                            for (x, movers) in here.iter().enumerate() {
+                                let x = x as u32;
+                                if x == z
+                                    || forced(&self.price, x)
+                                    || seen[x as usize] == round as u32
+                                    || movers.is_empty()
+                                {
+                                    continue;
+                                }
+                                seen[x as usize] = round as u32;
+                                pred[x as usize] = (s_node, NONE);
+                                queue.push_back(x);
+                            }
+                            continue;
+                        }
+                        if must_return && open(u, &load) && seen[s_node as usize] != round as u32 {
+                            seen[s_node as usize] = round as u32;
+                            pred[s_node as usize] = (u, NONE);
+                            queue.push_back(s_node);
+                        }
                         for &a in &here[u as usize] {
                             let sa = slot[a as usize] as usize;
                             if a == i || fixed[sa] || self.at[a as usize] != u {
@@ -116,6 +145,10 @@ impl<'a> Solver<'a> {
                 // Each applicant along the path moves one node on.
                 while w != j {
                     let (u, a) = pred[w as usize];
+                    if a == NONE {
+                        w = u;
+                        continue;
+                    }
                     self.place_at(a as usize, w);
                     here[w as usize].push(a);
                     load[u as usize] -= 1;
