@@ -105,29 +105,6 @@ impl Candidates {
     fn find(&self, i: usize, school: u32) -> Option<usize> {
         self.range(i).find(|&k| self.pair[k].school == school)
     }
-
-    /// Empty arrays with room for `n` applicants and `pairs` pairs.
-    fn with_capacity(n: usize, pairs: usize) -> Self {
-        let mut start = Vec::with_capacity(n + 1);
-        start.push(0);
-        Candidates {
-            start,
-            pair: Vec::with_capacity(pairs),
-            metres: Vec::with_capacity(pairs),
-            bound: Vec::with_capacity(n),
-        }
-    }
-
-    /// Appends the next applicant's pairs, sorted by (cost, school); its
-    /// bound is pushed by the caller.
-    fn push_row(&mut self, pairs: &mut [NewPair]) {
-        pairs.sort_by_key(|p| (p.1, p.0));
-        for &(j, mm, metres) in pairs.iter() {
-            self.pair.push(Pair { mm, school: j });
-            self.metres.push(metres);
-        }
-        self.start.push(self.pair.len());
-    }
 }
 
 /// A pair as (school, cost in mm, cost in metres).
@@ -370,15 +347,23 @@ impl<'a> Solver<'a> {
         } else {
             self.auction();
         }
-        let all: Vec<u32> = (0..self.n as u32).collect();
-        self.place(&all);
         if sampled {
             // The sample's prices already show the pairs beyond the
             // candidates that the optimum will need: add them before
             // routing rather than re-route after the first pricing round.
+            // Pricing reads only where applicants sit, so the arc heaps are
+            // built once, after the pairs are in (by `add_priced`'s
+            // placement, since there are none yet).
+            debug_assert!(self.arcs.is_empty());
+            for i in 0..self.n {
+                (self.at[i], self.at_mm[i]) = self.best_node(i);
+            }
             self.stats.pricing_rounds += 1;
             let added = self.price_out();
             self.add_priced(&added);
+        } else {
+            let all: Vec<u32> = (0..self.n as u32).collect();
+            self.place(&all);
         }
         self.stats.initial_excess = self.excess[..self.m].iter().map(|&e| e.max(0) as usize).sum();
         loop {
@@ -422,6 +407,30 @@ impl<'a> Solver<'a> {
         }
     }
 
+    /// Applicant `i`'s best node under the current prices (its current
+    /// one on a tie), with the cost of the pair (0 at `Z`).
+    fn best_node(&self, i: usize) -> (u32, i64) {
+        let here = if self.at[i] == self.z {
+            None
+        } else {
+            self.cand.find(i, self.at[i])
+        };
+        let mut best = (self.value(here), here);
+        for k in self.cand.range(i) {
+            let v = self.value(Some(k));
+            if v < best.0 {
+                best = (v, Some(k));
+            }
+        }
+        if self.big_m + self.price[self.z as usize] < best.0 {
+            best = (self.big_m + self.price[self.z as usize], None);
+        }
+        match best.1 {
+            Some(k) => (self.cand.pair[k].school, self.cand.pair[k].mm),
+            None => (self.z, 0),
+        }
+    }
+
     /// Moves each listed applicant to its best node under the current
     /// prices (staying put on a tie), then recomputes seats and excesses,
     /// and the arc heaps: all of them when many applicants are listed (the
@@ -434,25 +443,7 @@ impl<'a> Solver<'a> {
         let incremental = self.arcs.len() == self.m + 1 && who.len() * PLACE_REBUILD_SHARE < self.n;
         for &i in who {
             let i = i as usize;
-            let here = if self.at[i] == self.z {
-                None
-            } else {
-                self.cand.find(i, self.at[i])
-            };
-            let mut best = (self.value(here), here);
-            for k in self.cand.range(i) {
-                let v = self.value(Some(k));
-                if v < best.0 {
-                    best = (v, Some(k));
-                }
-            }
-            if self.big_m + self.price[self.z as usize] < best.0 {
-                best = (self.big_m + self.price[self.z as usize], None);
-            }
-            let (to, mm) = match best.1 {
-                Some(k) => (self.cand.pair[k].school, self.cand.pair[k].mm),
-                None => (self.z, 0),
-            };
+            let (to, mm) = self.best_node(i);
             if incremental && to != self.at[i] {
                 self.leave(i);
             }

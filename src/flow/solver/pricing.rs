@@ -109,6 +109,12 @@ impl<'a> Solver<'a> {
                         if self.price[j as usize] + bound as i128 > v || self.cand.find(i, j).is_some() {
                             continue;
                         }
+                        if let Some(points) = points {
+                            match points.lower_mm(original, j as usize) {
+                                Some(mm) if (mm as i128) + self.price[j as usize] <= v => {}
+                                _ => continue,
+                            }
+                        }
                         read += 1;
                         if let Some(metres) = self.model.cost(original, j as usize) {
                             check(j as usize, metres, &mut found);
@@ -123,7 +129,10 @@ impl<'a> Solver<'a> {
                     // cheapest; a chord rules most of them out.
                     for &j in &order[..below] {
                         match points.lower_mm(original, j as usize) {
-                            Some(mm) if (mm as i128) + self.price[j as usize] <= v => {}
+                            // A candidate passes the bound (its own school
+                            // exactly) but is never added: no cost to ask.
+                            Some(mm)
+                                if (mm as i128) + self.price[j as usize] <= v && self.cand.find(i, j).is_none() => {}
                             _ => continue,
                         }
                         read += 1;
@@ -135,6 +144,9 @@ impl<'a> Solver<'a> {
                 }
                 let steps = if below <= PRICE_WALK { below } else { head };
                 for &j in &order[..steps] {
+                    if self.cand.find(i, j).is_some() {
+                        continue;
+                    }
                     if let Some(metres) = self.model.cost(original, j as usize) {
                         check(j as usize, metres, &mut found);
                     }
@@ -367,31 +379,51 @@ impl<'a> Solver<'a> {
         }
     }
 
+    /// Adds pricing's pairs to their applicants' rows (additions in
+    /// increasing applicant order, none already a candidate), in place:
+    /// the arrays grow at the end and, from the last addition back, each
+    /// stretch of untouched rows moves once by the pairs added before it,
+    /// so a round that adds a few pairs costs one move of the rows after
+    /// the first, not a copy of every row.
     pub(super) fn add_candidates(&mut self, added: &[Additions]) {
         let extra: usize = added.iter().map(|(_, v)| v.len()).sum();
-        let old = std::mem::take(&mut self.cand);
-        let mut c = Candidates::with_capacity(self.n, old.pair.len() + extra);
-        c.bound = old.bound;
+        if extra == 0 {
+            return;
+        }
+        let c = &mut self.cand;
+        let old_len = c.pair.len();
+        c.pair.resize(old_len + extra, Pair { mm: 0, school: 0 });
+        c.metres.resize(old_len + extra, 0.0);
+        let mut shift = extra;
+        let mut tail_end = old_len;
+        let mut row: Vec<NewPair> = Vec::new();
+        for (i, new) in added.iter().rev() {
+            let i = *i as usize;
+            let (from, to) = (c.start[i], c.start[i + 1]);
+            c.pair.copy_within(to..tail_end, to + shift);
+            c.metres.copy_within(to..tail_end, to + shift);
+            shift -= new.len();
+            row.clear();
+            row.extend((from..to).map(|k| (c.pair[k].school, c.pair[k].mm, c.metres[k])));
+            row.extend_from_slice(new);
+            row.sort_by_key(|p| (p.1, p.0));
+            for (k, &(school, mm, metres)) in (from + shift..).zip(row.iter()) {
+                c.pair[k] = Pair { mm, school };
+                c.metres[k] = metres;
+            }
+            tail_end = from;
+        }
+        debug_assert_eq!(shift, 0);
+        // Row starts move by the pairs added to the rows before them.
         let mut more = added.iter().peekable();
+        let mut offset = 0;
         for i in 0..self.n {
-            let range = old.start[i]..old.start[i + 1];
-            match more.next_if(|e| e.0 as usize == i) {
-                // Rows without additions stay sorted as they are.
-                None => {
-                    c.pair.extend_from_slice(&old.pair[range.clone()]);
-                    c.metres.extend_from_slice(&old.metres[range]);
-                    c.start.push(c.pair.len());
-                }
-                Some((_, new)) => {
-                    let mut row: Vec<NewPair> = range
-                        .map(|k| (old.pair[k].school, old.pair[k].mm, old.metres[k]))
-                        .collect();
-                    row.extend_from_slice(new);
-                    c.push_row(&mut row);
-                }
+            c.start[i] += offset;
+            if let Some((_, new)) = more.next_if(|e| e.0 as usize == i) {
+                offset += new.len();
             }
         }
-        self.cand = c;
+        c.start[self.n] += offset;
     }
 }
 
