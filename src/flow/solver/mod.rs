@@ -38,13 +38,16 @@ struct Arcs {
 }
 
 impl Arcs {
-    /// Arcs from sorted (target, key, applicant) entries.
-    fn from_sorted(entries: &[(u32, i64, u32)]) -> Self {
+    /// Arcs from (target, key, applicant) entries sorted by target (each
+    /// heap is built from its group in one pass; entries are unique per
+    /// target, so the order within a group changes nothing a search sees).
+    fn from_grouped(entries: &[(u32, i64, u32)]) -> Self {
         let mut arcs = Arcs::default();
         for group in entries.chunk_by(|a, b| a.0 == b.0) {
+            let heap: BinaryHeap<Reverse<(i64, u32)>> = group.iter().map(|e| Reverse((e.1, e.2))).collect();
             arcs.to.push(group[0].0);
-            arcs.top.push((group[0].1, group[0].2));
-            arcs.heaps.push(group.iter().map(|e| Reverse((e.1, e.2))).collect());
+            arcs.top.push(heap.peek().map_or((0, NONE), |e| e.0));
+            arcs.heaps.push(heap);
         }
         arcs
     }
@@ -507,8 +510,8 @@ impl<'a> Solver<'a> {
                 for &i in &members[start[v]..start[v + 1]] {
                     self.arc_entries(i as usize, |to, key| entries.push((to, key, i)));
                 }
-                entries.sort_unstable();
-                Arcs::from_sorted(&entries)
+                entries.sort_unstable_by_key(|e| e.0);
+                Arcs::from_grouped(&entries)
             })
             .collect();
     }
