@@ -3,11 +3,11 @@
 //! The optimal rule asks every applicant for its first 6 to 12 schools. A
 //! ring walk ([`GridNearest`]) confirms them ring by ring, measuring exactly
 //! every school nearer than the edge of the rings visited. Instead, each
-//! bucket of the grid keeps the schools that can be among the first
-//! [`LIST_K`] from *any* home in it (built once, when a home first needs
-//! it): a home measures the straight line to each of them, and the exact
-//! haversine distance only of the `k` nearest by that line and of the few
-//! others the bound cannot rule out.
+//! bucket of the grid keeps the schools that can be among the first `K`
+//! from *any* home in it, `K` the first request's `k` up to [`LIST_K`]
+//! (built once, when a home first needs it): a home measures the straight
+//! line to each of them, and the exact haversine distance only of the `k`
+//! nearest by that line and of the few others the bound cannot rule out.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -23,10 +23,10 @@ pub const LIST_K: usize = 12;
 /// home far from every school, where the list would be most of the grid).
 const LIST_MAX_RINGS: usize = 16;
 
-/// The schools of each bucket that can be among the first [`LIST_K`] of a
-/// walk from a home in it; `None` for a bucket left to walks. Built lazily,
-/// bucket by bucket.
-pub(super) type BucketLists = Vec<OnceLock<Option<Box<[GridSchool]>>>>;
+/// The `K` the lists are for, and the schools of each bucket that can be
+/// among the first `K` of a walk from a home in it; `None` for a bucket
+/// left to walks. Built lazily, bucket by bucket.
+pub(super) type BucketLists = (usize, Vec<OnceLock<Option<Box<[GridSchool]>>>>);
 
 /// Scratch of one query: the line lower bounds of a list (with the
 /// school's position in it), and the exact distances measured.
@@ -37,14 +37,16 @@ impl SchoolGrid {
     /// their distances, in that order: `emit` is called with each until it
     /// returns false. The same schools and distances as the walk; a home
     /// inside the grid's buckets (on the near side of the sphere) reads its
-    /// bucket's list when `k ≤ LIST_K`, any other walks.
+    /// bucket's list when `k` is at most the lists' `K` (the first request's
+    /// `k`, at most [`LIST_K`]: a solver asks for the same `k` for all its
+    /// applicants), any other walks.
     pub fn nearest_k(&self, lon: f64, lat: f64, k: usize, mut emit: impl FnMut(SchoolIdx, f64) -> bool) {
         if k == 0 {
             return;
         }
         let point = sphere_point(lon, lat);
         let list = match self.listed_bucket(point) {
-            Some(b) if k <= LIST_K => self.bucket_list(b),
+            Some(b) => self.bucket_list(b, k),
             _ => None,
         };
         let Some(list) = list else {
@@ -110,28 +112,32 @@ impl SchoolGrid {
         (x < self.dims[0] && y < self.dims[1]).then(|| y * self.dims[0] + x)
     }
 
-    /// The list of bucket `b`, built on first use.
-    fn bucket_list(&self, b: usize) -> Option<&[GridSchool]> {
-        let lists = self
-            .lists
-            .get_or_init(|| (0..self.dims[0] * self.dims[1]).map(|_| OnceLock::new()).collect());
-        lists[b].get_or_init(|| self.build_list(b)).as_deref()
+    /// The list of bucket `b` if the lists serve `k`, built on first use.
+    fn bucket_list(&self, b: usize, k: usize) -> Option<&[GridSchool]> {
+        let (list_k, lists) = self.lists.get_or_init(|| {
+            let cells = (0..self.dims[0] * self.dims[1]).map(|_| OnceLock::new()).collect();
+            (k.min(LIST_K), cells)
+        });
+        if k > *list_k {
+            return None;
+        }
+        lists[b].get_or_init(|| self.build_list(b, *list_k)).as_deref()
     }
 
-    /// The schools that can be among the first [`LIST_K`] from a home in
+    /// The schools that can be among the first `list_k` from a home in
     /// bucket `b`.
     ///
     /// For each school the rectangle of the bucket gives an upper bound on
     /// its distance from any home in it (the farthest corner in the plane,
     /// and the spread of the heights above the plane of points of the
     /// sphere over the rectangle; then chord to arc) and a lower bound (the
-    /// plane distance to the rectangle). The [`LIST_K`]-th least upper
+    /// plane distance to the rectangle). The `list_k`-th least upper
     /// bound `K` bounds the `k`-th distance of every home in the bucket for
-    /// `k ≤ LIST_K`; a school whose lower bound exceeds `K` is farther than
+    /// `k ≤ list_k`; a school whose lower bound exceeds `K` is farther than
     /// that from every such home, so it is never among its first `k`.
     /// Rings of buckets are gathered until the next ring's plane distance
     /// exceeds `K`. Bounds carry margins far above rounding error.
-    fn build_list(&self, b: usize) -> Option<Box<[GridSchool]>> {
+    fn build_list(&self, b: usize, list_k: usize) -> Option<Box<[GridSchool]>> {
         let (x, y) = (b % self.dims[0], b / self.dims[0]);
         let slop = self.cell * 1e-9 + 1e-3;
         let lo = [
@@ -172,12 +178,12 @@ impl SchoolGrid {
                 }
             }
             let everything = r >= cx.max(dx - 1 - cx).max(cy).max(dy - 1 - cy);
-            if uppers.len() >= LIST_K {
-                let (_, &mut kth, _) = uppers.select_nth_unstable_by(LIST_K - 1, |a, b| a.total_cmp(b));
+            if uppers.len() >= list_k {
+                let (_, &mut kth, _) = uppers.select_nth_unstable_by(list_k - 1, |a, b| a.total_cmp(b));
                 cut = kth;
             }
             if everything {
-                if uppers.len() < LIST_K {
+                if uppers.len() < list_k {
                     cut = f64::INFINITY;
                 }
                 return Some(keep_within(gathered, cut));

@@ -609,6 +609,14 @@ mod tests {
                     first.len() < 2
                 });
                 prop_assert_eq!(&first[..], &want[..want.len().min(2)]);
+                // Lists serve the first request's k; a larger one walks.
+                let more: Vec<(SchoolIdx, f64)> = grid.nearest(lon, lat).take(k + 3).collect();
+                let mut got = Vec::new();
+                grid.nearest_k(lon, lat, k + 3, |s, d| {
+                    got.push((s, d));
+                    true
+                });
+                prop_assert_eq!(&got, &more);
             }
         }
 
