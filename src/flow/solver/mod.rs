@@ -358,9 +358,8 @@ impl<'a> Solver<'a> {
             // built once, after the pairs are in (by `add_priced`'s
             // placement, since there are none yet).
             debug_assert!(self.arcs.is_empty());
-            for i in 0..self.n {
-                (self.at[i], self.at_mm[i]) = self.best_node(i);
-            }
+            let all: Vec<u32> = (0..self.n as u32).collect();
+            self.move_to_best(&all);
             self.stats.pricing_rounds += 1;
             let added = self.price_out();
             self.add_priced(&added);
@@ -444,22 +443,32 @@ impl<'a> Solver<'a> {
     /// every search sees the same arcs either way.
     fn place(&mut self, who: &[u32]) {
         let incremental = self.arcs.len() == self.m + 1 && who.len() * PLACE_REBUILD_SHARE < self.n;
+        if !incremental {
+            self.move_to_best(who);
+            self.rebuild();
+            return;
+        }
         for &i in who {
             let i = i as usize;
             let (to, mm) = self.best_node(i);
-            if incremental && to != self.at[i] {
+            if to != self.at[i] {
                 self.leave(i);
             }
             self.at[i] = to;
             self.at_mm[i] = mm;
-            if incremental {
-                self.enter(i);
-            }
+            self.enter(i);
         }
-        if incremental {
-            self.recount();
-        } else {
-            self.rebuild();
+        self.recount();
+    }
+
+    /// Moves each listed applicant to its best node, arcs aside (they are
+    /// rebuilt after): each choice reads only its own applicant and the
+    /// prices, so all are made at once.
+    fn move_to_best(&mut self, who: &[u32]) {
+        let best: Vec<(u32, i64)> = who.par_iter().map(|&i| self.best_node(i as usize)).collect();
+        for (&i, (to, mm)) in who.iter().zip(best) {
+            self.at[i as usize] = to;
+            self.at_mm[i as usize] = mm;
         }
     }
 
