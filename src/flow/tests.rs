@@ -110,19 +110,7 @@ fn brute_force_canonical(costs: &DenseCosts) -> (usize, i128, Vec<Option<usize>>
 fn an_exchange_of_equal_cost_goes_to_the_lower_school_first() {
     // Either way costs 5 (1 + 4 or 2 + 3): applicant 0 takes school 0.
     let costs = dense(&[1, 1], &[&[Some(1.0), Some(2.0)], &[Some(3.0), Some(4.0)]]);
-    for k in [1, 2] {
-        for sample_from in [2, usize::MAX] {
-            let a = assign_with(
-                &costs,
-                &FlowOptions {
-                    candidates: k,
-                    sample_from,
-                },
-            );
-            assert_eq!(a.school, vec![Some(0), Some(1)], "k = {k}");
-            assert!(a.stats.certified);
-        }
-    }
+    assert_every_way(&costs, &[1, 2], &[Some(0), Some(1)]);
     // Applicant 1 sits nearer to school 1 by exactly as much as applicant 0:
     // still applicant 0 first.
     let costs = dense(&[1, 1], &[&[Some(3.0), Some(4.0)], &[Some(1.0), Some(2.0)]]);
@@ -144,16 +132,22 @@ fn a_full_school_left_for_one_with_room_is_refilled_from_another() {
             &[None, Some(0.25), Some(200.25)],
         ],
     );
-    for k in [1, 2, 3] {
+    assert_every_way(&costs, &[1, 2, 3], &[Some(0), None, Some(1)]);
+}
+
+/// Solves with each candidate count of `ks`, with and without the sampled
+/// warm start, and expects the same certified assignment every time.
+fn assert_every_way(costs: &DenseCosts, ks: &[usize], want: &[Option<usize>]) {
+    for &k in ks {
         for sample_from in [2, usize::MAX] {
             let a = assign_with(
-                &costs,
+                costs,
                 &FlowOptions {
                     candidates: k,
                     sample_from,
                 },
             );
-            assert_eq!(a.school, vec![Some(0), None, Some(1)], "k = {k}");
+            assert_eq!(a.school, want, "k = {k}, sample from {sample_from}");
             assert!(a.stats.certified);
         }
     }
