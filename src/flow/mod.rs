@@ -146,7 +146,9 @@
 //! option is taken iff a breadth-first search over the moves of the later
 //! ones finds room for it: a node that can take one more (`Z`, or a school
 //! priced as `Z` with a free seat), or the applicant's own node, which must
-//! be the end when its school must stay full.
+//! be the end when its school must stay full; then the search may also
+//! pass from a node with room to any school priced as `Z` that gives up
+//! one of its applicants, whose moves lead back to the own school.
 //! The solver does this after solving (`solver::ties`) and checks the
 //! certificate again on the result.
 //!
