@@ -156,27 +156,21 @@ impl SchoolGrid {
         let (dx, dy) = (self.dims[0] as i64, self.dims[1] as i64);
         let mut cut = f64::INFINITY;
         for r in 0..=LIST_MAX_RINGS as i64 {
-            for by in (cy - r).max(0)..=(cy + r).min(dy - 1) {
-                for bx in (cx - r).max(0)..=(cx + r).min(dx - 1) {
-                    if (bx - cx).abs().max((by - cy).abs()) != r {
-                        continue;
-                    }
-                    let bucket = (by * dx + bx) as usize;
-                    for s in &self.schools[self.start[bucket] as usize..self.start[bucket + 1] as usize] {
-                        let q = self.project(s.point);
-                        let w = dot(s.point, self.normal);
-                        let near = (gap(q[0], lo[0], hi[0]).powi(2) + gap(q[1], lo[1], hi[1]).powi(2)).sqrt();
-                        let far_plane2 = (q[0] - lo[0]).abs().max((q[0] - hi[0]).abs()).powi(2)
-                            + (q[1] - lo[1]).abs().max((q[1] - hi[1]).abs()).powi(2);
-                        let far_w = (w - w_lo).abs().max((w - w_hi).abs());
-                        let chord = (far_plane2 + far_w * far_w).sqrt();
-                        let arc = 2.0 * EARTH_RADIUS_M * (chord / (2.0 * EARTH_RADIUS_M)).min(1.0).asin();
-                        let upper = arc * (1.0 + 1e-9) + 1e-3;
-                        gathered.push((upper, near * (1.0 - 1e-12) - GRID_MARGIN_M, *s));
-                        uppers.push(upper);
-                    }
+            self.for_each_in_ring((cx, cy), r, |b| {
+                for s in self.bucket(b) {
+                    let q = self.project(s.point);
+                    let w = dot(s.point, self.normal);
+                    let near = (gap(q[0], lo[0], hi[0]).powi(2) + gap(q[1], lo[1], hi[1]).powi(2)).sqrt();
+                    let far_plane2 = (q[0] - lo[0]).abs().max((q[0] - hi[0]).abs()).powi(2)
+                        + (q[1] - lo[1]).abs().max((q[1] - hi[1]).abs()).powi(2);
+                    let far_w = (w - w_lo).abs().max((w - w_hi).abs());
+                    let chord = (far_plane2 + far_w * far_w).sqrt();
+                    let arc = 2.0 * EARTH_RADIUS_M * (chord / (2.0 * EARTH_RADIUS_M)).min(1.0).asin();
+                    let upper = arc * (1.0 + 1e-9) + 1e-3;
+                    gathered.push((upper, less_margin(near), *s));
+                    uppers.push(upper);
                 }
-            }
+            });
             let everything = r >= cx.max(dx - 1 - cx).max(cy).max(dy - 1 - cy);
             if uppers.len() >= list_k {
                 let (_, &mut kth, _) = uppers.select_nth_unstable_by(list_k - 1, |a, b| a.total_cmp(b));
@@ -190,7 +184,7 @@ impl SchoolGrid {
             }
             // Every bucket beyond this ring is at least `r` buckets from the
             // rectangle in the plane.
-            let beyond = ((r as f64 * self.cell - 2.0 * slop).max(0.0)) * (1.0 - 1e-12) - GRID_MARGIN_M;
+            let beyond = less_margin((r as f64 * self.cell - 2.0 * slop).max(0.0));
             if beyond > cut {
                 return Some(keep_within(gathered, cut));
             }
@@ -207,15 +201,4 @@ fn keep_within(gathered: Vec<(f64, f64, GridSchool)>, cut: f64) -> Box<[GridScho
 /// Distance from `v` to the interval `[lo, hi]`.
 fn gap(v: f64, lo: f64, hi: f64) -> f64 {
     (lo - v).max(v - hi).max(0.0)
-}
-
-/// Squared straight-line distance between two points.
-fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
-    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
-}
-
-/// The lower bound on the haversine distance that a squared chord gives,
-/// as [`GridNearest`] computes it.
-fn line_bound(chord2: f64) -> f64 {
-    chord2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M
 }

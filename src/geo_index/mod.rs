@@ -176,6 +176,22 @@ impl Iterator for NearestSchools<'_> {
 /// (about 10⁻⁸ m), far below the 0.5 mm that could change a rounded cost.
 const GRID_MARGIN_M: f64 = 1e-5;
 
+/// Squared straight-line distance between two points.
+fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
+}
+
+/// A lower bound in metres, less the relative and absolute margins
+/// ([`GRID_MARGIN_M`]) that keep it below the haversine distance it bounds.
+fn less_margin(metres: f64) -> f64 {
+    metres * (1.0 - 1e-12) - GRID_MARGIN_M
+}
+
+/// The lower bound on the haversine distance that a squared chord gives.
+fn line_bound(chord2: f64) -> f64 {
+    less_margin(chord2.sqrt())
+}
+
 /// One school in a [`SchoolGrid`] bucket.
 #[derive(Debug, Clone, Copy)]
 struct GridSchool {
@@ -310,6 +326,36 @@ impl SchoolGrid {
         [dot(p, self.axes[0]), dot(p, self.axes[1])]
     }
 
+    /// The schools of bucket `b`.
+    fn bucket(&self, b: usize) -> &[GridSchool] {
+        &self.schools[self.start[b] as usize..self.start[b + 1] as usize]
+    }
+
+    /// Calls `visit` with each bucket of the grid at ring `r` around bucket
+    /// `(cx, cy)` (Chebyshev distance `r`): the bottom and top rows, then
+    /// the left and right columns between them.
+    fn for_each_in_ring(&self, (cx, cy): (i64, i64), r: i64, mut visit: impl FnMut(usize)) {
+        let [dx, dy] = [self.dims[0] as i64, self.dims[1] as i64];
+        let (x0, x1, y0, y1) = (cx - r, cx + r, cy - r, cy + r);
+        for y in [y0, y1] {
+            if (0..dy).contains(&y) {
+                for x in x0.max(0)..=x1.min(dx - 1) {
+                    visit((y * dx + x) as usize);
+                }
+                if r == 0 {
+                    break;
+                }
+            }
+        }
+        for x in [x0, x1] {
+            if r > 0 && (0..dx).contains(&x) {
+                for y in (y0 + 1).max(0)..=(y1 - 1).min(dy - 1) {
+                    visit((y * dx + x) as usize);
+                }
+            }
+        }
+    }
+
     /// Bucket coordinates (clamped into the grid) of plane coordinates.
     fn cell_of(&self, c: [f64; 2]) -> [usize; 2] {
         let f = |a: usize| (((c[a] - self.origin[a]) / self.cell).floor().max(0.0) as usize).min(self.dims[a] - 1);
@@ -407,33 +453,11 @@ impl GridNearest<'_> {
         let [cx, cy] = [self.centre[0] as i64, self.centre[1] as i64];
         let [dx, dy] = [g.dims[0] as i64, g.dims[1] as i64];
         let (x0, x1, y0, y1) = (cx - r, cx + r, cy - r, cy + r);
-        let mut visit = |x: i64, y: i64| {
-            let b = (y * dx + x) as usize;
-            for s in &g.schools[g.start[b] as usize..g.start[b + 1] as usize] {
-                let d2 = (s.point[0] - self.point[0]).powi(2)
-                    + (s.point[1] - self.point[1]).powi(2)
-                    + (s.point[2] - self.point[2]).powi(2);
-                self.pending
-                    .push((d2.sqrt() * (1.0 - 1e-12) - GRID_MARGIN_M, false, *s));
+        g.for_each_in_ring((cx, cy), r, |b| {
+            for s in g.bucket(b) {
+                self.pending.push((line_bound(chord2(s.point, self.point)), false, *s));
             }
-        };
-        for y in [y0, y1] {
-            if (0..dy).contains(&y) {
-                for x in x0.max(0)..=x1.min(dx - 1) {
-                    visit(x, y);
-                }
-                if r == 0 {
-                    break;
-                }
-            }
-        }
-        for x in [x0, x1] {
-            if r > 0 && (0..dx).contains(&x) {
-                for y in (y0 + 1).max(0)..=(y1 - 1).min(dy - 1) {
-                    visit(x, y);
-                }
-            }
-        }
+        });
         self.ring += 1;
         // Every unvisited bucket lies beyond one side of the visited block
         // that is not yet the edge of the grid.
@@ -451,7 +475,7 @@ impl GridNearest<'_> {
             bound = bound.min(g.origin[1] + (y1 + 1) as f64 * g.cell - self.plane[1]);
         }
         self.done = bound == f64::INFINITY;
-        let bound = bound.max(0.0) * (1.0 - 1e-12) - GRID_MARGIN_M;
+        let bound = less_margin(bound.max(0.0));
         // Schools whose lower bound is below it get their exact distance;
         // those nearer than it are confirmed.
         let mut k = 0;

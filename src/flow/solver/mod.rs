@@ -350,6 +350,7 @@ impl<'a> Solver<'a> {
         } else {
             self.auction();
         }
+        let all: Vec<u32> = (0..self.n as u32).collect();
         if sampled {
             // The sample's prices already show the pairs beyond the
             // candidates that the optimum will need: add them before
@@ -358,13 +359,11 @@ impl<'a> Solver<'a> {
             // built once, after the pairs are in (by `add_priced`'s
             // placement, since there are none yet).
             debug_assert!(self.arcs.is_empty());
-            let all: Vec<u32> = (0..self.n as u32).collect();
             self.move_to_best(&all);
             self.stats.pricing_rounds += 1;
             let added = self.price_out();
             self.add_priced(&added);
         } else {
-            let all: Vec<u32> = (0..self.n as u32).collect();
             self.place(&all);
         }
         self.stats.initial_excess = self.excess[..self.m].iter().map(|&e| e.max(0) as usize).sum();

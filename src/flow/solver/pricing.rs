@@ -96,6 +96,11 @@ impl<'a> Solver<'a> {
                         found.push((j as u32, mm, metres));
                     }
                 };
+                // Whether the straight-line bound leaves `c_ij + p_j ≤ v`
+                // possible (a few multiplications instead of a haversine).
+                let chord_allows = |points: &BoundPoints, j: u32| {
+                    matches!(points.lower_mm(original, j as usize), Some(mm) if (mm as i128) + self.price[j as usize] <= v)
+                };
                 let mut read = 0;
                 if let Some(lists) = &lists {
                     let first = self.cand.pair[self.cand.start[i]];
@@ -109,11 +114,8 @@ impl<'a> Solver<'a> {
                         if self.price[j as usize] + bound as i128 > v || self.cand.find(i, j).is_some() {
                             continue;
                         }
-                        if let Some(points) = points {
-                            match points.lower_mm(original, j as usize) {
-                                Some(mm) if (mm as i128) + self.price[j as usize] <= v => {}
-                                _ => continue,
-                            }
+                        if points.is_some_and(|p| !chord_allows(p, j)) {
+                            continue;
                         }
                         read += 1;
                         if let Some(metres) = self.model.cost(original, j as usize) {
@@ -128,12 +130,10 @@ impl<'a> Solver<'a> {
                     // Every school that could violate is among the `below`
                     // cheapest; a chord rules most of them out.
                     for &j in &order[..below] {
-                        match points.lower_mm(original, j as usize) {
-                            // A candidate passes the bound (its own school
-                            // exactly) but is never added: no cost to ask.
-                            Some(mm)
-                                if (mm as i128) + self.price[j as usize] <= v && self.cand.find(i, j).is_none() => {}
-                            _ => continue,
+                        // A candidate passes the bound (its own school
+                        // exactly) but is never added: no cost to ask.
+                        if !chord_allows(points, j) || self.cand.find(i, j).is_some() {
+                            continue;
                         }
                         read += 1;
                         if let Some(metres) = self.model.cost(original, j as usize) {

@@ -77,6 +77,7 @@ impl<'a> Solver<'a> {
         // `S`: from a node that can take one more to a school that can
         // give one up, with no applicant moving.
         let s_node = self.m as u32 + 1;
+        let givers: Vec<u32> = (0..self.m as u32).filter(|&x| !forced(&self.price, x)).collect();
         let mut seen = vec![u32::MAX; self.m + 2];
         let mut pred: Vec<(u32, u32)> = vec![(0, 0); self.m + 2];
         let mut moved = 0;
@@ -101,13 +102,8 @@ impl<'a> Solver<'a> {
                     seen[j as usize] = round as u32;
                     'search: while let Some(u) = queue.pop_front() {
                         if u == s_node {
-                            for (x, movers) in here.iter().enumerate() {
-                                let x = x as u32;
-                                if x == z
-                                    || forced(&self.price, x)
-                                    || seen[x as usize] == round as u32
-                                    || movers.is_empty()
-                                {
+                            for &x in &givers {
+                                if seen[x as usize] == round as u32 || here[x as usize].is_empty() {
                                     continue;
                                 }
                                 seen[x as usize] = round as u32;
