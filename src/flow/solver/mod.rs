@@ -25,6 +25,9 @@ const DIRTY: u32 = u32::MAX;
 /// Marks a heap with no applicant still at the node.
 const NONE: u32 = u32::MAX - 1;
 
+/// Marks an applicant the last pricing round did not certify.
+const UNCERTIFIED: i128 = i128::MIN;
+
 /// Outgoing applicant arcs of one node: for each target node, a heap of
 /// (cost difference, applicant) over the applicants sitting at the node,
 /// and a copy of its least valid entry. Searches read only the copies,
@@ -116,6 +119,17 @@ type NewPair = (u32, i64, f64);
 /// Pairs added to one applicant by pricing.
 type Additions = (u32, Vec<NewPair>);
 
+/// First candidate rows handed from a solve to the solve of its sample:
+/// applicant `s` of the sample has `pairs[start[s]..start[s + 1]]`,
+/// sorted by (cost, school), with the bound of
+/// [`Solver::first_candidates`].
+#[derive(Default)]
+struct SeedRows {
+    start: Vec<usize>,
+    pairs: Vec<NewPair>,
+    bounds: Vec<i64>,
+}
+
 pub(super) struct Solver<'a> {
     model: &'a dyn CostModel,
     /// Internal applicant index → the model's index.
@@ -139,6 +153,10 @@ pub(super) struct Solver<'a> {
     usable_schools: Vec<u32>,
     big_m: i128,
     cand: Candidates,
+    /// For a sample's solve: its applicants' rows of the outer solve's
+    /// first candidates, from which [`Solver::set_candidates`] takes theirs
+    /// where it can instead of asking the model again.
+    seed: Option<SeedRows>,
     /// Node of each applicant (a school, or `z`).
     at: Vec<u32>,
     /// Cost (mm) of each applicant's current pair; 0 at `z`.
@@ -182,6 +200,11 @@ pub(super) struct Solver<'a> {
     /// solve, so that the solves of its samples (whose usable schools are
     /// among them) share one cache.
     cache_schools: Vec<u32>,
+    /// The prices at the last pricing round, and the value at which it
+    /// certified each applicant (no pair outside its candidates of reduced
+    /// cost `≤ 0`), or [`UNCERTIFIED`]; empty before the first round.
+    last_price: Vec<i128>,
+    last_value: Vec<i128>,
     stats: FlowStats,
 }
 
@@ -223,6 +246,7 @@ impl<'a> Solver<'a> {
             cap,
             big_m,
             cand: Candidates::default(),
+            seed: None,
             at: vec![m as u32; n],
             at_mm: vec![0; n],
             price: vec![0; m + 1],
@@ -241,6 +265,8 @@ impl<'a> Solver<'a> {
             school_mm: Vec::new(),
             school_slot: Vec::new(),
             school_near: Vec::new(),
+            last_price: Vec::new(),
+            last_value: Vec::new(),
             stats: FlowStats::default(),
         }
     }
@@ -263,6 +289,29 @@ impl<'a> Solver<'a> {
             return (len, bound);
         }
         self.candidates_from(self.model.nearest(i), out)
+    }
+
+    /// Applicant `i`'s first candidates as [`Solver::first_candidates`]
+    /// gives them, from the outer solve's row when that decides them: all
+    /// its schools usable here, and either at least `out.len()` of them
+    /// (the first of a sorted row; every allowed school cheaper than the
+    /// last is among them) or all the allowed ones (an unbounded row).
+    fn seeded_candidates(&self, i: usize, out: &mut [NewPair]) -> Option<(usize, i64)> {
+        let seed = self.seed.as_ref()?;
+        let (row, bound) = (&seed.pairs[seed.start[i]..seed.start[i + 1]], seed.bounds[i]);
+        if !row.iter().all(|p| self.usable(p.0 as usize)) {
+            return None;
+        }
+        let k = out.len();
+        if row.len() > k {
+            out.copy_from_slice(&row[..k]);
+            Some((k, row[k - 1].1))
+        } else if row.len() == k || bound == i64::MAX {
+            out[..row.len()].copy_from_slice(row);
+            Some((row.len(), bound))
+        } else {
+            None
+        }
     }
 
     /// The first usable, distinct schools of `nearest` into `out`, sorted
@@ -295,8 +344,12 @@ impl<'a> Solver<'a> {
         let (lens, bounds): (Vec<usize>, Vec<i64>) = rows
             .par_chunks_mut(k)
             .enumerate()
-            .map_init(Vec::new, |first, (i, out)| self.first_candidates(i, out, first))
+            .map_init(Vec::new, |first, (i, out)| {
+                self.seeded_candidates(i, out)
+                    .unwrap_or_else(|| self.first_candidates(i, out, first))
+            })
             .unzip();
+        self.seed = None;
         let row = |i: u32| &rows[i as usize * k..i as usize * k + lens[i as usize]];
         let mut keyed: Vec<(u32, u32)> = (0..n as u32)
             .into_par_iter()
@@ -651,6 +704,57 @@ impl<'a> Solver<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A row taken from an outer solve's candidates (which may have a
+        /// different count and more usable schools) keeps the contract of
+        /// `first_candidates`: distinct usable schools sorted by (cost,
+        /// school), as many as asked when bounded, and every usable
+        /// allowed school cheaper than the bound among them.
+        #[test]
+        fn seeded_rows_keep_the_candidate_contract(
+            costs in proptest::collection::vec(proptest::collection::vec(proptest::option::weighted(0.8, 0u32..40), 6), 1..12),
+            seats in proptest::collection::vec(0u32..3, 6),
+            outer_k in 1usize..7,
+            inner_k in 1usize..7,
+        ) {
+            let metres: Vec<Vec<Option<f64>>> =
+                costs.iter().map(|row| row.iter().map(|c| c.map(f64::from)).collect()).collect();
+            let outer_model = DenseCosts::new(vec![1; 6], metres.clone());
+            let inner_model = DenseCosts::new(seats.clone(), metres.clone());
+            let options = |k| FlowOptions { candidates: k, ..FlowOptions::default() };
+            let mut outer = Solver::new(&outer_model, &options(outer_k));
+            outer.k = outer_k;
+            outer.set_candidates();
+            let mut inner = Solver::new(&inner_model, &options(inner_k));
+            inner.k = inner_k;
+            // The sample of every applicant, in the outer solver's order.
+            let mut seed = SeedRows { start: vec![0], ..SeedRows::default() };
+            for i in 0..outer.n {
+                let c = &outer.cand;
+                seed.pairs.extend(c.range(i).map(|k| (c.pair[k].school, c.pair[k].mm, c.metres[k])));
+                seed.start.push(seed.pairs.len());
+                seed.bounds.push(c.bound[i]);
+            }
+            inner.seed = Some(seed);
+            for i in 0..outer.n {
+                let mut out = vec![(0, 0, 0.0); inner_k];
+                let Some((len, bound)) = inner.seeded_candidates(i, &mut out) else { continue };
+                let row = &out[..len];
+                prop_assert!(row.windows(2).all(|w| (w[0].1, w[0].0) < (w[1].1, w[1].0)));
+                prop_assert!(row.iter().all(|p| seats[p.0 as usize] > 0));
+                prop_assert!(bound == i64::MAX || (len == inner_k && bound == row[len - 1].1));
+                let original = outer.perm[i] as usize;
+                for (j, c) in metres[original].iter().enumerate() {
+                    let Some(mm) = c.and_then(to_mm) else { continue };
+                    if seats[j] > 0 && mm < bound {
+                        prop_assert!(row.iter().any(|p| p.0 == j as u32), "school {} at {} mm missing", j, mm);
+                    }
+                }
+            }
+        }
+    }
 
     /// Two applicants, two one-seat schools; the optimum crosses them.
     fn crossed() -> DenseCosts {

@@ -30,6 +30,11 @@ impl<'a> Solver<'a> {
     ///    `p_j ≥ p_(s)`, so the distance walk stops at the first school with
     ///    `c_ij + p_(s) > v`. The price walk alone suffices when at most
     ///    [`PRICE_WALK`] schools are priced below `v − bound_i`.
+    ///
+    /// An applicant the previous round certified is not walked again while
+    /// its value has risen by no more than the least rise of any price
+    /// since: typically everyone but a few in the round after a routing
+    /// that moved little, the round that certifies the optimum.
     pub(super) fn price_out(&mut self) -> Vec<Additions> {
         let mut order: Vec<u32> = (0..self.m as u32).filter(|&j| self.cap[j as usize] > 0).collect();
         if order.is_empty() {
@@ -41,11 +46,24 @@ impl<'a> Solver<'a> {
         // enough: only if they raise the threshold.
         let head = PRICE_WALK.min(sorted.len() - 1);
         let head = if sorted[head] > sorted[0] { head } else { 0 };
-        // Applicants not certified by their candidates alone; the metric
-        // lists (a row of school distances each) only for their nearest
-        // candidate schools.
-        // Each with the number of schools priced low enough to qualify.
-        let walk: Vec<(u32, usize)> = (0..self.n as u32)
+        // An applicant the last round certified at value `v'` stays
+        // certified if its value rose by no more than every price did:
+        // then `c_ij + p_j > v'` gives `c_ij + p_j + rise > v' + rise ≥ v`.
+        // (Debug builds walk such applicants anyway, to check that.)
+        let least_rise: Option<i128> = if self.last_price.is_empty() {
+            None
+        } else {
+            order
+                .iter()
+                .map(|&j| self.price[j as usize] - self.last_price[j as usize])
+                .min()
+        };
+        // Applicants certified neither by their candidates alone nor by the
+        // last round, each with the number of schools priced low enough to
+        // qualify (and, in debug builds, whether the last round kept it);
+        // the metric lists (a row of school distances each) only for their
+        // nearest candidate schools.
+        let walk: Vec<(u32, usize, bool)> = (0..self.n as u32)
             .into_par_iter()
             .filter_map(|i| {
                 let bound = self.cand.bound[i as usize];
@@ -54,12 +72,16 @@ impl<'a> Solver<'a> {
                 }
                 let v = self.value_of(i as usize);
                 let below = sorted.partition_point(|&p| p <= v - bound as i128);
-                (below > 0).then_some((i, below))
+                let kept = least_rise.is_some_and(|rise| {
+                    let last = self.last_value[i as usize];
+                    last != UNCERTIFIED && v - last <= rise
+                });
+                (below > 0 && (!kept || cfg!(debug_assertions))).then_some((i, below, kept))
             })
             .collect();
         let needed = !walk.is_empty();
         let mut first_of_walked = vec![false; self.m];
-        for &(i, _) in &walk {
+        for &(i, _, _) in &walk {
             first_of_walked[self.cand.pair[self.cand.start[i as usize]].school as usize] = true;
         }
         if needed && self.points.is_none() {
@@ -80,92 +102,19 @@ impl<'a> Solver<'a> {
         let points = self.points.as_ref().and_then(Option::as_ref);
         let walked: Vec<(u32, usize, Vec<NewPair>)> = walk
             .par_iter()
-            .map(|&(i, below)| {
-                let i = i as usize;
-                let bound = self.cand.bound[i];
-                let v = self.value_of(i);
-                let original = self.perm[i] as usize;
-                let mut found: Vec<NewPair> = Vec::new();
-                let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
-                    let Some(mm) = to_mm(metres) else { return };
-                    if self.usable(j)
-                        && (mm as i128) + self.price[j] <= v
-                        && self.cand.find(i, j as u32).is_none()
-                        && !found.iter().any(|f| f.0 == j as u32)
-                    {
-                        found.push((j as u32, mm, metres));
-                    }
-                };
-                // Whether the straight-line bound leaves `c_ij + p_j ≤ v`
-                // possible (a few multiplications instead of a haversine).
-                let chord_allows = |points: &BoundPoints, j: u32| {
-                    matches!(points.lower_mm(original, j as usize), Some(mm) if (mm as i128) + self.price[j as usize] <= v)
-                };
-                let mut read = 0;
-                if let Some(lists) = &lists {
-                    let first = self.cand.pair[self.cand.start[i]];
-                    let list = &lists[first.school as usize];
-                    let mut certified = list.len() == order.len();
-                    for &(key, j) in list {
-                        if key - first.mm as i128 > v {
-                            certified = true;
-                            break;
-                        }
-                        if self.price[j as usize] + bound as i128 > v || self.cand.find(i, j).is_some() {
-                            continue;
-                        }
-                        if points.is_some_and(|p| !chord_allows(p, j)) {
-                            continue;
-                        }
-                        read += 1;
-                        if let Some(metres) = self.model.cost(original, j as usize) {
-                            check(j as usize, metres, &mut found);
-                        }
-                    }
-                    if certified {
-                        return (i as u32, read, found);
-                    }
-                }
-                if let Some(points) = points {
-                    // Every school that could violate is among the `below`
-                    // cheapest; a chord rules most of them out.
-                    for &j in &order[..below] {
-                        // A candidate passes the bound (its own school
-                        // exactly) but is never added: no cost to ask.
-                        if !chord_allows(points, j) || self.cand.find(i, j).is_some() {
-                            continue;
-                        }
-                        read += 1;
-                        if let Some(metres) = self.model.cost(original, j as usize) {
-                            check(j as usize, metres, &mut found);
-                        }
-                    }
-                    return (i as u32, read, found);
-                }
-                let steps = if below <= PRICE_WALK { below } else { head };
-                for &j in &order[..steps] {
-                    if self.cand.find(i, j).is_some() {
-                        continue;
-                    }
-                    if let Some(metres) = self.model.cost(original, j as usize) {
-                        check(j as usize, metres, &mut found);
-                    }
-                }
-                read += steps;
-                if steps < below {
-                    let floor = sorted[steps];
-                    for (j, metres) in self.model.nearest(original) {
-                        let Some(mm) = to_mm(metres) else { continue };
-                        if mm as i128 + floor > v {
-                            break;
-                        }
-                        read += 1;
-                        check(j, metres, &mut found);
-                    }
-                }
-                (i as u32, read, found)
+            .filter_map(|&(i, below, kept)| {
+                let walked = self.walk_applicant(i, below, &order, &sorted, head, lists.as_ref(), points);
+                debug_assert!(!kept || walked.2.is_empty(), "a kept certificate was wrong");
+                (!kept).then_some(walked)
             })
             .collect();
+        self.last_price.clone_from(&self.price);
+        self.last_value = (0..self.n).into_par_iter().map(|i| self.value_of(i)).collect();
+        for (i, _, found) in &walked {
+            if !found.is_empty() {
+                self.last_value[*i as usize] = UNCERTIFIED;
+            }
+        }
         self.stats.applicants_walked += walked.len();
         self.stats.pairs_walked += walked.iter().map(|w| w.1).sum::<usize>();
         self.limit_per_school(
@@ -175,6 +124,104 @@ impl<'a> Solver<'a> {
                 .map(|w| (w.0, w.2))
                 .collect(),
         )
+    }
+
+    /// Pricing's walk for one applicant `i` (module docs of
+    /// [`Solver::price_out`]), with `below` schools priced low enough to
+    /// qualify: the pairs outside its candidates of reduced cost `≤ 0`,
+    /// with the number of pairs read.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_applicant(
+        &self,
+        i: u32,
+        below: usize,
+        order: &[u32],
+        sorted: &[i128],
+        head: usize,
+        lists: Option<&Vec<Vec<(i128, u32)>>>,
+        points: Option<&BoundPoints>,
+    ) -> (u32, usize, Vec<NewPair>) {
+        let i = i as usize;
+        let bound = self.cand.bound[i];
+        let v = self.value_of(i);
+        let original = self.perm[i] as usize;
+        let mut found: Vec<NewPair> = Vec::new();
+        let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
+            let Some(mm) = to_mm(metres) else { return };
+            if self.usable(j)
+                && (mm as i128) + self.price[j] <= v
+                && self.cand.find(i, j as u32).is_none()
+                && !found.iter().any(|f| f.0 == j as u32)
+            {
+                found.push((j as u32, mm, metres));
+            }
+        };
+        // Whether the straight-line bound leaves `c_ij + p_j ≤ v`
+        // possible (a few multiplications instead of a haversine).
+        let chord_allows = |points: &BoundPoints, j: u32| matches!(points.lower_mm(original, j as usize), Some(mm) if (mm as i128) + self.price[j as usize] <= v);
+        let mut read = 0;
+        if let Some(lists) = lists {
+            let first = self.cand.pair[self.cand.start[i]];
+            let list = &lists[first.school as usize];
+            let mut certified = list.len() == order.len();
+            for &(key, j) in list {
+                if key - first.mm as i128 > v {
+                    certified = true;
+                    break;
+                }
+                if self.price[j as usize] + bound as i128 > v || self.cand.find(i, j).is_some() {
+                    continue;
+                }
+                if points.is_some_and(|p| !chord_allows(p, j)) {
+                    continue;
+                }
+                read += 1;
+                if let Some(metres) = self.model.cost(original, j as usize) {
+                    check(j as usize, metres, &mut found);
+                }
+            }
+            if certified {
+                return (i as u32, read, found);
+            }
+        }
+        if let Some(points) = points {
+            // Every school that could violate is among the `below`
+            // cheapest; a chord rules most of them out.
+            for &j in &order[..below] {
+                // A candidate passes the bound (its own school
+                // exactly) but is never added: no cost to ask.
+                if !chord_allows(points, j) || self.cand.find(i, j).is_some() {
+                    continue;
+                }
+                read += 1;
+                if let Some(metres) = self.model.cost(original, j as usize) {
+                    check(j as usize, metres, &mut found);
+                }
+            }
+            return (i as u32, read, found);
+        }
+        let steps = if below <= PRICE_WALK { below } else { head };
+        for &j in &order[..steps] {
+            if self.cand.find(i, j).is_some() {
+                continue;
+            }
+            if let Some(metres) = self.model.cost(original, j as usize) {
+                check(j as usize, metres, &mut found);
+            }
+        }
+        read += steps;
+        if steps < below {
+            let floor = sorted[steps];
+            for (j, metres) in self.model.nearest(original) {
+                let Some(mm) = to_mm(metres) else { continue };
+                if mm as i128 + floor > v {
+                    break;
+                }
+                read += 1;
+                check(j, metres, &mut found);
+            }
+        }
+        (i as u32, read, found)
     }
 
     /// For each usable school `a` marked in `wanted`, the [`METRIC_LIST`] smallest lower bounds
@@ -306,30 +353,36 @@ impl<'a> Solver<'a> {
             slot[j as usize] = k as u32;
         }
         let schools = &self.cache_schools;
-        let rows: Vec<Vec<i64>> = schools
-            .par_iter()
-            .map(|&a| {
-                schools
-                    .iter()
-                    .map(|&b| self.school_bound_mm(a as usize, b as usize))
-                    .collect()
-            })
-            .collect();
         let near_width = width.min(METRIC_NEAR);
-        self.school_near = rows
-            .par_iter()
-            .flat_map_iter(|row| {
-                let mut by_distance: Vec<(i64, u32)> = row.iter().enumerate().map(|(b, &d)| (d, b as u32)).collect();
-                if by_distance.len() > near_width {
-                    by_distance.select_nth_unstable(near_width - 1);
-                    by_distance.truncate(near_width);
+        let mut school_mm = vec![0i64; width * width];
+        let mut school_near = vec![0u32; width * near_width];
+        // Each row and its nearest schools in one pass, while the row is
+        // in cache; a nearest-school key packs (distance, slot) into one
+        // integer that orders as the pair (slots < 2¹², distances at most
+        // 10¹² mm < 2⁴⁰).
+        const SLOT_BITS: u32 = 12;
+        const _: () = assert!(METRIC_CACHE_SCHOOLS <= 1 << SLOT_BITS);
+        school_mm
+            .par_chunks_mut(width)
+            .zip(school_near.par_chunks_mut(near_width))
+            .zip(schools.par_iter())
+            .for_each_init(Vec::new, |keys: &mut Vec<u64>, ((row, near), &a)| {
+                for (d, &b) in row.iter_mut().zip(schools) {
+                    *d = self.school_bound_mm(a as usize, b as usize);
                 }
-                by_distance.sort_unstable();
-                by_distance.into_iter().map(|(_, b)| b)
-            })
-            .collect();
-        self.school_mm = rows.concat();
-        debug_assert_eq!(self.school_mm.len(), width * width);
+                keys.clear();
+                keys.extend(row.iter().enumerate().map(|(b, &d)| (d as u64) << SLOT_BITS | b as u64));
+                if keys.len() > near_width {
+                    keys.select_nth_unstable(near_width - 1);
+                    keys.truncate(near_width);
+                }
+                keys.sort_unstable();
+                for (out, &key) in near.iter_mut().zip(keys.iter()) {
+                    *out = (key & ((1 << SLOT_BITS) - 1)) as u32;
+                }
+            });
+        self.school_mm = school_mm;
+        self.school_near = school_near;
         self.school_slot = slot;
     }
 

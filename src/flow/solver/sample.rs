@@ -47,7 +47,8 @@ impl<'a> Solver<'a> {
     /// the solver's order (which groups applicants by nearest school, so
     /// the sample keeps each school's share), with each school's seats
     /// scaled by the same factor (rounded systematically, so the seats
-    /// still only just cover the sample).
+    /// still only just cover the sample). The sample's solve takes its
+    /// first candidates from this one's rows where they decide them.
     pub(super) fn sample_prices(&mut self) {
         let members: Vec<u32> = self.perm.iter().step_by(SAMPLE_STEP).copied().collect();
         let ratio = members.len() as f64 / self.n as f64;
@@ -68,6 +69,18 @@ impl<'a> Solver<'a> {
             cap,
         };
         let mut sub = Solver::new(&sampled, &self.options);
+        let mut seed = SeedRows {
+            start: vec![0],
+            ..SeedRows::default()
+        };
+        for i in (0..self.n).step_by(SAMPLE_STEP) {
+            let c = &self.cand;
+            seed.pairs
+                .extend(c.range(i).map(|k| (c.pair[k].school, c.pair[k].mm, c.metres[k])));
+            seed.start.push(seed.pairs.len());
+            seed.bounds.push(c.bound[i]);
+        }
+        sub.seed = Some(seed);
         // Prices of schools that seat fewer than their applicants are
         // measured from `M`: the same `M` for both.
         sub.big_m = self.big_m;
