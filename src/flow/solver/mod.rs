@@ -111,6 +111,12 @@ impl Candidates {
     fn find(&self, i: usize, school: u32) -> Option<usize> {
         self.range(i).find(|&k| self.pair[k].school == school)
     }
+
+    /// Applicant `i`'s pairs as (school, mm, metres), in row order.
+    fn new_pairs(&self, i: usize) -> impl Iterator<Item = NewPair> + '_ {
+        self.range(i)
+            .map(|k| (self.pair[k].school, self.pair[k].mm, self.metres[k]))
+    }
 }
 
 /// A pair as (school, cost in mm, cost in metres).
@@ -123,11 +129,27 @@ type Additions = (u32, Vec<NewPair>);
 /// applicant `s` of the sample has `pairs[start[s]..start[s + 1]]`,
 /// sorted by (cost, school), with the bound of
 /// [`Solver::first_candidates`].
-#[derive(Default)]
 struct SeedRows {
     start: Vec<usize>,
     pairs: Vec<NewPair>,
     bounds: Vec<i64>,
+}
+
+impl SeedRows {
+    /// The rows of the listed applicants (the solver's indices), in order.
+    fn of(cand: &Candidates, applicants: impl Iterator<Item = usize>) -> Self {
+        let mut seed = SeedRows {
+            start: vec![0],
+            pairs: Vec::new(),
+            bounds: Vec::new(),
+        };
+        for i in applicants {
+            seed.pairs.extend(cand.new_pairs(i));
+            seed.start.push(seed.pairs.len());
+            seed.bounds.push(cand.bound[i]);
+        }
+        seed
+    }
 }
 
 pub(super) struct Solver<'a> {
@@ -476,8 +498,8 @@ impl<'a> Solver<'a> {
                 best = (v, Some(k));
             }
         }
-        if self.big_m + self.price[self.z as usize] < best.0 {
-            best = (self.big_m + self.price[self.z as usize], None);
+        if self.value(None) < best.0 {
+            best = (self.value(None), None);
         }
         match best.1 {
             Some(k) => (self.cand.pair[k].school, self.cand.pair[k].mm),
@@ -730,14 +752,7 @@ mod tests {
             let mut inner = Solver::new(&inner_model, &options(inner_k));
             inner.k = inner_k;
             // The sample of every applicant, in the outer solver's order.
-            let mut seed = SeedRows { start: vec![0], ..SeedRows::default() };
-            for i in 0..outer.n {
-                let c = &outer.cand;
-                seed.pairs.extend(c.range(i).map(|k| (c.pair[k].school, c.pair[k].mm, c.metres[k])));
-                seed.start.push(seed.pairs.len());
-                seed.bounds.push(c.bound[i]);
-            }
-            inner.seed = Some(seed);
+            inner.seed = Some(SeedRows::of(&outer.cand, 0..outer.n));
             for i in 0..outer.n {
                 let mut out = vec![(0, 0, 0.0); inner_k];
                 let Some((len, bound)) = inner.seeded_candidates(i, &mut out) else { continue };

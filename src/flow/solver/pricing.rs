@@ -3,6 +3,21 @@
 
 use super::*;
 
+/// What every applicant's walk in one pricing round reads.
+#[derive(Clone, Copy)]
+struct Round<'r> {
+    /// Usable schools in increasing (price, index), and their prices.
+    order: &'r [u32],
+    sorted: &'r [i128],
+    /// Price-walk steps worth taking when the price walk alone is not
+    /// enough.
+    head: usize,
+    /// The metric lists, by school, when the model is a metric.
+    lists: Option<&'r [Vec<(i128, u32)>]>,
+    /// The model's [`CostModel::lower_bound_points`], if any.
+    points: Option<&'r BoundPoints>,
+}
+
 impl<'a> Solver<'a> {
     /// One pricing round: pairs outside the candidates with reduced cost
     /// not above 0, per applicant, in applicant order: the negative ones
@@ -99,11 +114,17 @@ impl<'a> Solver<'a> {
         } else {
             None
         };
-        let points = self.points.as_ref().and_then(Option::as_ref);
+        let round = Round {
+            order: &order,
+            sorted: &sorted,
+            head,
+            lists: lists.as_deref(),
+            points: self.points.as_ref().and_then(Option::as_ref),
+        };
         let walked: Vec<(u32, usize, Vec<NewPair>)> = walk
             .par_iter()
             .filter_map(|&(i, below, kept)| {
-                let walked = self.walk_applicant(i, below, &order, &sorted, head, lists.as_ref(), points);
+                let walked = self.walk_applicant(&round, i, below);
                 debug_assert!(!kept || walked.2.is_empty(), "a kept certificate was wrong");
                 (!kept).then_some(walked)
             })
@@ -130,17 +151,14 @@ impl<'a> Solver<'a> {
     /// [`Solver::price_out`]), with `below` schools priced low enough to
     /// qualify: the pairs outside its candidates of reduced cost `≤ 0`,
     /// with the number of pairs read.
-    #[allow(clippy::too_many_arguments)]
-    fn walk_applicant(
-        &self,
-        i: u32,
-        below: usize,
-        order: &[u32],
-        sorted: &[i128],
-        head: usize,
-        lists: Option<&Vec<Vec<(i128, u32)>>>,
-        points: Option<&BoundPoints>,
-    ) -> (u32, usize, Vec<NewPair>) {
+    fn walk_applicant(&self, round: &Round, i: u32, below: usize) -> (u32, usize, Vec<NewPair>) {
+        let Round {
+            order,
+            sorted,
+            head,
+            lists,
+            points,
+        } = *round;
         let i = i as usize;
         let bound = self.cand.bound[i];
         let v = self.value_of(i);
@@ -457,7 +475,7 @@ impl<'a> Solver<'a> {
             c.metres.copy_within(to..tail_end, to + shift);
             shift -= new.len();
             row.clear();
-            row.extend((from..to).map(|k| (c.pair[k].school, c.pair[k].mm, c.metres[k])));
+            row.extend(c.new_pairs(i));
             row.extend_from_slice(new);
             row.sort_by_key(|p| (p.1, p.0));
             for (k, &(school, mm, metres)) in (from + shift..).zip(row.iter()) {

@@ -69,18 +69,7 @@ impl<'a> Solver<'a> {
             cap,
         };
         let mut sub = Solver::new(&sampled, &self.options);
-        let mut seed = SeedRows {
-            start: vec![0],
-            ..SeedRows::default()
-        };
-        for i in (0..self.n).step_by(SAMPLE_STEP) {
-            let c = &self.cand;
-            seed.pairs
-                .extend(c.range(i).map(|k| (c.pair[k].school, c.pair[k].mm, c.metres[k])));
-            seed.start.push(seed.pairs.len());
-            seed.bounds.push(c.bound[i]);
-        }
-        sub.seed = Some(seed);
+        sub.seed = Some(SeedRows::of(&self.cand, (0..self.n).step_by(SAMPLE_STEP)));
         // Prices of schools that seat fewer than their applicants are
         // measured from `M`: the same `M` for both.
         sub.big_m = self.big_m;
