@@ -25,6 +25,10 @@ const DIRTY: u32 = u32::MAX;
 /// Marks a heap with no applicant still at the node.
 const NONE: u32 = u32::MAX - 1;
 
+/// The candidate arrays keep room for `1/ADDED_ROOM_DIV` more pairs, which
+/// pricing adds without moving them.
+const ADDED_ROOM_DIV: usize = 16;
+
 /// Marks an applicant the last pricing round did not certify.
 const UNCERTIFIED: i128 = i128::MIN;
 
@@ -86,8 +90,10 @@ impl Arcs {
     }
 }
 
-/// One candidate school of an applicant, with its cost.
-#[derive(Clone, Copy)]
+/// One candidate school of an applicant, with its cost. Its cost in
+/// metres is asked of the model again for the chosen pairs only
+/// ([`CostModel::cost`] gives the value `nearest` gave).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Pair {
     mm: i64,
     school: u32,
@@ -98,7 +104,6 @@ struct Pair {
 struct Candidates {
     start: Vec<usize>,
     pair: Vec<Pair>,
-    metres: Vec<f64>,
     /// All allowed schools with a cost below this (mm) are candidates.
     bound: Vec<i64>,
 }
@@ -112,18 +117,14 @@ impl Candidates {
         self.range(i).find(|&k| self.pair[k].school == school)
     }
 
-    /// Applicant `i`'s pairs as (school, mm, metres), in row order.
-    fn new_pairs(&self, i: usize) -> impl Iterator<Item = NewPair> + '_ {
-        self.range(i)
-            .map(|k| (self.pair[k].school, self.pair[k].mm, self.metres[k]))
+    /// Applicant `i`'s pairs, in row order.
+    fn row(&self, i: usize) -> &[Pair] {
+        &self.pair[self.range(i)]
     }
 }
 
-/// A pair as (school, cost in mm, cost in metres).
-type NewPair = (u32, i64, f64);
-
 /// Pairs added to one applicant by pricing.
-type Additions = (u32, Vec<NewPair>);
+type Additions = (u32, Vec<Pair>);
 
 /// First candidate rows handed from a solve to the solve of its sample:
 /// applicant `s` of the sample has `pairs[start[s]..start[s + 1]]`,
@@ -131,7 +132,7 @@ type Additions = (u32, Vec<NewPair>);
 /// [`Solver::first_candidates`].
 struct SeedRows {
     start: Vec<usize>,
-    pairs: Vec<NewPair>,
+    pairs: Vec<Pair>,
     bounds: Vec<i64>,
 }
 
@@ -144,7 +145,7 @@ impl SeedRows {
             bounds: Vec::new(),
         };
         for i in applicants {
-            seed.pairs.extend(cand.new_pairs(i));
+            seed.pairs.extend_from_slice(cand.row(i));
             seed.start.push(seed.pairs.len());
             seed.bounds.push(cand.bound[i]);
         }
@@ -302,7 +303,7 @@ impl<'a> Solver<'a> {
     /// `out.len()`) into `out`, sorted by (cost, school); returns how many,
     /// and the bound: the cost of the last when `out` is filled, else
     /// unbounded (every allowed school is a candidate).
-    fn first_candidates(&self, i: usize, out: &mut [NewPair], first: &mut Vec<(usize, f64)>) -> (usize, i64) {
+    fn first_candidates(&self, i: usize, out: &mut [Pair], first: &mut Vec<(usize, f64)>) -> (usize, i64) {
         // The model's first few usually are the candidates; when some are
         // not usable (or repeat), read the lazy walk instead.
         self.model.nearest_k(i, out.len(), first);
@@ -318,16 +319,16 @@ impl<'a> Solver<'a> {
     /// its schools usable here, and either at least `out.len()` of them
     /// (the first of a sorted row; every allowed school cheaper than the
     /// last is among them) or all the allowed ones (an unbounded row).
-    fn seeded_candidates(&self, i: usize, out: &mut [NewPair]) -> Option<(usize, i64)> {
+    fn seeded_candidates(&self, i: usize, out: &mut [Pair]) -> Option<(usize, i64)> {
         let seed = self.seed.as_ref()?;
         let (row, bound) = (&seed.pairs[seed.start[i]..seed.start[i + 1]], seed.bounds[i]);
-        if !row.iter().all(|p| self.usable(p.0 as usize)) {
+        if !row.iter().all(|p| self.usable(p.school as usize)) {
             return None;
         }
         let k = out.len();
         if row.len() > k {
             out.copy_from_slice(&row[..k]);
-            Some((k, row[k - 1].1))
+            Some((k, row[k - 1].mm))
         } else if row.len() == k || bound == i64::MAX {
             out[..row.len()].copy_from_slice(row);
             Some((row.len(), bound))
@@ -338,75 +339,101 @@ impl<'a> Solver<'a> {
 
     /// The first usable, distinct schools of `nearest` into `out`, sorted
     /// by (cost, school), with the bound as for [`Solver::first_candidates`].
-    fn candidates_from(&self, nearest: impl Iterator<Item = (usize, f64)>, out: &mut [NewPair]) -> (usize, i64) {
+    fn candidates_from(&self, nearest: impl Iterator<Item = (usize, f64)>, out: &mut [Pair]) -> (usize, i64) {
         let mut len = 0;
         let mut bound = i64::MAX;
         for (j, metres) in nearest {
             let Some(mm) = to_mm(metres) else { continue };
-            if !self.usable(j) || out[..len].iter().any(|p| p.0 == j as u32) {
+            if !self.usable(j) || out[..len].iter().any(|p| p.school == j as u32) {
                 continue;
             }
-            out[len] = (j as u32, mm, metres);
+            out[len] = Pair { mm, school: j as u32 };
             len += 1;
             if len == out.len() {
                 bound = mm;
                 break;
             }
         }
-        out[..len].sort_by_key(|p| (p.1, p.0));
+        out[..len].sort_by_key(|p| (p.mm, p.school));
         (len, bound)
     }
 
     /// The first candidates of every applicant, and the solver's order of
-    /// applicants: by nearest candidate school (so that applicants sharing
-    /// one sit side by side in memory), then by index.
+    /// applicants, which keeps applicants living near one another side by
+    /// side in memory: the model's [`CostModel::locality`] order when it
+    /// has one (the rows are then found in that order, in place), else by
+    /// nearest candidate school (found after the rows, which are then
+    /// gathered into that order); ties by index.
     fn set_candidates(&mut self) {
         let (n, k) = (self.n, self.k);
-        let mut rows: Vec<NewPair> = vec![(0, 0, 0.0); n * k];
+        let local: Option<Vec<u32>> = (0..n)
+            .into_par_iter()
+            .map(|i| self.model.locality(i).map(|key| (key, i as u32)))
+            .collect::<Option<Vec<_>>>()
+            .map(|mut keyed| {
+                keyed.par_sort_unstable();
+                keyed.into_iter().map(|(_, i)| i).collect()
+            });
+        let found_order = |s: usize| local.as_ref().map_or(s, |order| order[s] as usize);
+        // Room for the pairs the first pricing rounds add (untouched
+        // capacity costs no memory until used).
+        let mut rows: Vec<Pair> = Vec::with_capacity(n * k + n * k / ADDED_ROOM_DIV);
+        rows.resize(n * k, Pair::default());
         let (lens, bounds): (Vec<usize>, Vec<i64>) = rows
             .par_chunks_mut(k)
             .enumerate()
-            .map_init(Vec::new, |first, (i, out)| {
+            .map_init(Vec::new, |first, (s, out)| {
+                let i = found_order(s);
                 self.seeded_candidates(i, out)
                     .unwrap_or_else(|| self.first_candidates(i, out, first))
             })
             .unzip();
         self.seed = None;
+        let mut start = Vec::with_capacity(n + 1);
+        start.push(0);
+        if let Some(order) = local {
+            // Rows are in the solver's order already: close the gaps that
+            // short rows leave.
+            let mut end = 0;
+            for (s, &len) in lens.iter().enumerate() {
+                rows.copy_within(s * k..s * k + len, end);
+                end += len;
+                start.push(end);
+            }
+            rows.truncate(end);
+            self.cand = Candidates {
+                start,
+                pair: rows,
+                bound: bounds,
+            };
+            self.perm = order;
+            return;
+        }
         let row = |i: u32| &rows[i as usize * k..i as usize * k + lens[i as usize]];
         let mut keyed: Vec<(u32, u32)> = (0..n as u32)
             .into_par_iter()
-            .map(|i| (row(i).first().map_or(u32::MAX, |p| p.0), i))
+            .map(|i| (row(i).first().map_or(u32::MAX, |p| p.school), i))
             .collect();
         keyed.par_sort_unstable();
         let perm: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
-        let mut start = Vec::with_capacity(n + 1);
-        start.push(0);
         for &i in &perm {
             start.push(start.last().copied().unwrap_or(0) + lens[i as usize]);
         }
         let total = start[n];
-        let mut pair = vec![Pair { mm: 0, school: 0 }; total];
-        let mut metres = vec![0.0f64; total];
-        // Each applicant's rows of the flat arrays, filled in parallel.
-        let mut outputs: Vec<(&mut [Pair], &mut [f64], u32)> = Vec::with_capacity(n);
-        let (mut pair_rest, mut metres_rest) = (&mut pair[..], &mut metres[..]);
+        let mut pair = Vec::with_capacity(total + total / ADDED_ROOM_DIV);
+        pair.resize(total, Pair::default());
+        // Each applicant's rows of the flat array, filled in parallel.
+        let mut outputs: Vec<(&mut [Pair], u32)> = Vec::with_capacity(n);
+        let mut rest = &mut pair[..];
         for &i in &perm {
-            let len = lens[i as usize];
-            let (p, pr) = std::mem::take(&mut pair_rest).split_at_mut(len);
-            let (m, mr) = std::mem::take(&mut metres_rest).split_at_mut(len);
-            outputs.push((p, m, i));
-            (pair_rest, metres_rest) = (pr, mr);
+            let (p, r) = std::mem::take(&mut rest).split_at_mut(lens[i as usize]);
+            outputs.push((p, i));
+            rest = r;
         }
-        outputs.into_par_iter().for_each(|(p, m, i)| {
-            for ((out, metres), &(school, mm, d)) in p.iter_mut().zip(m.iter_mut()).zip(row(i)) {
-                *out = Pair { mm, school };
-                *metres = d;
-            }
-        });
+        outputs.into_par_iter().for_each(|(p, i)| p.copy_from_slice(row(i)));
         self.cand = Candidates {
             start,
             pair,
-            metres,
             bound: perm.iter().map(|&i| bounds[i as usize]).collect(),
         };
         self.perm = perm;
@@ -690,7 +717,6 @@ impl<'a> Solver<'a> {
 
     pub(super) fn into_assignment(self) -> Assignment {
         let mut school = vec![None; self.n];
-        let mut metres = vec![0.0; self.n];
         let mut total_mm = 0i128;
         for i in 0..self.n {
             if self.at[i] == self.z {
@@ -699,24 +725,22 @@ impl<'a> Solver<'a> {
             let Some(k) = self.cand.find(i, self.at[i]) else {
                 continue;
             };
-            let original = self.perm[i] as usize;
-            school[original] = Some(self.at[i] as usize);
-            metres[original] = self.cand.metres[k];
+            school[self.perm[i] as usize] = Some(self.at[i] as usize);
             total_mm += self.cand.pair[k].mm as i128;
         }
         let stats = self.stats;
-        // Summed in the model's applicant order, so the float total does not
-        // depend on the solver's internal order.
-        let total_m = school
-            .iter()
-            .zip(&metres)
-            .filter(|(s, _)| s.is_some())
-            .map(|(_, m)| m)
-            .sum();
+        // The chosen pairs' metres, as the model gives them, summed in its
+        // applicant order, so the float total does not depend on the
+        // solver's internal order.
+        let metres: Vec<Option<f64>> = school
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| s.map(|j| self.model.cost(i, j).unwrap_or(0.0)))
+            .collect();
         Assignment {
             seated: school.iter().flatten().count(),
             school,
-            total_m,
+            total_m: metres.iter().flatten().sum(),
             total_mm,
             stats,
         }
@@ -754,17 +778,17 @@ mod tests {
             // The sample of every applicant, in the outer solver's order.
             inner.seed = Some(SeedRows::of(&outer.cand, 0..outer.n));
             for i in 0..outer.n {
-                let mut out = vec![(0, 0, 0.0); inner_k];
+                let mut out = vec![Pair::default(); inner_k];
                 let Some((len, bound)) = inner.seeded_candidates(i, &mut out) else { continue };
                 let row = &out[..len];
-                prop_assert!(row.windows(2).all(|w| (w[0].1, w[0].0) < (w[1].1, w[1].0)));
-                prop_assert!(row.iter().all(|p| seats[p.0 as usize] > 0));
-                prop_assert!(bound == i64::MAX || (len == inner_k && bound == row[len - 1].1));
+                prop_assert!(row.windows(2).all(|w| (w[0].mm, w[0].school) < (w[1].mm, w[1].school)));
+                prop_assert!(row.iter().all(|p| seats[p.school as usize] > 0));
+                prop_assert!(bound == i64::MAX || (len == inner_k && bound == row[len - 1].mm));
                 let original = outer.perm[i] as usize;
                 for (j, c) in metres[original].iter().enumerate() {
                     let Some(mm) = c.and_then(to_mm) else { continue };
                     if seats[j] > 0 && mm < bound {
-                        prop_assert!(row.iter().any(|p| p.0 == j as u32), "school {} at {} mm missing", j, mm);
+                        prop_assert!(row.iter().any(|p| p.school == j as u32), "school {} at {} mm missing", j, mm);
                     }
                 }
             }

@@ -121,7 +121,7 @@ impl<'a> Solver<'a> {
             lists: lists.as_deref(),
             points: self.points.as_ref().and_then(Option::as_ref),
         };
-        let walked: Vec<(u32, usize, Vec<NewPair>)> = walk
+        let walked: Vec<(u32, usize, Vec<Pair>)> = walk
             .par_iter()
             .filter_map(|&(i, below, kept)| {
                 let walked = self.walk_applicant(&round, i, below);
@@ -151,7 +151,7 @@ impl<'a> Solver<'a> {
     /// [`Solver::price_out`]), with `below` schools priced low enough to
     /// qualify: the pairs outside its candidates of reduced cost `≤ 0`,
     /// with the number of pairs read.
-    fn walk_applicant(&self, round: &Round, i: u32, below: usize) -> (u32, usize, Vec<NewPair>) {
+    fn walk_applicant(&self, round: &Round, i: u32, below: usize) -> (u32, usize, Vec<Pair>) {
         let Round {
             order,
             sorted,
@@ -163,15 +163,15 @@ impl<'a> Solver<'a> {
         let bound = self.cand.bound[i];
         let v = self.value_of(i);
         let original = self.perm[i] as usize;
-        let mut found: Vec<NewPair> = Vec::new();
-        let check = |j: usize, metres: f64, found: &mut Vec<NewPair>| {
+        let mut found: Vec<Pair> = Vec::new();
+        let check = |j: usize, metres: f64, found: &mut Vec<Pair>| {
             let Some(mm) = to_mm(metres) else { return };
             if self.usable(j)
                 && (mm as i128) + self.price[j] <= v
                 && self.cand.find(i, j as u32).is_none()
-                && !found.iter().any(|f| f.0 == j as u32)
+                && !found.iter().any(|f| f.school == j as u32)
             {
-                found.push((j as u32, mm, metres));
+                found.push(Pair { mm, school: j as u32 });
             }
         };
         // Whether the straight-line bound leaves `c_ij + p_j ≤ v`
@@ -412,8 +412,8 @@ impl<'a> Solver<'a> {
         let mut by_school: Vec<Vec<(i128, u32)>> = vec![Vec::new(); self.m];
         for (i, pairs) in &found {
             let v = self.value_of(*i as usize);
-            for &(j, mm, _) in pairs {
-                by_school[j as usize].push((mm as i128 + self.price[j as usize] - v, *i));
+            for p in pairs {
+                by_school[p.school as usize].push((p.mm as i128 + self.price[p.school as usize] - v, *i));
             }
         }
         // The last violation kept per school; tuples are unique per school.
@@ -429,10 +429,11 @@ impl<'a> Solver<'a> {
             .into_iter()
             .filter_map(|(i, pairs)| {
                 let v = self.value_of(i as usize);
-                let pairs: Vec<NewPair> = pairs
+                let pairs: Vec<Pair> = pairs
                     .into_iter()
-                    .filter(|&(j, mm, _)| {
-                        cut[j as usize].is_none_or(|c| (mm as i128 + self.price[j as usize] - v, i) <= c)
+                    .filter(|p| {
+                        let j = p.school as usize;
+                        cut[j].is_none_or(|c| (p.mm as i128 + self.price[j] - v, i) <= c)
                     })
                     .collect();
                 (!pairs.is_empty()).then_some((i, pairs))
@@ -463,25 +464,20 @@ impl<'a> Solver<'a> {
         }
         let c = &mut self.cand;
         let old_len = c.pair.len();
-        c.pair.resize(old_len + extra, Pair { mm: 0, school: 0 });
-        c.metres.resize(old_len + extra, 0.0);
+        c.pair.resize(old_len + extra, Pair::default());
         let mut shift = extra;
         let mut tail_end = old_len;
-        let mut row: Vec<NewPair> = Vec::new();
+        let mut row: Vec<Pair> = Vec::new();
         for (i, new) in added.iter().rev() {
             let i = *i as usize;
             let (from, to) = (c.start[i], c.start[i + 1]);
             c.pair.copy_within(to..tail_end, to + shift);
-            c.metres.copy_within(to..tail_end, to + shift);
             shift -= new.len();
             row.clear();
-            row.extend(c.new_pairs(i));
+            row.extend_from_slice(c.row(i));
             row.extend_from_slice(new);
-            row.sort_by_key(|p| (p.1, p.0));
-            for (k, &(school, mm, metres)) in (from + shift..).zip(row.iter()) {
-                c.pair[k] = Pair { mm, school };
-                c.metres[k] = metres;
-            }
+            row.sort_by_key(|p| (p.mm, p.school));
+            c.pair[from + shift..from + shift + row.len()].copy_from_slice(&row);
             tail_end = from;
         }
         debug_assert_eq!(shift, 0);
