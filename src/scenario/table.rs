@@ -22,7 +22,10 @@ pub struct Row<'a> {
     file: &'a str,
     /// Physical line of the row (header = 1).
     pub line: u64,
-    columns: &'a HashMap<String, usize>,
+    /// The header's column names with their index (each name once). A
+    /// short list searched in order: cheaper per cell than hashing the
+    /// name, and a loader reads every cell by name.
+    columns: &'a [(String, usize)],
     record: &'a csv::StringRecord,
     /// Coordinates are projected metres (`--crs EPSG:…`), not lon/lat.
     projected: bool,
@@ -33,10 +36,15 @@ impl<'a> Row<'a> {
         Location::Line(self.line)
     }
 
+    /// The index of `column` in the header, if present.
+    fn index(&self, column: &str) -> Option<usize> {
+        self.columns.iter().find(|c| c.0 == column).map(|c| c.1)
+    }
+
     /// The trimmed cell of `column`; `None` when the column is absent or the
     /// cell is blank (a blank optional cell means the default, spec §8).
     pub fn get(&self, column: &str) -> Option<&'a str> {
-        let i = *self.columns.get(column)?;
+        let i = self.index(column)?;
         let cell = self.record.get(i)?.trim();
         (!cell.is_empty()).then_some(cell)
     }
@@ -44,7 +52,7 @@ impl<'a> Row<'a> {
     /// A required string cell; records an error when blank.
     pub fn required(&self, column: &str, diags: &mut Diagnostics) -> Option<&'a str> {
         let value = self.get(column);
-        if value.is_none() && self.columns.contains_key(column) {
+        if value.is_none() && self.index(column).is_some() {
             diags.error(self.file, self.loc(), format!("{column} is empty; a value is required"));
         }
         value
@@ -550,6 +558,8 @@ fn parse(
     if required.iter().any(|c| meant_missing.contains(c)) {
         return false;
     }
+    let mut by_name: Vec<(String, usize)> = columns.into_iter().collect();
+    by_name.sort_by_key(|c| c.1);
     let rows_from = diags.len();
     loop {
         match reader.read_record(&mut record) {
@@ -575,7 +585,7 @@ fn parse(
                 let row = Row {
                     file,
                     line,
-                    columns: &columns,
+                    columns: &by_name,
                     record: &record,
                     projected,
                 };
