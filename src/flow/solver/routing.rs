@@ -21,13 +21,24 @@ fn queue_entry(key: u128) -> (i128, u32) {
 }
 
 impl<'a> Solver<'a> {
-    /// Routes all excess to deficits along shortest paths.
+    /// Routes all excess to deficits along shortest paths, draining the
+    /// nodes with the most excess first (ties by index). Those are the
+    /// schools the prices left most over-chosen, whose units must travel
+    /// furthest: routed while deficits are still everywhere, their paths
+    /// stay short, and the small excesses left after them find a deficit
+    /// nearby. (In index order, the last sources found only distant
+    /// deficits left, each search settling most of the graph: 21–26% more
+    /// nodes settled on the 0.95× cities.) Routing never makes a new
+    /// excess: a unit leaves its source and fills a deficit.
     pub(super) fn route(&mut self) {
-        for s in 0..=self.m {
-            while self.excess[s] > 0 {
-                self.augment_from(s as u32);
+        let mut sources: Vec<u32> = (0..=self.m as u32).filter(|&v| self.excess[v as usize] > 0).collect();
+        sources.sort_by_key(|&v| (Reverse(self.excess[v as usize]), v));
+        for s in sources {
+            while self.excess[s as usize] > 0 {
+                self.augment_from(s);
             }
         }
+        debug_assert!(self.excess.iter().all(|&e| e <= 0), "routing left an excess");
     }
 
     /// Dijkstra from `s` to the nearest node with a deficit, price update,
