@@ -268,17 +268,6 @@ pub trait CostModel: Sync {
     fn lower_bound_points(&self) -> Option<BoundPoints> {
         None
     }
-    /// A key that is close for applicants who live close together (the
-    /// grid cell of the home, say): the solver keeps its applicants in
-    /// increasing key, and finds their candidates in that order, so that
-    /// neighbours, who share schools, share cache lines. The default,
-    /// `None` (for any applicant), has the solver order them by nearest
-    /// school instead, known only after every applicant's candidates are
-    /// found and then gathered into that order.
-    fn locality(&self, applicant: usize) -> Option<u64> {
-        let _ = applicant;
-        None
-    }
 }
 
 /// Points for [`CostModel::lower_bound_points`]: one per applicant and one

@@ -362,16 +362,6 @@ impl SchoolGrid {
         [f(0), f(1)]
     }
 
-    /// A key of the bucket of a home that is close for nearby buckets: the
-    /// bits of its column and row interleaved (a Z-order curve), so that
-    /// sorting homes by it keeps neighbours together.
-    pub fn cell_key(&self, lon: f64, lat: f64) -> u64 {
-        let [x, y] = self.cell_of(self.project(sphere_point(lon, lat)));
-        (0..32).fold(0u64, |key, bit| {
-            key | (((x as u64 >> bit) & 1) << (2 * bit)) | (((y as u64 >> bit) & 1) << (2 * bit + 1))
-        })
-    }
-
     fn bucket_of(&self, c: [f64; 2]) -> usize {
         let [x, y] = self.cell_of(c);
         y * self.dims[0] + x
@@ -603,26 +593,6 @@ mod tests {
                 // Partly consumed walks agree too (the solver reads a few).
                 let first: Vec<(SchoolIdx, f64)> = grid.nearest(lon, lat).take(3).collect();
                 prop_assert_eq!(&first[..], &want[..want.len().min(3)]);
-            }
-        }
-
-        #[test]
-        fn cell_keys_are_the_buckets(
-            schools in proptest::collection::vec((116.0f64..116.5, 39.7f64..40.1), 1..40),
-            homes in proptest::collection::vec((115.9f64..116.6, 39.6f64..40.2), 1..40),
-        ) {
-            let schools: Vec<School> = schools.iter().enumerate().map(|(i, &(lon, lat))| school(i, lon, lat)).collect();
-            let grid = SchoolGrid::new(&schools, |_, _| true);
-            // Homes share a key exactly when they share a bucket (clamped
-            // into the grid).
-            for &(a_lon, a_lat) in &homes {
-                for &(b_lon, b_lat) in &homes {
-                    let bucket = |lon, lat| grid.bucket_of(grid.project(sphere_point(lon, lat)));
-                    prop_assert_eq!(
-                        grid.cell_key(a_lon, a_lat) == grid.cell_key(b_lon, b_lat),
-                        bucket(a_lon, a_lat) == bucket(b_lon, b_lat)
-                    );
-                }
             }
         }
 

@@ -106,12 +106,6 @@ impl CostModel for RoundCosts<'_> {
         });
     }
 
-    /// Under haversine, the grid bucket of the home.
-    fn locality(&self, i: usize) -> Option<u64> {
-        let app = self.ctx.scenario.applicant(self.members[i].0);
-        self.grid.as_ref().map(|grid| grid.cell_key(app.lon, app.lat))
-    }
-
     fn cost(&self, i: usize, school: usize) -> Option<f64> {
         let a = self.members[i].0;
         if school >= self.schools() || !self.allowed(a, SchoolIdx(school as u32)) {

@@ -359,56 +359,20 @@ impl<'a> Solver<'a> {
     }
 
     /// The first candidates of every applicant, and the solver's order of
-    /// applicants, which keeps applicants living near one another side by
-    /// side in memory: the model's [`CostModel::locality`] order when it
-    /// has one (the rows are then found in that order, in place), else by
-    /// nearest candidate school (found after the rows, which are then
-    /// gathered into that order); ties by index.
+    /// applicants: by nearest candidate school (so that applicants sharing
+    /// one sit side by side in memory), then by index.
     fn set_candidates(&mut self) {
         let (n, k) = (self.n, self.k);
-        let local: Option<Vec<u32>> = (0..n)
-            .into_par_iter()
-            .map(|i| self.model.locality(i).map(|key| (key, i as u32)))
-            .collect::<Option<Vec<_>>>()
-            .map(|mut keyed| {
-                keyed.par_sort_unstable();
-                keyed.into_iter().map(|(_, i)| i).collect()
-            });
-        let found_order = |s: usize| local.as_ref().map_or(s, |order| order[s] as usize);
-        // Room for the pairs the first pricing rounds add (untouched
-        // capacity costs no memory until used).
-        let mut rows: Vec<Pair> = Vec::with_capacity(n * k + n * k / ADDED_ROOM_DIV);
-        rows.resize(n * k, Pair::default());
+        let mut rows: Vec<Pair> = vec![Pair::default(); n * k];
         let (lens, bounds): (Vec<usize>, Vec<i64>) = rows
             .par_chunks_mut(k)
             .enumerate()
-            .map_init(Vec::new, |first, (s, out)| {
-                let i = found_order(s);
+            .map_init(Vec::new, |first, (i, out)| {
                 self.seeded_candidates(i, out)
                     .unwrap_or_else(|| self.first_candidates(i, out, first))
             })
             .unzip();
         self.seed = None;
-        let mut start = Vec::with_capacity(n + 1);
-        start.push(0);
-        if let Some(order) = local {
-            // Rows are in the solver's order already: close the gaps that
-            // short rows leave.
-            let mut end = 0;
-            for (s, &len) in lens.iter().enumerate() {
-                rows.copy_within(s * k..s * k + len, end);
-                end += len;
-                start.push(end);
-            }
-            rows.truncate(end);
-            self.cand = Candidates {
-                start,
-                pair: rows,
-                bound: bounds,
-            };
-            self.perm = order;
-            return;
-        }
         let row = |i: u32| &rows[i as usize * k..i as usize * k + lens[i as usize]];
         let mut keyed: Vec<(u32, u32)> = (0..n as u32)
             .into_par_iter()
@@ -416,10 +380,14 @@ impl<'a> Solver<'a> {
             .collect();
         keyed.par_sort_unstable();
         let perm: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        let mut start = Vec::with_capacity(n + 1);
+        start.push(0);
         for &i in &perm {
             start.push(start.last().copied().unwrap_or(0) + lens[i as usize]);
         }
         let total = start[n];
+        // Room for the pairs the first pricing rounds add (untouched
+        // capacity costs no memory until used).
         let mut pair = Vec::with_capacity(total + total / ADDED_ROOM_DIV);
         pair.resize(total, Pair::default());
         // Each applicant's rows of the flat array, filled in parallel.

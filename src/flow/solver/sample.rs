@@ -32,11 +32,6 @@ impl CostModel for Sampled<'_> {
     fn school_distance(&self, a: usize, b: usize) -> Option<f64> {
         self.inner.school_distance(a, b)
     }
-    /// The sample's applicants are listed by nearest school, which
-    /// already keeps neighbours together.
-    fn locality(&self, applicant: usize) -> Option<u64> {
-        Some(applicant as u64)
-    }
     fn lower_bound_points(&self) -> Option<BoundPoints> {
         let p = self.inner.lower_bound_points()?;
         Some(BoundPoints {
@@ -48,24 +43,14 @@ impl CostModel for Sampled<'_> {
 }
 
 impl<'a> Solver<'a> {
-    /// Prices from the optimum of a sample: every [`SAMPLE_STEP`]-th
-    /// applicant by nearest school, then index in the model (so the sample
-    /// keeps each school's share), with each school's seats
+    /// Prices from the optimum of a sample: every [`SAMPLE_STEP`]-th applicant in
+    /// the solver's order (which groups applicants by nearest school, so
+    /// the sample keeps each school's share), with each school's seats
     /// scaled by the same factor (rounded systematically, so the seats
     /// still only just cover the sample). The sample's solve takes its
     /// first candidates from this one's rows where they decide them.
     pub(super) fn sample_prices(&mut self) {
-        // Every step-th applicant by (nearest school, index in the model).
-        let mut by_school: Vec<(u32, u32, u32)> = (0..self.n)
-            .into_par_iter()
-            .map(|i| {
-                let first = self.cand.row(i).first().map_or(u32::MAX, |p| p.school);
-                (first, self.perm[i], i as u32)
-            })
-            .collect();
-        by_school.par_sort_unstable();
-        let chosen: Vec<u32> = by_school.iter().step_by(SAMPLE_STEP).map(|e| e.2).collect();
-        let members: Vec<u32> = chosen.iter().map(|&i| self.perm[i as usize]).collect();
+        let members: Vec<u32> = self.perm.iter().step_by(SAMPLE_STEP).copied().collect();
         let ratio = members.len() as f64 / self.n as f64;
         let mut carry = 0.0f64;
         let cap: Vec<u32> = self
@@ -84,7 +69,7 @@ impl<'a> Solver<'a> {
             cap,
         };
         let mut sub = Solver::new(&sampled, &self.options);
-        sub.seed = Some(SeedRows::of(&self.cand, chosen.iter().map(|&i| i as usize)));
+        sub.seed = Some(SeedRows::of(&self.cand, (0..self.n).step_by(SAMPLE_STEP)));
         // Prices of schools that seat fewer than their applicants are
         // measured from `M`: the same `M` for both.
         sub.big_m = self.big_m;
