@@ -93,7 +93,7 @@ impl Arcs {
 /// One candidate school of an applicant, with its cost. Its cost in
 /// metres is asked of the model again for the chosen pairs only
 /// ([`CostModel::cost`] gives the value `nearest` gave).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Default)]
 struct Pair {
     mm: i64,
     school: u32,
@@ -703,7 +703,13 @@ impl<'a> Solver<'a> {
         let metres: Vec<Option<f64>> = school
             .par_iter()
             .enumerate()
-            .map(|(i, s)| s.map(|j| self.model.cost(i, j).unwrap_or(0.0)))
+            .map(|(i, s)| {
+                s.map(|j| {
+                    let metres = self.model.cost(i, j);
+                    debug_assert!(metres.is_some(), "a chosen pair the model does not allow");
+                    metres.unwrap_or(0.0)
+                })
+            })
             .collect();
         Assignment {
             seated: school.iter().flatten().count(),
