@@ -244,6 +244,18 @@ pub trait CostModel: Sync {
         out.clear();
         out.extend(self.nearest(applicant).take(k));
     }
+    /// The first `k` items of [`CostModel::nearest`] as (school, cost in
+    /// whole millimetres, rounded as the solver rounds metres), into `out`
+    /// (cleared first) in nondecreasing millimetres, for a model that can
+    /// find the millimetres faster than the metres (the round under
+    /// haversine reads them off the chord, see
+    /// [`crate::geo_index::SchoolGrid::nearest_k_mm`]); the solver's
+    /// candidates need no more. Returns false if the model cannot (the
+    /// default), and the solver asks [`CostModel::nearest_k`].
+    fn nearest_k_mm(&self, applicant: usize, k: usize, out: &mut Vec<(usize, i64)>) -> bool {
+        let _ = (applicant, k, out);
+        false
+    }
     /// The cost in metres of one pair, `None` if it is not allowed; the same
     /// value `nearest` yields for it.
     fn cost(&self, applicant: usize, school: usize) -> Option<f64>;

@@ -26,7 +26,17 @@ const LIST_MAX_RINGS: usize = 16;
 /// The `K` the lists are for, and the schools of each bucket that can be
 /// among the first `K` of a walk from a home in it; `None` for a bucket
 /// left to walks. Built lazily, bucket by bucket.
-pub(super) type BucketLists = (usize, Vec<OnceLock<Option<Box<[GridSchool]>>>>);
+pub(super) type BucketLists = (usize, Vec<OnceLock<Option<Box<[Listed]>>>>);
+
+/// A school of a bucket list, with the square of a lower bound on its
+/// straight-line distance from every home in the bucket (the plane
+/// distance from the bucket's rectangle, less margins, at least 0). Lists
+/// are sorted by it, so a scan for the nearest few can stop early.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Listed {
+    near2: f64,
+    grid: GridSchool,
+}
 
 /// Scratch of one query: the line lower bounds of a list (with the
 /// school's position in it), and the exact distances measured.
@@ -65,24 +75,28 @@ impl SchoolGrid {
             let home = Prepared::new((lon, lat));
             exact.clear();
             if list.len() <= k {
-                exact.extend(list.iter().map(|s| (home.distance(&s.at), s.school)));
+                exact.extend(list.iter().map(|l| (home.distance(&l.grid.at), l.grid.school)));
             } else {
                 lower.clear();
-                lower.extend(list.iter().enumerate().map(|(n, s)| (chord2(point, s.point), n as u32)));
+                lower.extend(
+                    list.iter()
+                        .enumerate()
+                        .map(|(n, l)| (chord2(point, l.grid.point), n as u32)),
+                );
                 // The k nearest by the line (squared, which keeps its order)
                 // are measured; then every other whose bound does not rule
                 // it out behind them.
                 lower.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
                 let mut threshold = f64::NEG_INFINITY;
                 for &(_, n) in &lower[..k] {
-                    let s = &list[n as usize];
+                    let s = &list[n as usize].grid;
                     let d = home.distance(&s.at);
                     threshold = threshold.max(d);
                     exact.push((d, s.school));
                 }
                 for &(d2, n) in &lower[k..] {
                     if line_bound(d2) <= threshold {
-                        let s = &list[n as usize];
+                        let s = &list[n as usize].grid;
                         exact.push((home.distance(&s.at), s.school));
                     }
                 }
@@ -94,6 +108,80 @@ impl SchoolGrid {
                 }
             }
         });
+    }
+
+    /// The schools of the first `k` of [`SchoolGrid::nearest`] from a home
+    /// that lie within `limit` metres, each with its distance in whole
+    /// millimetres (metres × 1000 rounded half away from zero, as the flow
+    /// solver rounds costs), into `out` (cleared first) in nondecreasing
+    /// millimetres: the same schools and millimetres as rounding what
+    /// [`SchoolGrid::nearest_k`] yields, for the solver's candidates, which
+    /// need no metres.
+    ///
+    /// From a bucket list, the `k` nearest by the chord are taken and each
+    /// millimetre count is read off the chord's arc ([`arc_of_chord`]),
+    /// whose difference from the exact haversine is below [`arc_error`].
+    /// That settles the answer unless one of three things lies within that
+    /// error: a half millimetre (the rounding could go either way), the
+    /// limit, or the next school (the `k`-th could be another); then the
+    /// home is answered exactly, by [`SchoolGrid::nearest_k`] (about one
+    /// home in a hundred, besides homes outside the listed buckets). This
+    /// spares two sines per school, and the scan of the list stops at the
+    /// first school whose bound lies beyond the `k + 1` found: half the
+    /// instructions of a query.
+    pub fn nearest_k_mm(&self, lon: f64, lat: f64, k: usize, limit: f64, out: &mut Vec<(SchoolIdx, i64)>) {
+        out.clear();
+        if k == 0 {
+            return;
+        }
+        let point = sphere_point(lon, lat);
+        let list = match self.listed_bucket(point) {
+            Some(b) => self.bucket_list(b, k),
+            _ => None,
+        };
+        let settled = list.is_some_and(|list| {
+            let mut top = [(0.0, 0); LIST_K + 1];
+            let len = chord_top(point, list, k + 1, &mut top);
+            let (first, next) = top[..len].split_at(len.min(k));
+            let mut farthest = 0.0f64;
+            for &(d2, n) in first {
+                let arc = arc_of_chord(d2.sqrt());
+                let error = arc_error(arc);
+                // Whole and fractional millimetres (`floor` and `round`
+                // are library calls on the baseline x86-64 target).
+                let whole = (arc * 1000.0) as i64;
+                let frac = arc * 1000.0 - whole as f64;
+                if arc.is_nan()
+                    || arc >= MAX_CHORD_ARC_M
+                    || (frac - 0.5).abs() <= error * 1000.0
+                    || (arc - limit).abs() <= error
+                {
+                    return false;
+                }
+                let mm = whole + i64::from(frac > 0.5);
+                farthest = farthest.max(arc);
+                if arc < limit {
+                    out.push((list[n as usize].grid.school, mm));
+                }
+            }
+            // Every school after the first `k` by the chord is at
+            // least its line bound away, which must clear the `k`-th.
+            let clear = next
+                .first()
+                .is_none_or(|&(d2, _)| line_bound(d2) > farthest + arc_error(farthest));
+            out.sort_unstable_by_key(|&(s, mm)| (mm, s));
+            clear
+        });
+        if !settled {
+            out.clear();
+            self.nearest_k(lon, lat, k, |s, d| {
+                if d > limit {
+                    return false;
+                }
+                out.push((s, (d * 1000.0).round() as i64));
+                true
+            });
+        }
     }
 
     /// The bucket of a home on the near side of the sphere whose plane
@@ -113,7 +201,7 @@ impl SchoolGrid {
     }
 
     /// The list of bucket `b` if the lists serve `k`, built on first use.
-    fn bucket_list(&self, b: usize, k: usize) -> Option<&[GridSchool]> {
+    fn bucket_list(&self, b: usize, k: usize) -> Option<&[Listed]> {
         let (list_k, lists) = self.lists.get_or_init(|| {
             let cells = (0..self.dims[0] * self.dims[1]).map(|_| OnceLock::new()).collect();
             (k.min(LIST_K), cells)
@@ -137,7 +225,7 @@ impl SchoolGrid {
     /// that from every such home, so it is never among its first `k`.
     /// Rings of buckets are gathered until the next ring's plane distance
     /// exceeds `K`. Bounds carry margins far above rounding error.
-    fn build_list(&self, b: usize, list_k: usize) -> Option<Box<[GridSchool]>> {
+    fn build_list(&self, b: usize, list_k: usize) -> Option<Box<[Listed]>> {
         let (x, y) = (b % self.dims[0], b / self.dims[0]);
         let slop = self.cell * 1e-9 + 1e-3;
         let lo = [
@@ -193,9 +281,79 @@ impl SchoolGrid {
     }
 }
 
-/// The gathered schools whose lower bound does not exceed `cut`.
-fn keep_within(gathered: Vec<(f64, f64, GridSchool)>, cut: f64) -> Box<[GridSchool]> {
-    gathered.into_iter().filter(|g| g.1 <= cut).map(|g| g.2).collect()
+/// The gathered schools whose lower bound does not exceed `cut`, by
+/// increasing (lower bound, school).
+fn keep_within(gathered: Vec<(f64, f64, GridSchool)>, cut: f64) -> Box<[Listed]> {
+    let mut kept: Vec<Listed> = gathered
+        .into_iter()
+        .filter(|g| g.1 <= cut)
+        .map(|g| Listed {
+            near2: g.1.max(0.0).powi(2),
+            grid: g.2,
+        })
+        .collect();
+    kept.sort_by(|a, b| a.near2.total_cmp(&b.near2).then(a.grid.school.cmp(&b.grid.school)));
+    kept.into_boxed_slice()
+}
+
+/// The `count` entries of `list` nearest `point` by the straight line, as
+/// (squared chord, position in the list), in increasing order, in
+/// `top[..count.min(list.len())]`: kept sorted by insertion (a list holds
+/// a few dozen schools and `count` is at most [`LIST_K`] + 1, so a full
+/// selection costs more), and read in the list's order of lower bounds
+/// until the next bound exceeds the `count`-th chord.
+fn chord_top(point: [f64; 3], list: &[Listed], count: usize, top: &mut [(f64, u32); LIST_K + 1]) -> usize {
+    debug_assert!((1..=LIST_K + 1).contains(&count));
+    let mut len = 0;
+    for (n, l) in list.iter().enumerate() {
+        if len == count && l.near2 > top[count - 1].0 {
+            break;
+        }
+        let d2 = chord2(point, l.grid.point);
+        let mut at = if len < count {
+            len += 1;
+            len - 1
+        } else if d2 < top[count - 1].0 {
+            count - 1
+        } else {
+            continue;
+        };
+        while at > 0 && top[at - 1].0 > d2 {
+            top[at] = top[at - 1];
+            at -= 1;
+        }
+        top[at] = (d2, n as u32);
+    }
+    len
+}
+
+/// Longest arc (metres) read off a chord by [`SchoolGrid::nearest_k_mm`]:
+/// chords up to the radius, where `asin` is well conditioned (an error in
+/// the chord grows at most 1.16 times in the arc).
+const MAX_CHORD_ARC_M: f64 = EARTH_RADIUS_M * std::f64::consts::FRAC_PI_3;
+
+/// The great-circle metres of a chord of the haversine sphere,
+/// `2R asin(c / 2R)`: by its Taylor series to the seventh power for chords
+/// below a 64th of the diameter (the next term is below 10⁻¹⁰ m), by
+/// `asin` above.
+pub(super) fn arc_of_chord(chord: f64) -> f64 {
+    let x = chord / (2.0 * EARTH_RADIUS_M);
+    if x < 1.0 / 64.0 {
+        let x2 = x * x;
+        2.0 * EARTH_RADIUS_M * x * (1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (15.0 / 336.0))))
+    } else {
+        2.0 * EARTH_RADIUS_M * x.min(1.0).asin()
+    }
+}
+
+/// A bound on the difference between [`arc_of_chord`] of the chord between
+/// two homes' [`sphere_point`]s and their [`crate::distance::haversine`],
+/// for arcs below [`MAX_CHORD_ARC_M`]: both are within about 10⁻⁸ m of the
+/// true arc (points 6,371 km from the centre, each coordinate a few ulps
+/// off); the bound allows a hundred times that, and a relative part for
+/// long arcs. Property tests check it over the whole sphere.
+pub(super) fn arc_error(arc: f64) -> f64 {
+    1e-6 + arc * 1e-12
 }
 
 /// Distance from `v` to the interval `[lo, hi]`.

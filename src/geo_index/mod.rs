@@ -645,6 +645,62 @@ mod tests {
         }
 
         #[test]
+        fn nearest_k_mm_rounds_nearest_k(
+            pts in proptest::collection::vec((116.0f64..116.3, 39.8f64..40.1), 0..300),
+            cluster in proptest::collection::vec((116.0f64..116.005, 39.8f64..39.805), 0..80),
+            homes in proptest::collection::vec((115.8f64..116.5, 39.6f64..40.3), 1..10),
+            k in 1usize..LIST_K + 4,
+            dup in 0usize..4,
+            limit in prop_oneof![Just(f64::INFINITY), 100.0f64..20_000.0],
+        ) {
+            let mut schools: Vec<School> = pts.iter().chain(&cluster).enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
+            for i in 0..dup.min(schools.len().saturating_sub(1)) {
+                let (x, y) = (schools[0].lon, schools[0].lat);
+                schools[i + 1].lon = x;
+                schools[i + 1].lat = y;
+            }
+            let grid = SchoolGrid::new(&schools, |_, _| true);
+            let mut homes = homes;
+            homes.extend(schools.iter().take(2).map(|s| (s.lon, s.lat)));
+            homes.extend(cluster.iter().take(2).map(|&(x, y)| (x + 1e-4, y - 1e-4)));
+            let mut got = Vec::new();
+            for (lon, lat) in homes {
+                // The first `k` within the limit, rounded, in (mm, school).
+                let mut want: Vec<(SchoolIdx, i64)> = grid
+                    .nearest(lon, lat)
+                    .take(k)
+                    .take_while(|&(_, d)| d <= limit)
+                    .map(|(s, d)| (s, (d * 1000.0).round() as i64))
+                    .collect();
+                want.sort_by_key(|&(s, mm)| (mm, s));
+                grid.nearest_k_mm(lon, lat, k, limit, &mut got);
+                prop_assert_eq!(&got, &want);
+            }
+        }
+
+        /// The arc read off a chord is within a hundredth of the bound
+        /// `nearest_k_mm` allows of the exact haversine, at every scale
+        /// from metres to the longest arc it reads, anywhere on Earth.
+        #[test]
+        fn arcs_of_chords_are_within_their_error(
+            home in (-180.0f64..180.0, -89.9f64..89.9),
+            bearing in 0.0f64..std::f64::consts::TAU,
+            scale in 0i32..8,
+            fraction in 0.1f64..1.0,
+        ) {
+            let metres = 10f64.powi(scale) * fraction;
+            let (dx, dy) = (metres * bearing.cos(), metres * bearing.sin());
+            let lat = (home.1 + dy / 111_000.0).clamp(-90.0, 90.0);
+            let lon = home.0 + dx / (111_000.0 * home.1.to_radians().cos().max(0.01));
+            let (p, q) = (sphere_point(home.0, home.1), sphere_point(lon, lat));
+            let chord = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
+            let arc = lists::arc_of_chord(chord);
+            let exact = haversine(home, (lon, lat));
+            prop_assume!(arc < EARTH_RADIUS_M);
+            prop_assert!((arc - exact).abs() <= lists::arc_error(exact) / 100.0, "{} vs {}", arc, exact);
+        }
+
+        #[test]
         fn nearest_k_equals_brute_force_far_apart(
             pts in proptest::collection::vec((-180.0f64..180.0, -89.0f64..89.0), 1..40),
             home in (-180.0f64..180.0, -89.0f64..89.0),

@@ -106,6 +106,22 @@ impl CostModel for RoundCosts<'_> {
         });
     }
 
+    /// Under haversine, the millimetres read off the chord
+    /// ([`SchoolGrid::nearest_k_mm`]).
+    fn nearest_k_mm(&self, i: usize, k: usize, out: &mut Vec<(usize, i64)>) -> bool {
+        let Some(grid) = &self.grid else {
+            return false;
+        };
+        let app = self.ctx.scenario.applicant(self.members[i].0);
+        NEAREST_MM.with(|cell| {
+            let found = &mut *cell.borrow_mut();
+            grid.nearest_k_mm(app.lon, app.lat, k, self.limit, found);
+            out.clear();
+            out.extend(found.iter().map(|&(s, mm)| (s.index(), mm)));
+        });
+        true
+    }
+
     fn cost(&self, i: usize, school: usize) -> Option<f64> {
         let a = self.members[i].0;
         if school >= self.schools() || !self.allowed(a, SchoolIdx(school as u32)) {
@@ -146,6 +162,11 @@ impl CostModel for RoundCosts<'_> {
             limit_m: self.limit,
         })
     }
+}
+
+thread_local! {
+    /// Scratch of [`RoundCosts::nearest_k_mm`].
+    static NEAREST_MM: std::cell::RefCell<Vec<(SchoolIdx, i64)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Seats the members of `units` optimally in `seats` (reduced by the

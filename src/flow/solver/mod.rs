@@ -123,6 +123,14 @@ impl Candidates {
     }
 }
 
+/// Scratch of [`Solver::first_candidates`]: the model's first few, in
+/// millimetres or in metres.
+#[derive(Default)]
+struct FirstScratch {
+    mm: Vec<(usize, i64)>,
+    metres: Vec<(usize, f64)>,
+}
+
 /// Pairs added to one applicant by pricing.
 type Additions = (u32, Vec<Pair>);
 
@@ -303,15 +311,22 @@ impl<'a> Solver<'a> {
     /// `out.len()`) into `out`, sorted by (cost, school); returns how many,
     /// and the bound: the cost of the last when `out` is filled, else
     /// unbounded (every allowed school is a candidate).
-    fn first_candidates(&self, i: usize, out: &mut [Pair], first: &mut Vec<(usize, f64)>) -> (usize, i64) {
+    fn first_candidates(&self, i: usize, out: &mut [Pair], first: &mut FirstScratch) -> (usize, i64) {
         // The model's first few usually are the candidates; when some are
         // not usable (or repeat), read the lazy walk instead.
-        self.model.nearest_k(i, out.len(), first);
-        let (len, bound) = self.candidates_from(first.iter().copied(), out);
-        if len == out.len() || first.len() < out.len() {
+        let k = out.len();
+        let (len, bound, read) = if self.model.nearest_k_mm(i, k, &mut first.mm) {
+            let (len, bound) = self.candidates_from(first.mm.iter().map(|&(j, mm)| (j, Some(mm))), out);
+            (len, bound, first.mm.len())
+        } else {
+            self.model.nearest_k(i, k, &mut first.metres);
+            let (len, bound) = self.candidates_from(first.metres.iter().map(|&(j, m)| (j, to_mm(m))), out);
+            (len, bound, first.metres.len())
+        };
+        if len == k || read < k {
             return (len, bound);
         }
-        self.candidates_from(self.model.nearest(i), out)
+        self.candidates_from(self.model.nearest(i).map(|(j, m)| (j, to_mm(m))), out)
     }
 
     /// Applicant `i`'s first candidates as [`Solver::first_candidates`]
@@ -339,11 +354,11 @@ impl<'a> Solver<'a> {
 
     /// The first usable, distinct schools of `nearest` into `out`, sorted
     /// by (cost, school), with the bound as for [`Solver::first_candidates`].
-    fn candidates_from(&self, nearest: impl Iterator<Item = (usize, f64)>, out: &mut [Pair]) -> (usize, i64) {
+    fn candidates_from(&self, nearest: impl Iterator<Item = (usize, Option<i64>)>, out: &mut [Pair]) -> (usize, i64) {
         let mut len = 0;
         let mut bound = i64::MAX;
-        for (j, metres) in nearest {
-            let Some(mm) = to_mm(metres) else { continue };
+        for (j, mm) in nearest {
+            let Some(mm) = mm else { continue };
             if !self.usable(j) || out[..len].iter().any(|p| p.school == j as u32) {
                 continue;
             }
@@ -367,7 +382,7 @@ impl<'a> Solver<'a> {
         let (lens, bounds): (Vec<usize>, Vec<i64>) = rows
             .par_chunks_mut(k)
             .enumerate()
-            .map_init(Vec::new, |first, (i, out)| {
+            .map_init(FirstScratch::default, |first, (i, out)| {
                 self.seeded_candidates(i, out)
                     .unwrap_or_else(|| self.first_candidates(i, out, first))
             })

@@ -26,6 +26,9 @@ impl CostModel for Sampled<'_> {
     fn nearest_k(&self, applicant: usize, k: usize, out: &mut Vec<(usize, f64)>) {
         self.inner.nearest_k(self.members[applicant] as usize, k, out)
     }
+    fn nearest_k_mm(&self, applicant: usize, k: usize, out: &mut Vec<(usize, i64)>) -> bool {
+        self.inner.nearest_k_mm(self.members[applicant] as usize, k, out)
+    }
     fn cost(&self, applicant: usize, school: usize) -> Option<f64> {
         self.inner.cost(self.members[applicant] as usize, school)
     }
