@@ -121,10 +121,11 @@
 //! added and the problem is re-solved from the current prices; this repeats
 //! until a pricing round finds nothing. The result is then optimal for
 //! every allowed pair. A round does not check again an applicant the
-//! previous round certified if its value has risen by no more than every
-//! price since (`c_ij + p_j` then still exceeds it for every `j`): after a
-//! routing that moved little, the last round checks a few hundred
-//! applicants, not all of them.
+//! previous round certified while its value stays below the floor that
+//! round found (the least of the bounds that ruled its pairs out) plus the
+//! least rise of any price since (`c_ij + p_j` then still exceeds it for
+//! every `j`): after a routing that moved little, the last round checks a
+//! few hundred applicants, not all of them.
 //!
 //! # Ties
 //! The result is a deterministic function of the model alone: not of the

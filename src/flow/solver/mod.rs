@@ -231,11 +231,12 @@ pub(super) struct Solver<'a> {
     /// solve, so that the solves of its samples (whose usable schools are
     /// among them) share one cache.
     cache_schools: Vec<u32>,
-    /// The prices at the last pricing round, and the value at which it
-    /// certified each applicant (no pair outside its candidates of reduced
-    /// cost `≤ 0`), or [`UNCERTIFIED`]; empty before the first round.
+    /// The prices at the last pricing round, and each applicant's floor
+    /// there: a lower bound on cost plus price over the pairs outside its
+    /// candidates, above its value then (the round certified it), or
+    /// [`UNCERTIFIED`]; empty before the first round.
     last_price: Vec<i128>,
-    last_value: Vec<i128>,
+    last_floor: Vec<i128>,
     stats: FlowStats,
 }
 
@@ -297,7 +298,7 @@ impl<'a> Solver<'a> {
             school_slot: Vec::new(),
             school_near: Vec::new(),
             last_price: Vec::new(),
-            last_value: Vec::new(),
+            last_floor: Vec::new(),
             stats: FlowStats::default(),
         }
     }

@@ -18,6 +18,18 @@ struct Round<'r> {
     points: Option<&'r BoundPoints>,
 }
 
+/// One applicant's walk in a pricing round ([`Solver::walk_applicant`]).
+struct Walked {
+    applicant: u32,
+    /// Pairs read: costs asked, or bounds checked.
+    read: usize,
+    /// Pairs outside the candidates of reduced cost `≤ 0`.
+    found: Vec<Pair>,
+    /// A lower bound on cost plus price over the pairs outside the
+    /// candidates; meaningful only when nothing was found.
+    floor: i128,
+}
+
 impl<'a> Solver<'a> {
     /// One pricing round: pairs outside the candidates with reduced cost
     /// not above 0, per applicant, in applicant order: the negative ones
@@ -46,10 +58,12 @@ impl<'a> Solver<'a> {
     ///    `c_ij + p_(s) > v`. The price walk alone suffices when at most
     ///    [`PRICE_WALK`] schools are priced below `v − bound_i`.
     ///
-    /// An applicant the previous round certified is not walked again while
-    /// its value has risen by no more than the least rise of any price
-    /// since: typically everyone but a few in the round after a routing
-    /// that moved little, the round that certifies the optimum.
+    /// Each walk also gives the applicant a floor: the least of the bounds
+    /// that ruled its pairs out, a lower bound on cost plus price over all
+    /// pairs outside its candidates. The next round does not walk it again
+    /// while its value stays below that floor plus the least rise of any
+    /// price since: typically everyone but a few in the round after a
+    /// routing that moved little, the round that certifies the optimum.
     pub(super) fn price_out(&mut self) -> Vec<Additions> {
         let mut order: Vec<u32> = (0..self.m as u32).filter(|&j| self.cap[j as usize] > 0).collect();
         if order.is_empty() {
@@ -61,10 +75,11 @@ impl<'a> Solver<'a> {
         // enough: only if they raise the threshold.
         let head = PRICE_WALK.min(sorted.len() - 1);
         let head = if sorted[head] > sorted[0] { head } else { 0 };
-        // An applicant the last round certified at value `v'` stays
-        // certified if its value rose by no more than every price did:
-        // then `c_ij + p_j > v'` gives `c_ij + p_j + rise > v' + rise ≥ v`.
-        // (Debug builds walk such applicants anyway, to check that.)
+        // An applicant the last round certified with a floor `f'`
+        // (`c_ij + p'_j ≥ f'` for every pair outside its candidates) has
+        // now `c_ij + p_j ≥ f' + rise`, with `rise` the least rise of any
+        // price: it stays certified while its value is below that. (Debug
+        // builds walk such applicants anyway, to check that.)
         let least_rise: Option<i128> = if self.last_price.is_empty() {
             None
         } else {
@@ -78,6 +93,13 @@ impl<'a> Solver<'a> {
         // qualify (and, in debug builds, whether the last round kept it);
         // the metric lists (a row of school distances each) only for their
         // nearest candidate schools.
+        let last_floor = std::mem::take(&mut self.last_floor);
+        let kept = |i: usize, v: i128| {
+            least_rise.is_some_and(|rise| {
+                let last = last_floor[i];
+                last != UNCERTIFIED && v < last.saturating_add(rise)
+            })
+        };
         let walk: Vec<(u32, usize, bool)> = (0..self.n as u32)
             .into_par_iter()
             .filter_map(|i| {
@@ -87,10 +109,7 @@ impl<'a> Solver<'a> {
                 }
                 let v = self.value_of(i as usize);
                 let below = sorted.partition_point(|&p| p <= v - bound as i128);
-                let kept = least_rise.is_some_and(|rise| {
-                    let last = self.last_value[i as usize];
-                    last != UNCERTIFIED && v - last <= rise
-                });
+                let kept = kept(i as usize, v);
                 (below > 0 && (!kept || cfg!(debug_assertions))).then_some((i, below, kept))
             })
             .collect();
@@ -121,28 +140,46 @@ impl<'a> Solver<'a> {
             lists: lists.as_deref(),
             points: self.points.as_ref().and_then(Option::as_ref),
         };
-        let walked: Vec<(u32, usize, Vec<Pair>)> = walk
+        let walked: Vec<Walked> = walk
             .par_iter()
             .filter_map(|&(i, below, kept)| {
                 let walked = self.walk_applicant(&round, i, below);
-                debug_assert!(!kept || walked.2.is_empty(), "a kept certificate was wrong");
+                debug_assert!(!kept || walked.found.is_empty(), "a kept certificate was wrong");
                 (!kept).then_some(walked)
             })
             .collect();
-        self.last_price.clone_from(&self.price);
-        self.last_value = (0..self.n).into_par_iter().map(|i| self.value_of(i)).collect();
-        for (i, _, found) in &walked {
-            if !found.is_empty() {
-                self.last_value[*i as usize] = UNCERTIFIED;
-            }
+        // Each applicant's floor at these prices: from its walk; for one
+        // kept, the last floor raised by the least rise; and for every
+        // other, its bound plus the least price (every pair outside its
+        // candidates costs at least the bound).
+        let mut floor: Vec<i128> = (0..self.n)
+            .into_par_iter()
+            .map(|i| {
+                let bound = self.cand.bound[i];
+                if bound == i64::MAX {
+                    return i128::MAX;
+                }
+                let base = bound as i128 + sorted[0];
+                if kept(i, self.value_of(i)) {
+                    let rise = least_rise.unwrap_or(0);
+                    base.max(last_floor[i].saturating_add(rise))
+                } else {
+                    base
+                }
+            })
+            .collect();
+        for w in &walked {
+            floor[w.applicant as usize] = if w.found.is_empty() { w.floor } else { UNCERTIFIED };
         }
+        self.last_floor = floor;
+        self.last_price.clone_from(&self.price);
         self.stats.applicants_walked += walked.len();
-        self.stats.pairs_walked += walked.iter().map(|w| w.1).sum::<usize>();
+        self.stats.pairs_walked += walked.iter().map(|w| w.read).sum::<usize>();
         self.limit_per_school(
             walked
                 .into_iter()
-                .filter(|w| !w.2.is_empty())
-                .map(|w| (w.0, w.2))
+                .filter(|w| !w.found.is_empty())
+                .map(|w| (w.applicant, w.found))
                 .collect(),
         )
     }
@@ -150,8 +187,10 @@ impl<'a> Solver<'a> {
     /// Pricing's walk for one applicant `i` (module docs of
     /// [`Solver::price_out`]), with `below` schools priced low enough to
     /// qualify: the pairs outside its candidates of reduced cost `≤ 0`,
-    /// with the number of pairs read.
-    fn walk_applicant(&self, round: &Round, i: u32, below: usize) -> (u32, usize, Vec<Pair>) {
+    /// the number of pairs read, and a floor under cost plus price of every
+    /// pair outside its candidates (the bounds that ruled them out), which
+    /// lets the next round skip the applicant while its value stays below.
+    fn walk_applicant(&self, round: &Round, i: u32, below: usize) -> Walked {
         let Round {
             order,
             sorted,
@@ -163,44 +202,76 @@ impl<'a> Solver<'a> {
         let bound = self.cand.bound[i];
         let v = self.value_of(i);
         let original = self.perm[i] as usize;
-        let mut found: Vec<Pair> = Vec::new();
-        let check = |j: usize, metres: f64, found: &mut Vec<Pair>| {
+        let mut walked = Walked {
+            applicant: i as u32,
+            read: 0,
+            found: Vec::new(),
+            floor: i128::MAX,
+        };
+        // Every pair outside the candidates costs at least the bound, so
+        // the schools priced above the first `below` are at least this.
+        let beyond = sorted.get(below).map_or(i128::MAX, |&p| bound as i128 + p);
+        // A school outside the candidates at `metres`: a violation, or a
+        // cost plus price for the floor.
+        let check = |j: usize, metres: f64, walked: &mut Walked| {
             let Some(mm) = to_mm(metres) else { return };
-            if self.usable(j)
-                && (mm as i128) + self.price[j] <= v
-                && self.cand.find(i, j as u32).is_none()
-                && !found.iter().any(|f| f.school == j as u32)
-            {
-                found.push(Pair { mm, school: j as u32 });
+            if !self.usable(j) || self.cand.find(i, j as u32).is_some() {
+                return;
+            }
+            let reduced = (mm as i128) + self.price[j];
+            if reduced > v {
+                walked.floor = walked.floor.min(reduced);
+            } else if !walked.found.iter().any(|f| f.school == j as u32) {
+                walked.found.push(Pair { mm, school: j as u32 });
             }
         };
-        // Whether the straight-line bound leaves `c_ij + p_j ≤ v`
-        // possible (a few multiplications instead of a haversine).
-        let chord_allows = |points: &BoundPoints, j: u32| matches!(points.lower_mm(original, j as usize), Some(mm) if (mm as i128) + self.price[j as usize] <= v);
-        let mut read = 0;
+        // The straight-line bound plus price of a school, `None` when the
+        // pair is surely beyond the distance limit.
+        let chord = |points: &BoundPoints, j: u32| {
+            points
+                .lower_mm(original, j as usize)
+                .map(|mm| mm as i128 + self.price[j as usize])
+        };
         if let Some(lists) = lists {
             let first = self.cand.pair[self.cand.start[i]];
             let list = &lists[first.school as usize];
             let mut certified = list.len() == order.len();
+            let mut floor = i128::MAX;
             for &(key, j) in list {
                 if key - first.mm as i128 > v {
+                    // This and every later school: `c_ij ≥ d(a, j) − c_ia`.
+                    floor = floor.min(key - first.mm as i128);
                     certified = true;
                     break;
                 }
-                if self.price[j as usize] + bound as i128 > v || self.cand.find(i, j).is_some() {
+                if self.cand.find(i, j).is_some() {
                     continue;
                 }
-                if points.is_some_and(|p| !chord_allows(p, j)) {
+                if self.price[j as usize] + bound as i128 > v {
+                    floor = floor.min(self.price[j as usize] + bound as i128);
                     continue;
                 }
-                read += 1;
+                if let Some(points) = points {
+                    match chord(points, j) {
+                        None => continue,
+                        Some(low) if low > v => {
+                            floor = floor.min(low);
+                            continue;
+                        }
+                        Some(_) => {}
+                    }
+                }
+                walked.read += 1;
                 if let Some(metres) = self.model.cost(original, j as usize) {
-                    check(j as usize, metres, &mut found);
+                    check(j as usize, metres, &mut walked);
                 }
             }
             if certified {
-                return (i as u32, read, found);
+                walked.floor = walked.floor.min(floor);
+                return walked;
             }
+            // The scans below cover every school again.
+            walked.floor = i128::MAX;
         }
         if let Some(points) = points {
             // Every school that could violate is among the `below`
@@ -208,15 +279,24 @@ impl<'a> Solver<'a> {
             for &j in &order[..below] {
                 // A candidate passes the bound (its own school
                 // exactly) but is never added: no cost to ask.
-                if !chord_allows(points, j) || self.cand.find(i, j).is_some() {
+                if self.cand.find(i, j).is_some() {
                     continue;
                 }
-                read += 1;
+                match chord(points, j) {
+                    None => continue,
+                    Some(low) if low > v => {
+                        walked.floor = walked.floor.min(low);
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+                walked.read += 1;
                 if let Some(metres) = self.model.cost(original, j as usize) {
-                    check(j as usize, metres, &mut found);
+                    check(j as usize, metres, &mut walked);
                 }
             }
-            return (i as u32, read, found);
+            walked.floor = walked.floor.min(beyond);
+            return walked;
         }
         let steps = if below <= PRICE_WALK { below } else { head };
         for &j in &order[..steps] {
@@ -224,22 +304,27 @@ impl<'a> Solver<'a> {
                 continue;
             }
             if let Some(metres) = self.model.cost(original, j as usize) {
-                check(j as usize, metres, &mut found);
+                check(j as usize, metres, &mut walked);
             }
         }
-        read += steps;
+        walked.read += steps;
         if steps < below {
             let floor = sorted[steps];
             for (j, metres) in self.model.nearest(original) {
                 let Some(mm) = to_mm(metres) else { continue };
                 if mm as i128 + floor > v {
+                    // Every school not yet read: at least this far, and
+                    // priced at least `floor`.
+                    walked.floor = walked.floor.min(mm as i128 + floor);
                     break;
                 }
-                read += 1;
-                check(j, metres, &mut found);
+                walked.read += 1;
+                check(j, metres, &mut walked);
             }
+        } else {
+            walked.floor = walked.floor.min(beyond);
         }
-        (i as u32, read, found)
+        walked
     }
 
     /// For each usable school `a` marked in `wanted`, the [`METRIC_LIST`] smallest lower bounds
