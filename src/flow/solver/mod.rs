@@ -390,31 +390,39 @@ impl<'a> Solver<'a> {
             .unzip();
         self.seed = None;
         let row = |i: u32| &rows[i as usize * k..i as usize * k + lens[i as usize]];
-        let mut keyed: Vec<(u32, u32)> = (0..n as u32)
-            .into_par_iter()
-            .map(|i| (row(i).first().map_or(u32::MAX, |p| p.school), i))
-            .collect();
-        keyed.par_sort_unstable();
-        let perm: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        // The order by (nearest candidate school, index), applicants without
+        // a candidate last: a counting sort, schools being few.
+        let first_school = |i: usize| {
+            if lens[i] == 0 {
+                self.m
+            } else {
+                rows[i * k].school as usize
+            }
+        };
+        let mut next = vec![0usize; self.m + 2];
+        for i in 0..n {
+            next[first_school(i) + 1] += 1;
+        }
+        for s in 1..next.len() {
+            next[s] += next[s - 1];
+        }
+        let mut perm = vec![0u32; n];
+        for i in 0..n {
+            let s = &mut next[first_school(i)];
+            perm[*s] = i as u32;
+            *s += 1;
+        }
+        // The rows in that order, with room for the pairs the first
+        // pricing rounds add (untouched capacity costs no memory until
+        // used).
+        let total: usize = lens.iter().sum();
+        let mut pair = Vec::with_capacity(total + total / ADDED_ROOM_DIV);
         let mut start = Vec::with_capacity(n + 1);
         start.push(0);
         for &i in &perm {
-            start.push(start.last().copied().unwrap_or(0) + lens[i as usize]);
+            pair.extend_from_slice(row(i));
+            start.push(pair.len());
         }
-        let total = start[n];
-        // Room for the pairs the first pricing rounds add (untouched
-        // capacity costs no memory until used).
-        let mut pair = Vec::with_capacity(total + total / ADDED_ROOM_DIV);
-        pair.resize(total, Pair::default());
-        // Each applicant's rows of the flat array, filled in parallel.
-        let mut outputs: Vec<(&mut [Pair], u32)> = Vec::with_capacity(n);
-        let mut rest = &mut pair[..];
-        for &i in &perm {
-            let (p, r) = std::mem::take(&mut rest).split_at_mut(lens[i as usize]);
-            outputs.push((p, i));
-            rest = r;
-        }
-        outputs.into_par_iter().for_each(|(p, i)| p.copy_from_slice(row(i)));
         self.cand = Candidates {
             start,
             pair,
