@@ -187,8 +187,9 @@ const METRIC_NEAR: usize = 256;
 /// Most schools for which pricing computes all school-to-school distances.
 const METRIC_MAX_SCHOOLS: usize = 5000;
 
-/// Most usable schools for which pricing keeps the school-to-school lower
-/// bounds between rounds (`schools²` integers: 32 MiB at this bound).
+/// Most usable schools for which pricing keeps each school's
+/// [`METRIC_NEAR`] nearest between rounds (`schools²` bounds computed once;
+/// 6 MiB kept at this bound).
 const METRIC_CACHE_SCHOOLS: usize = 2048;
 
 /// Bid budget of the warm-start auction, per applicant.

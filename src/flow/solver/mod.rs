@@ -214,19 +214,18 @@ pub(super) struct Solver<'a> {
     /// The model's [`CostModel::lower_bound_points`], asked for once, by
     /// the first pricing round that needs more than the candidates.
     points: Option<Option<BoundPoints>>,
-    /// The school-to-school lower bounds of pricing's metric lists, in
-    /// whole mm less the margin, computed once per solve (prices change
-    /// from round to round, distances do not): the bound between schools
-    /// `a` and `b` of `cache_schools` is
-    /// `school_mm[school_slot[a] · u + school_slot[b]]` with `u` of them.
-    /// Empty until a round needs them, or when there are more than
+    /// For each school of `cache_schools` (by its slot,
+    /// `school_slot[school]`), its [`METRIC_NEAR`] nearest cached schools
+    /// (or all of them, if fewer) by the school-to-school lower bound of
+    /// pricing's metric lists, as slots in increasing (bound, slot), and
+    /// those bounds (whole mm less the margin) beside them in
+    /// `school_near_mm`: a metric list is read from the front. Computed
+    /// once per solve (prices change from round to round, distances do
+    /// not); empty until a round needs them, or when there are more than
     /// [`METRIC_CACHE_SCHOOLS`].
-    school_mm: Vec<i64>,
-    school_slot: Vec<u32>,
-    /// For each cached school (by slot), the [`METRIC_NEAR`] nearest
-    /// cached schools (or all of them, if fewer) in increasing
-    /// (`school_mm`, slot): a metric list is read from the front of it.
     school_near: Vec<u32>,
+    school_near_mm: Vec<i64>,
+    school_slot: Vec<u32>,
     /// The schools the cache covers: the usable schools of the outermost
     /// solve, so that the solves of its samples (whose usable schools are
     /// among them) share one cache.
@@ -294,9 +293,9 @@ impl<'a> Solver<'a> {
             queue: BinaryHeap::new(),
             sink_bound: i128::MAX,
             points: None,
-            school_mm: Vec::new(),
-            school_slot: Vec::new(),
             school_near: Vec::new(),
+            school_near_mm: Vec::new(),
+            school_slot: Vec::new(),
             last_price: Vec::new(),
             last_floor: Vec::new(),
             stats: FlowStats::default(),

@@ -357,18 +357,9 @@ impl<'a> Solver<'a> {
     /// The metric list of school `a` from every usable school: the
     /// [`METRIC_LIST`] least (`d(a, j) + p_j`, `j`), sorted.
     fn scan_metric_list(&self, a: usize, usable: &[u32]) -> Vec<(i128, u32)> {
-        let cached = self.school_slot.get(a).map(|&s| s as usize * self.school_slot_width());
         let mut all: Vec<(i128, u32)> = usable
             .iter()
-            .map(|&j| {
-                let d = match cached {
-                    Some(row) if !self.school_mm.is_empty() => {
-                        self.school_mm[row + self.school_slot[j as usize] as usize]
-                    }
-                    _ => self.school_bound_mm(a, j as usize),
-                };
-                (d as i128 + self.price[j as usize], j)
-            })
+            .map(|&j| (self.school_bound_mm(a, j as usize) as i128 + self.price[j as usize], j))
             .collect();
         if all.len() > METRIC_LIST {
             all.select_nth_unstable(METRIC_LIST - 1);
@@ -387,7 +378,7 @@ impl<'a> Solver<'a> {
     /// first.
     fn near_metric_list(&self, a: usize, least_price: i128) -> Option<Vec<(i128, u32)>> {
         let width = self.school_slot_width();
-        if self.school_near.is_empty() || self.school_mm.is_empty() {
+        if self.school_near.is_empty() {
             return None;
         }
         let slot = *self.school_slot.get(a)? as usize;
@@ -395,15 +386,15 @@ impl<'a> Solver<'a> {
             return None;
         }
         let near_width = width.min(METRIC_NEAR);
-        let row = &self.school_mm[slot * width..(slot + 1) * width];
+        let near = slot * near_width..(slot + 1) * near_width;
         let mut heap: BinaryHeap<(i128, u32)> = BinaryHeap::with_capacity(METRIC_LIST + 1);
         let mut complete = near_width == width;
-        for &b in &self.school_near[slot * near_width..(slot + 1) * near_width] {
+        for (&b, &d) in self.school_near[near.clone()].iter().zip(&self.school_near_mm[near]) {
             let j = self.cache_schools[b as usize];
             if !self.usable(j as usize) {
                 continue;
             }
-            let d = row[b as usize] as i128;
+            let d = d as i128;
             if heap.len() == METRIC_LIST && heap.peek().is_some_and(|top| d + least_price > top.0) {
                 complete = true;
                 break;
@@ -439,12 +430,14 @@ impl<'a> Solver<'a> {
         self.cache_schools.len()
     }
 
-    /// Fills the cache of [`Solver::school_bound_mm`] over
-    /// `cache_schools`, once per solve and its samples, if the model is a
-    /// metric and there are at most [`METRIC_CACHE_SCHOOLS`] of them.
+    /// Fills the nearest-school cache of the metric lists (`school_near`)
+    /// over `cache_schools`, once per solve and its samples, if the model
+    /// is a metric and there are at most [`METRIC_CACHE_SCHOOLS`] of them.
+    /// Only each school's nearest are kept, with their bounds: a list that
+    /// needs more is scanned from [`Solver::school_bound_mm`].
     fn cache_school_bounds(&mut self, usable: &[u32]) {
         let Some(&first) = usable.first() else { return };
-        if !self.school_mm.is_empty()
+        if !self.school_near.is_empty()
             || self.cache_schools.len() > METRIC_CACHE_SCHOOLS
             || self.model.school_distance(first as usize, first as usize).is_none()
         {
@@ -457,35 +450,36 @@ impl<'a> Solver<'a> {
         }
         let schools = &self.cache_schools;
         let near_width = width.min(METRIC_NEAR);
-        let mut school_mm = vec![0i64; width * width];
         let mut school_near = vec![0u32; width * near_width];
-        // Each row and its nearest schools in one pass, while the row is
-        // in cache; a nearest-school key packs (distance, slot) into one
-        // integer that orders as the pair (slots < 2¹², distances at most
-        // 10¹² mm < 2⁴⁰).
+        let mut school_near_mm = vec![0i64; width * near_width];
+        // A nearest-school key packs (bound, slot) into one integer that
+        // orders as the pair (slots < 2¹², bounds at most 10¹² mm < 2⁴⁰).
         const SLOT_BITS: u32 = 12;
         const _: () = assert!(METRIC_CACHE_SCHOOLS <= 1 << SLOT_BITS);
-        school_mm
-            .par_chunks_mut(width)
-            .zip(school_near.par_chunks_mut(near_width))
+        school_near
+            .par_chunks_mut(near_width)
+            .zip(school_near_mm.par_chunks_mut(near_width))
             .zip(schools.par_iter())
-            .for_each_init(Vec::new, |keys: &mut Vec<u64>, ((row, near), &a)| {
-                for (d, &b) in row.iter_mut().zip(schools) {
-                    *d = self.school_bound_mm(a as usize, b as usize);
-                }
+            .for_each_init(Vec::new, |keys: &mut Vec<u64>, ((near, near_mm), &a)| {
                 keys.clear();
-                keys.extend(row.iter().enumerate().map(|(b, &d)| (d as u64) << SLOT_BITS | b as u64));
+                keys.extend(
+                    schools
+                        .iter()
+                        .enumerate()
+                        .map(|(b, &j)| (self.school_bound_mm(a as usize, j as usize) as u64) << SLOT_BITS | b as u64),
+                );
                 if keys.len() > near_width {
                     keys.select_nth_unstable(near_width - 1);
                     keys.truncate(near_width);
                 }
                 keys.sort_unstable();
-                for (out, &key) in near.iter_mut().zip(keys.iter()) {
+                for ((out, out_mm), &key) in near.iter_mut().zip(near_mm.iter_mut()).zip(keys.iter()) {
                     *out = (key & ((1 << SLOT_BITS) - 1)) as u32;
+                    *out_mm = (key >> SLOT_BITS) as i64;
                 }
             });
-        self.school_mm = school_mm;
         self.school_near = school_near;
+        self.school_near_mm = school_near_mm;
         self.school_slot = slot;
     }
 

@@ -85,8 +85,8 @@ impl<'a> Solver<'a> {
         self.stats.sampled = sub.n + sub.stats.sampled;
         self.price.copy_from_slice(&sub.price);
         self.cache_schools = std::mem::take(&mut sub.cache_schools);
-        self.school_mm = std::mem::take(&mut sub.school_mm);
-        self.school_slot = std::mem::take(&mut sub.school_slot);
         self.school_near = std::mem::take(&mut sub.school_near);
+        self.school_near_mm = std::mem::take(&mut sub.school_near_mm);
+        self.school_slot = std::mem::take(&mut sub.school_slot);
     }
 }
