@@ -111,7 +111,8 @@ impl SchoolGrid {
     }
 
     /// The schools of the first `k` of [`SchoolGrid::nearest`] from a home
-    /// that lie within `limit` metres, each with its distance in whole
+    /// (its `(lon, lat)` and its [`sphere_point`], which a caller asking
+    /// for many homes keeps) that lie within `limit` metres, each with its distance in whole
     /// millimetres (metres × 1000 rounded half away from zero, as the flow
     /// solver rounds costs), into `out` (cleared first) in nondecreasing
     /// millimetres: the same schools and millimetres as rounding what
@@ -129,12 +130,19 @@ impl SchoolGrid {
     /// spares two sines per school, and the scan of the list stops at the
     /// first school whose bound lies beyond the `k + 1` found: half the
     /// instructions of a query.
-    pub fn nearest_k_mm(&self, lon: f64, lat: f64, k: usize, limit: f64, out: &mut Vec<(SchoolIdx, i64)>) {
+    pub fn nearest_k_mm(
+        &self,
+        point: [f64; 3],
+        (lon, lat): (f64, f64),
+        k: usize,
+        limit: f64,
+        out: &mut Vec<(SchoolIdx, i64)>,
+    ) {
+        debug_assert_eq!(point, sphere_point(lon, lat));
         out.clear();
         if k == 0 {
             return;
         }
-        let point = sphere_point(lon, lat);
         let list = match self.listed_bucket(point) {
             Some(b) => self.bucket_list(b, k),
             _ => None,

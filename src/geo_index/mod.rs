@@ -673,7 +673,7 @@ mod tests {
                     .map(|(s, d)| (s, (d * 1000.0).round() as i64))
                     .collect();
                 want.sort_by_key(|&(s, mm)| (mm, s));
-                grid.nearest_k_mm(lon, lat, k, limit, &mut got);
+                grid.nearest_k_mm(sphere_point(lon, lat), (lon, lat), k, limit, &mut got);
                 prop_assert_eq!(&got, &want);
             }
         }

@@ -32,6 +32,10 @@ struct RoundCosts<'a> {
     /// no seats in this model, so the optimality check never looks at them.
     level: Level,
     members: Vec<(AppIdx, UnitIdx)>,
+    /// Each member's home on the haversine sphere, computed once for the
+    /// candidates' queries and pricing's chord bounds (`None` under a
+    /// distance matrix).
+    homes: Option<Vec<[f64; 3]>>,
     seats: &'a [u32],
     /// The public schools with seats, for a distance matrix's rows.
     index: PublicSchools,
@@ -109,13 +113,13 @@ impl CostModel for RoundCosts<'_> {
     /// Under haversine, the millimetres read off the chord
     /// ([`SchoolGrid::nearest_k_mm`]).
     fn nearest_k_mm(&self, i: usize, k: usize, out: &mut Vec<(usize, i64)>) -> bool {
-        let Some(grid) = &self.grid else {
+        let (Some(grid), Some(homes)) = (&self.grid, &self.homes) else {
             return false;
         };
         let app = self.ctx.scenario.applicant(self.members[i].0);
         NEAREST_MM.with(|cell| {
             let found = &mut *cell.borrow_mut();
-            grid.nearest_k_mm(app.lon, app.lat, k, self.limit, found);
+            grid.nearest_k_mm(homes[i], (app.lon, app.lat), k, self.limit, found);
             out.clear();
             out.extend(found.iter().map(|&(s, mm)| (s.index(), mm)));
         });
@@ -145,19 +149,9 @@ impl CostModel for RoundCosts<'_> {
     /// Under haversine, the points on the sphere (chords bound arcs from
     /// below); a road matrix claims nothing.
     fn lower_bound_points(&self) -> Option<BoundPoints> {
-        if self.ctx.distances.matrix().is_some() {
-            return None;
-        }
         let scenario = self.ctx.scenario;
         Some(BoundPoints {
-            applicants: self
-                .members
-                .iter()
-                .map(|&(a, _)| {
-                    let app = scenario.applicant(a);
-                    sphere_point(app.lon, app.lat)
-                })
-                .collect(),
+            applicants: self.homes.clone()?,
             schools: scenario.schools.iter().map(|s| sphere_point(s.lon, s.lat)).collect(),
             limit_m: self.limit,
         })
@@ -192,9 +186,19 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
             if members.is_empty() {
                 return None;
             }
+            let homes = ctx.distances.matrix().is_none().then(|| {
+                members
+                    .par_iter()
+                    .map(|&(a, _)| {
+                        let app = ctx.scenario.applicant(a);
+                        sphere_point(app.lon, app.lat)
+                    })
+                    .collect()
+            });
             let costs = RoundCosts {
                 ctx,
                 level,
+                homes,
                 index: PublicSchools::new(ctx, |s| seats_now[s.index()] > 0),
                 grid: ctx.distances.matrix().is_none().then(|| {
                     SchoolGrid::new(&ctx.scenario.schools, |i, s| {
