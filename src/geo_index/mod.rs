@@ -522,6 +522,16 @@ mod tests {
     use crate::scenario::Sector;
     use proptest::prelude::*;
 
+    /// Moves the `dup` schools after the first to its place: ties that
+    /// break by id.
+    fn same_place_as_first(schools: &mut [School], dup: usize) {
+        for i in 0..dup.min(schools.len().saturating_sub(1)) {
+            let (x, y) = (schools[0].lon, schools[0].lat);
+            schools[i + 1].lon = x;
+            schools[i + 1].lat = y;
+        }
+    }
+
     fn school(i: usize, lon: f64, lat: f64) -> School {
         School {
             id: format!("S{i:03}"),
@@ -573,11 +583,7 @@ mod tests {
         ) {
             let mut schools: Vec<School> = pts.iter().enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
             // Some schools at exactly the same place: ties break by id.
-            for i in 0..dup.min(schools.len().saturating_sub(1)) {
-                let (x, y) = (schools[0].lon, schools[0].lat);
-                schools[i + 1].lon = x;
-                schools[i + 1].lat = y;
-            }
+            same_place_as_first(&mut schools, dup);
             let keep = |i: SchoolIdx, _: &School| drop == 0 || i.index() % drop != 1;
             let tree = school_tree(&schools, keep);
             let grid = SchoolGrid::new(&schools, keep);
@@ -608,11 +614,7 @@ mod tests {
             // Spread schools and a dense cluster in one corner, so that
             // lists are short in some buckets and long in others.
             let mut schools: Vec<School> = pts.iter().chain(&cluster).enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
-            for i in 0..dup.min(schools.len().saturating_sub(1)) {
-                let (x, y) = (schools[0].lon, schools[0].lat);
-                schools[i + 1].lon = x;
-                schools[i + 1].lat = y;
-            }
+            same_place_as_first(&mut schools, dup);
             let keep = |i: SchoolIdx, _: &School| drop == 0 || i.index() % drop != 1;
             let grid = SchoolGrid::new(&schools, keep);
             let mut homes = homes;
@@ -654,11 +656,7 @@ mod tests {
             limit in prop_oneof![Just(f64::INFINITY), 100.0f64..20_000.0],
         ) {
             let mut schools: Vec<School> = pts.iter().chain(&cluster).enumerate().map(|(i, &(x, y))| school(i, x, y)).collect();
-            for i in 0..dup.min(schools.len().saturating_sub(1)) {
-                let (x, y) = (schools[0].lon, schools[0].lat);
-                schools[i + 1].lon = x;
-                schools[i + 1].lat = y;
-            }
+            same_place_as_first(&mut schools, dup);
             let grid = SchoolGrid::new(&schools, |_, _| true);
             let mut homes = homes;
             homes.extend(schools.iter().take(2).map(|s| (s.lon, s.lat)));
