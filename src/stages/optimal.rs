@@ -213,6 +213,9 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
             Some((costs.members, assignment))
         })
         .collect();
+    // Room for every seated member at once (a list of 300,000 grown by
+    // pushing is copied several times over).
+    result.placed.reserve(solved.iter().map(|(_, a)| a.seated).sum());
     for (members, assignment) in solved {
         for (&(applicant, unit), school) in members.iter().zip(&assignment.school) {
             let who = Who {
