@@ -136,10 +136,9 @@ impl SchoolGrid {
         (lon, lat): (f64, f64),
         k: usize,
         limit: f64,
-        out: &mut Vec<(SchoolIdx, i64)>,
+        mut emit: impl FnMut(SchoolIdx, i64),
     ) {
         debug_assert_eq!(point, sphere_point(lon, lat));
-        out.clear();
         if k == 0 {
             return;
         }
@@ -147,10 +146,12 @@ impl SchoolGrid {
             Some(b) => self.bucket_list(b, k),
             _ => None,
         };
-        let settled = list.is_some_and(|list| {
+        let settled = list.and_then(|list| {
             let mut top = [(0.0, 0); LIST_K + 1];
             let len = chord_top(point, list, k + 1, &mut top);
             let (first, next) = top[..len].split_at(len.min(k));
+            let mut found = [(0i64, SchoolIdx(0)); LIST_K];
+            let mut within = 0;
             let mut farthest = 0.0f64;
             for &(d2, n) in first {
                 let arc = arc_of_chord(d2.sqrt());
@@ -164,12 +165,12 @@ impl SchoolGrid {
                     || (frac - 0.5).abs() <= error * 1000.0
                     || (arc - limit).abs() <= error
                 {
-                    return false;
+                    return None;
                 }
-                let mm = whole + i64::from(frac > 0.5);
                 farthest = farthest.max(arc);
                 if arc < limit {
-                    out.push((list[n as usize].grid.school, mm));
+                    found[within] = (whole + i64::from(frac > 0.5), list[n as usize].grid.school);
+                    within += 1;
                 }
             }
             // Every school after the first `k` by the chord is at
@@ -177,18 +178,31 @@ impl SchoolGrid {
             let clear = next
                 .first()
                 .is_none_or(|&(d2, _)| line_bound(d2) > farthest + arc_error(farthest));
-            out.sort_unstable_by_key(|&(s, mm)| (mm, s));
-            clear
+            clear.then_some((found, within))
         });
-        if !settled {
-            out.clear();
-            self.nearest_k(lon, lat, k, |s, d| {
-                if d > limit {
-                    return false;
+        match settled {
+            Some((mut found, within)) => {
+                found[..within].sort_unstable();
+                for &(mm, s) in &found[..within] {
+                    emit(s, mm);
                 }
-                out.push((s, (d * 1000.0).round() as i64));
-                true
-            });
+            }
+            None => {
+                // In (metres, school) order, which two schools at one
+                // millimetre can break differently.
+                let mut exact = Vec::with_capacity(k);
+                self.nearest_k(lon, lat, k, |s, d| {
+                    if d > limit {
+                        return false;
+                    }
+                    exact.push(((d * 1000.0).round() as i64, s));
+                    true
+                });
+                exact.sort_unstable();
+                for (mm, s) in exact {
+                    emit(s, mm);
+                }
+            }
         }
     }
 

@@ -661,7 +661,6 @@ mod tests {
             let mut homes = homes;
             homes.extend(schools.iter().take(2).map(|s| (s.lon, s.lat)));
             homes.extend(cluster.iter().take(2).map(|&(x, y)| (x + 1e-4, y - 1e-4)));
-            let mut got = Vec::new();
             for (lon, lat) in homes {
                 // The first `k` within the limit, rounded, in (mm, school).
                 let mut want: Vec<(SchoolIdx, i64)> = grid
@@ -671,7 +670,8 @@ mod tests {
                     .map(|(s, d)| (s, (d * 1000.0).round() as i64))
                     .collect();
                 want.sort_by_key(|&(s, mm)| (mm, s));
-                grid.nearest_k_mm(sphere_point(lon, lat), (lon, lat), k, limit, &mut got);
+                let mut got = Vec::new();
+                grid.nearest_k_mm(sphere_point(lon, lat), (lon, lat), k, limit, |s, mm| got.push((s, mm)));
                 prop_assert_eq!(&got, &want);
             }
         }

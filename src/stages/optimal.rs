@@ -117,11 +117,9 @@ impl CostModel for RoundCosts<'_> {
             return false;
         };
         let app = self.ctx.scenario.applicant(self.members[i].0);
-        NEAREST_MM.with(|cell| {
-            let found = &mut *cell.borrow_mut();
-            grid.nearest_k_mm(homes[i], (app.lon, app.lat), k, self.limit, found);
-            out.clear();
-            out.extend(found.iter().map(|&(s, mm)| (s.index(), mm)));
+        out.clear();
+        grid.nearest_k_mm(homes[i], (app.lon, app.lat), k, self.limit, |s, mm| {
+            out.push((s.index(), mm))
         });
         true
     }
@@ -156,11 +154,6 @@ impl CostModel for RoundCosts<'_> {
             limit_m: self.limit,
         })
     }
-}
-
-thread_local! {
-    /// Scratch of [`RoundCosts::nearest_k_mm`].
-    static NEAREST_MM: std::cell::RefCell<Vec<(SchoolIdx, i64)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Seats the members of `units` optimally in `seats` (reduced by the
