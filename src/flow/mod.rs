@@ -382,12 +382,13 @@ impl CostModel for DenseCosts {
 /// included: module docs, `# Ties`), only the time it takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowOptions {
-    /// Candidate schools per applicant before pricing (at least 1) when
-    /// seats fall short of the applicants; half as many again when seats
-    /// exceed applicants by less than `1/TIGHT_SEATS_DIV` (3%), where the
-    /// optimum sends many applicants past their nearest few schools; a
-    /// quarter fewer when there are more seats than that, where most keep
-    /// one of their nearest few.
+    /// Candidate schools per applicant before pricing (at least 1): half
+    /// as many again when seats cover the applicants but exceed them by
+    /// less than `1/TIGHT_SEATS_DIV` (3%), where the optimum sends many
+    /// applicants past their nearest few schools; a quarter fewer
+    /// otherwise, with seats to spare (most keep one of their nearest
+    /// few) or too few (those the optimum moves mostly go unseated rather
+    /// than far).
     pub candidates: usize,
     /// From this many applicants up, a level whose seats only just cover
     /// its applicants (as for `candidates`) starts from the prices of the

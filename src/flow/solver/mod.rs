@@ -251,16 +251,11 @@ impl<'a> Solver<'a> {
         // those pairs only after a whole routing with too few of them.
         let seats: u64 = cap.iter().map(|&c| u64::from(c)).sum();
         let tight = n as u64 <= seats && seats * TIGHT_SEATS_DIV < n as u64 * (TIGHT_SEATS_DIV + 1);
-        // Seats to spare: most applicants keep one of their nearest few
-        // schools, and fewer candidates make every heap and walk cheaper.
-        let roomy = !tight && seats > n as u64;
-        let k = if tight {
-            k + k / 2
-        } else if roomy {
-            (k - k / 4).max(1)
-        } else {
-            k
-        };
+        // Otherwise (seats to spare, or too few, so that those the optimum
+        // moves mostly go unseated rather than far) most seated applicants
+        // keep one of their nearest few schools, and fewer candidates make
+        // every heap and walk cheaper.
+        let k = if tight { k + k / 2 } else { (k - k / 4).max(1) };
         let usable: Vec<u32> = (0..m as u32).filter(|&j| cap[j as usize] > 0).collect();
         Solver {
             options: options.clone(),
