@@ -108,9 +108,13 @@ impl<'a> Solver<'a> {
                     return None;
                 }
                 let v = self.value_of(i as usize);
-                let below = sorted.partition_point(|&p| p <= v - bound as i128);
                 let kept = kept(i as usize, v);
-                (below > 0 && (!kept || cfg!(debug_assertions))).then_some((i, below, kept))
+                // The count of qualifying schools (a binary search over the
+                // prices) only for those that have one and need a walk.
+                if (kept && !cfg!(debug_assertions)) || sorted[0] > v - bound as i128 {
+                    return None;
+                }
+                Some((i, sorted.partition_point(|&p| p <= v - bound as i128), kept))
             })
             .collect();
         let needed = !walk.is_empty();
