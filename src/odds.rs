@@ -21,7 +21,7 @@ use crate::matching::UnitIdx;
 use crate::output::{OutputFile, Table};
 use crate::round::{self, Prepared, PrivateDraw, PublicDraw, SchoolResult, Stage};
 use crate::scenario::{Rule, Scenario, SchoolIdx, TieBreaking};
-use crate::stages::{self, Context, Unit};
+use crate::stages::{self, Context, DrawOrder, Unit};
 
 /// Trials run in parallel per batch (results are folded in trial order).
 const BATCH: u32 = 256;
@@ -219,7 +219,8 @@ fn run_trial(scenario: &Scenario, plan: &Plan, units: &mut [Unit], seed: &str) -
     };
     stages::redraw_tickets(units, seed);
     let units = &*units;
-    let private = round::draw_private(scenario, prepared, units, seed, &mut ());
+    // The cut-offs are tallied over the draws' entries in any order.
+    let private = round::draw_private(scenario, prepared, units, seed, DrawOrder::Unordered, &mut ());
     let policy = round::draw_public(scenario, prepared, units, &private, seed, policy_tb, &mut ());
     let other = round::draw_public(scenario, prepared, units, &private, seed, other_tb, &mut ());
     let placements = endings(scenario, units, &private, &policy);

@@ -20,7 +20,7 @@ use crate::geo_index::{Located, ZoneIndex};
 use crate::lottery::{Key, Ticket};
 use crate::matching::UnitIdx;
 use crate::scenario::{AppIdx, Rule, Scenario, SchoolIdx, TieBreaking, ZoneIdx};
-use crate::stages::{self, Context, Draw, Reason, StageResult, Unit};
+use crate::stages::{self, Context, Draw, DrawOrder, Reason, StageResult, Unit};
 use rayon::prelude::*;
 
 /// Told the wall time of each phase of a round as it ends ("zone lookup",
@@ -350,6 +350,9 @@ pub struct PrivateDraw {
     pub result: StageResult,
     /// Seats left at every school after the private lottery.
     pub seats: Vec<u32>,
+    /// The order of its draws' entries, which the public stages drawn
+    /// after it keep.
+    pub draw_order: DrawOrder,
 }
 
 /// The stage results of a round after the private lottery: the public stage
@@ -369,10 +372,12 @@ fn trial_context<'a>(
     units: &'a [Unit],
     seed: &'a str,
     tie_breaking: TieBreaking,
+    draw_order: DrawOrder,
 ) -> Context<'a> {
     Context::new(scenario, units, &prepared.zone_of)
         .drawn_with(seed, tie_breaking)
         .with_zone_lists(&prepared.zone_lists)
+        .with_draw_order(draw_order)
 }
 
 /// The prepared units with their `public` tickets drawn with `seed`.
@@ -385,22 +390,35 @@ pub fn units_for(scenario: &Scenario, prepared: &Prepared, seed: &str) -> Vec<Un
 }
 
 /// Draws the private lottery with `seed` over `units` (the prepared units
-/// with tickets drawn with `seed`; see [`units_for`]). The first stage does
+/// with tickets drawn with `seed`; see [`units_for`]), its draws and those
+/// of the public stages after it in `draw_order`. The first stage does
 /// not depend on the tie-breaking rule.
 pub fn draw_private(
     scenario: &Scenario,
     prepared: &Prepared,
     units: &[Unit],
     seed: &str,
+    draw_order: DrawOrder,
     observer: &mut dyn PhaseObserver,
 ) -> PrivateDraw {
-    let ctx = trial_context(scenario, prepared, units, seed, scenario.policy.tie_breaking);
+    let ctx = trial_context(
+        scenario,
+        prepared,
+        units,
+        seed,
+        scenario.policy.tie_breaking,
+        draw_order,
+    );
     let mut seats: Vec<u32> = scenario.schools.iter().map(|s| s.capacity).collect();
     let everyone: Vec<UnitIdx> = (0..units.len() as u32).map(UnitIdx).collect();
     let result = timed(observer, "private lottery", || {
         stages::private::run(&ctx, &everyone, &mut seats)
     });
-    PrivateDraw { result, seats }
+    PrivateDraw {
+        result,
+        seats,
+        draw_order,
+    }
 }
 
 /// Runs the public stage and the fallback after `private`, drawn with
@@ -414,7 +432,7 @@ pub fn draw_public(
     tie_breaking: TieBreaking,
     observer: &mut dyn PhaseObserver,
 ) -> PublicDraw {
-    let ctx = trial_context(scenario, prepared, units, seed, tie_breaking);
+    let ctx = trial_context(scenario, prepared, units, seed, tie_breaking, private.draw_order);
     let mut seats = private.seats.clone();
     // Under rule `optimal` the public stage is the min-cost flow, and
     // everyone it cannot seat is final: the fallback could not seat more
@@ -458,13 +476,13 @@ fn run_with_units(
     tie_breaking: TieBreaking,
     observer: &mut dyn PhaseObserver,
 ) -> Outcome {
-    let private = draw_private(scenario, prepared, &units, seed, observer);
+    let private = draw_private(scenario, prepared, &units, seed, DrawOrder::Ordered, observer);
     let PublicDraw {
         public: (public_stage, public),
         fallback,
     } = draw_public(scenario, prepared, &units, &private, seed, tie_breaking, observer);
     let private = private.result;
-    let ctx = trial_context(scenario, prepared, &units, seed, tie_breaking);
+    let ctx = trial_context(scenario, prepared, &units, seed, tie_breaking, DrawOrder::Ordered);
 
     let mut outcome = Outcome {
         unit_of: vec![UnitIdx(0); scenario.applicants.len()],

@@ -143,9 +143,23 @@ pub struct Context<'a> {
     /// Each unit's list of zone schools (rule `zone`), computed once by
     /// [`crate::round::prepare`] with [`zone::preferences`].
     pub zone_lists: &'a [Vec<SchoolIdx>],
+    /// Whether the stages' draws list their entries in order.
+    pub draw_order: DrawOrder,
     /// Each school's draw under `seed` (`private:<id>` at a private school,
     /// `public:<id>` at a public one), made on first use.
     school_draws: OnceLock<Vec<DrawTickets>>,
+}
+
+/// Whether a stage's draws list their entries in (priority, ticket) order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrawOrder {
+    /// In order, as the lottery transcript publishes them and the checks
+    /// read them.
+    Ordered,
+    /// In the order proposed (deterministic, but not the draw's): enough
+    /// for what is tallied over the entries, as the trials of `odds` do
+    /// thousands of times, to whom the sort was an eighth of a trial.
+    Unordered,
 }
 
 impl<'a> Context<'a> {
@@ -162,6 +176,7 @@ impl<'a> Context<'a> {
             seed: &scenario.policy.seed,
             tie_breaking: scenario.policy.tie_breaking,
             zone_lists: &[],
+            draw_order: DrawOrder::Ordered,
             school_draws: OnceLock::new(),
         }
     }
@@ -175,6 +190,11 @@ impl<'a> Context<'a> {
             school_draws: OnceLock::new(),
             ..self
         }
+    }
+
+    /// The same context with the stages' draws in `draw_order`.
+    pub fn with_draw_order(self, draw_order: DrawOrder) -> Self {
+        Context { draw_order, ..self }
     }
 
     /// The same context with each unit's zone schools listed in advance
@@ -306,7 +326,8 @@ pub struct Draw {
     pub school: Option<SchoolIdx>,
     /// Seats at the start of the draw.
     pub seats: u32,
-    /// Units in (priority, ticket) order.
+    /// Units in (priority, ticket) order (in the order proposed under
+    /// [`DrawOrder::Unordered`]).
     pub entries: Vec<DrawEntry>,
 }
 
@@ -355,9 +376,11 @@ pub fn from_matching(
     matching: &Matching,
     seats: &[u32],
     label: impl Fn(SchoolIdx) -> String + Sync,
+    order: DrawOrder,
 ) -> StageResult {
     let mut result = StageResult::default();
     let mut keys: Vec<Option<Key>> = vec![None; participants.len()];
+    let mut placed = 0;
     // A unit proposes down its list, so its k-th proposal is its k-th choice.
     let mut proposals_made = vec![0u32; participants.len()];
     let mut choice = Vec::with_capacity(matching.proposals.len());
@@ -366,6 +389,7 @@ pub fn from_matching(
     for p in &matching.proposals {
         if matching.assigned[p.unit.index()] == Some(p.school) {
             keys[p.unit.index()] = Some(p.key);
+            placed += 1;
         }
         proposals_made[p.unit.index()] += 1;
         choice.push(proposals_made[p.unit.index()]);
@@ -382,6 +406,8 @@ pub fn from_matching(
         next[p.school.index()] += 1;
     }
     drop(next);
+    result.placed.reserve_exact(placed);
+    result.rest.reserve_exact(participants.len() - placed);
     for (local, &unit) in participants.iter().enumerate() {
         match (matching.assigned[local], keys[local]) {
             (Some(school), Some(key)) => result.placed.push(Placed {
@@ -411,12 +437,14 @@ pub fn from_matching(
                 .collect();
             // (key, unit, choice) never ties, so the unstable sort gives the
             // order of a stable sort by (key, unit) over proposals in order.
-            entries.sort_unstable_by(|a, b| {
-                a.key
-                    .cmp(&b.key)
-                    .then(a.unit.cmp(&b.unit))
-                    .then(a.choice.cmp(&b.choice))
-            });
+            if order == DrawOrder::Ordered {
+                entries.sort_unstable_by(|a, b| {
+                    a.key
+                        .cmp(&b.key)
+                        .then(a.unit.cmp(&b.unit))
+                        .then(a.choice.cmp(&b.choice))
+                });
+            }
             Draw {
                 label: label(school),
                 school: Some(school),

@@ -110,7 +110,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
         |l| walks[l.index()].next().map(|x| x.0),
         |l, s| ctx.public_key(units[l.index()], s),
     );
-    let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
+    let result = from_matching(units, &matching, seats, |s| ctx.public_label(s), ctx.draw_order);
     super::take_seats(ctx, &result.placed, seats);
     result
 }

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let (participants, others): (Vec<UnitIdx>, Vec<UnitIdx>) = units.iter().partition(|&&u| !choices(u).is_empty());
     let prefs: Vec<&[SchoolIdx]> = participants.iter().map(|&u| choices(u)).collect();
     let matching = run_da(ctx, &participants, &prefs, seats, |u, s| key(ctx, u, s));
-    let mut result = from_matching(&participants, &matching, seats, |s| label(ctx, s));
+    let mut result = from_matching(&participants, &matching, seats, |s| label(ctx, s), ctx.draw_order);
     super::take_seats(ctx, &result.placed, seats);
     result.rest.extend(others);
     result.rest.sort_unstable();

@@ -42,7 +42,7 @@ pub fn preferences(ctx: &Context, unit: UnitIdx) -> Vec<SchoolIdx> {
 pub fn run(ctx: &Context, units: &[UnitIdx], seats: &mut [u32]) -> StageResult {
     let prefs: Vec<&[SchoolIdx]> = units.iter().map(|&u| ctx.zone_lists[u.index()].as_slice()).collect();
     let matching = run_da(ctx, units, &prefs, seats, |u, s| ctx.public_key(u, s));
-    let result = from_matching(units, &matching, seats, |s| ctx.public_label(s));
+    let result = from_matching(units, &matching, seats, |s| ctx.public_label(s), ctx.draw_order);
     super::take_seats(ctx, &result.placed, seats);
     result
 }
