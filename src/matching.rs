@@ -50,22 +50,65 @@ pub struct Matching {
 struct Held {
     heap: BinaryHeap<(Key, UnitIdx)>,
     /// The units in order, once `ordered`.
-    sorted: Vec<(Key, UnitIdx)>,
+    sorted: Vec<Place>,
     ordered: bool,
     seats_used: u64,
     groups: usize,
 }
 
+/// A unit's place in a school's sorted vector: its priority and the first
+/// four bytes of its ticket as one word, which almost always decide, then
+/// its whole key and the unit (see [`Keys::cmp`]). Every insertion moves
+/// the places after it, so they are small: 16 bytes, not 40.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    head: u64,
+    unit: UnitIdx,
+}
+
+impl Place {
+    fn of(key: &Key, unit: UnitIdx) -> Place {
+        let t = &key.ticket.0;
+        let lead = u32::from_be_bytes([t[0], t[1], t[2], t[3]]);
+        Place {
+            head: (u64::from(key.priority) << 32) | u64::from(lead),
+            unit,
+        }
+    }
+}
+
+/// The key of every unit held: that of its latest proposal.
+struct Keys<'a> {
+    proposals: &'a [Proposal],
+    /// Each unit's latest proposal.
+    latest: &'a [u32],
+}
+
+impl Keys<'_> {
+    fn key(&self, unit: UnitIdx) -> &Key {
+        &self.proposals[self.latest[unit.index()] as usize].key
+    }
+
+    /// The order of (key, unit): the heads are that order's leading part.
+    fn cmp(&self, a: &Place, b: &Place) -> std::cmp::Ordering {
+        a.head
+            .cmp(&b.head)
+            .then_with(|| (self.key(a.unit), a.unit).cmp(&(self.key(b.unit), b.unit)))
+    }
+}
+
 impl Held {
-    /// Holds one more unit.
-    fn push(&mut self, entry: (Key, UnitIdx), size: u32) {
+    /// Holds one more unit, whose key `keys` already has.
+    fn push(&mut self, entry: (Key, UnitIdx), size: u32, keys: &Keys) {
         if size > 1 && !self.ordered {
-            self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+            let heap = std::mem::take(&mut self.heap).into_sorted_vec();
+            self.sorted = heap.iter().map(|(k, u)| Place::of(k, *u)).collect();
             self.ordered = true;
         }
         if self.ordered {
-            let at = self.sorted.partition_point(|e| *e < entry);
-            self.sorted.insert(at, entry);
+            let place = Place::of(&entry.0, entry.1);
+            let at = self.sorted.partition_point(|p| keys.cmp(p, &place).is_lt());
+            self.sorted.insert(at, place);
         } else {
             self.heap.push(entry);
         }
@@ -76,26 +119,26 @@ impl Held {
     }
 
     /// The last unit in order.
-    fn last(&self) -> Option<&(Key, UnitIdx)> {
+    fn last(&self) -> Option<UnitIdx> {
         if self.ordered {
-            self.sorted.last()
+            self.sorted.last().map(|p| p.unit)
         } else {
-            self.heap.peek()
+            self.heap.peek().map(|e| e.1)
         }
     }
 
     /// Lets the last unit in order go.
-    fn pop_last(&mut self) -> Option<(Key, UnitIdx)> {
+    fn pop_last(&mut self) -> Option<UnitIdx> {
         if self.ordered {
-            self.sorted.pop()
+            self.sorted.pop().map(|p| p.unit)
         } else {
-            self.heap.pop()
+            self.heap.pop().map(|e| e.1)
         }
     }
 
     /// Every unit held, in no particular order.
-    fn units(&self) -> impl Iterator<Item = &(Key, UnitIdx)> {
-        self.heap.iter().chain(&self.sorted)
+    fn units(&self) -> impl Iterator<Item = UnitIdx> + '_ {
+        self.heap.iter().map(|e| e.1).chain(self.sorted.iter().map(|p| p.unit))
     }
 }
 
@@ -129,6 +172,7 @@ pub fn deferred_acceptance(
 ) -> Matching {
     let mut held: Vec<Held> = (0..capacity.len()).map(|_| Held::default()).collect();
     let mut proposals = Vec::new();
+    let mut latest = vec![0u32; sizes.len()];
     // Lowest index proposes first.
     let mut free: Vec<UnitIdx> = (0..sizes.len() as u32).map(UnitIdx).rev().collect();
     let mut rejected = Vec::new();
@@ -137,24 +181,30 @@ pub fn deferred_acceptance(
             continue;
         };
         let k = key(u, s);
+        latest[u.index()] = proposals.len() as u32;
         proposals.push(Proposal {
             school: s,
             unit: u,
             key: k,
         });
+        let keys = Keys {
+            proposals: &proposals,
+            latest: &latest,
+        };
         let h = &mut held[s.index()];
-        h.push((k, u), sizes[u.index()]);
-        choose(h, (k, u), u64::from(capacity[s.index()]), sizes, &mut rejected);
+        h.push((k, u), sizes[u.index()], &keys);
+        choose(h, u, u64::from(capacity[s.index()]), sizes, &mut rejected);
         // Rejected units propose again, best-placed first.
         free.extend(rejected.drain(..).rev());
     }
     let mut assigned = vec![None; sizes.len()];
     for (s, h) in held.iter().enumerate() {
-        for &(_, u) in h.units() {
+        for u in h.units() {
             assigned[u.index()] = Some(SchoolIdx(s as u32));
         }
     }
     drop(held);
+    drop(latest);
     // The vector grew by doubling: give back the slack (up to half of it)
     // before the caller turns the proposals into draws beside them.
     proposals.shrink_to_fit();
@@ -287,26 +337,26 @@ impl Component {
 
 /// Keeps the units that fit, in key order; moves the others to `rejected`.
 /// `new` was just added to units that fitted before.
-fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejected: &mut Vec<UnitIdx>) {
+fn choose(h: &mut Held, new: UnitIdx, capacity: u64, sizes: &[u32], rejected: &mut Vec<UnitIdx>) {
     if h.seats_used <= capacity {
         return;
     }
     // The units held before all fitted, so when the newcomer is last in
     // order the walk would keep them all and turn only the newcomer away.
-    if h.last() == Some(&new) {
-        let size = sizes[new.1.index()];
+    if h.last() == Some(new) {
+        let size = sizes[new.index()];
         h.pop_last();
         h.seats_used -= u64::from(size);
         if size > 1 {
             h.groups -= 1;
         }
-        rejected.push(new.1);
+        rejected.push(new);
         return;
     }
     if h.groups == 0 {
         while h.seats_used > capacity {
             // Seats used imply units held; the `else` is never taken.
-            let Some((_, u)) = h.pop_last() else { break };
+            let Some(u) = h.pop_last() else { break };
             h.seats_used -= 1;
             rejected.push(u);
         }
@@ -315,23 +365,23 @@ fn choose(h: &mut Held, new: (Key, UnitIdx), capacity: u64, sizes: &[u32], rejec
     // A group is held, so the units are in order: walk them.
     let mut remaining = capacity;
     let mut out = Vec::new();
-    h.sorted.retain(|&(k, u)| {
-        let size = u64::from(sizes[u.index()]);
+    h.sorted.retain(|p| {
+        let size = u64::from(sizes[p.unit.index()]);
         if size <= remaining {
             remaining -= size;
             true
         } else {
-            out.push((k, u));
+            out.push(p.unit);
             false
         }
     });
-    for entry in out {
-        let size = sizes[entry.1.index()];
+    for u in out {
+        let size = sizes[u.index()];
         h.seats_used -= u64::from(size);
         if size > 1 {
             h.groups -= 1;
         }
-        rejected.push(entry.1);
+        rejected.push(u);
     }
 }
 
@@ -358,12 +408,12 @@ mod tests {
     }
 
     /// A unit's key in the random rounds: its drawn priority, and a ticket
-    /// led by a drawn byte (ties between units are common) and then the
-    /// unit's number.
+    /// led by a drawn byte (ties between units are common) and, past the
+    /// four bytes a school's order compares first, the unit's number.
     fn drawn_key(unit: usize, priority: u32, byte: u8) -> Key {
         let mut ticket = [0u8; 32];
         ticket[0] = byte;
-        ticket[1] = unit as u8;
+        ticket[4] = unit as u8;
         for (k, t) in ticket[8..].iter_mut().enumerate() {
             *t = k as u8 + 1;
         }
