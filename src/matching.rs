@@ -58,21 +58,24 @@ struct Held {
 
 /// A unit's place in a school's sorted vector: its priority and the first
 /// four bytes of its ticket as one word, which almost always decide, then
-/// its whole key and the unit (see [`Keys::cmp`]). Every insertion moves
-/// the places after it, so they are small: 16 bytes, not 40.
+/// its whole key and the unit (see [`Keys::cmp`]); and the seats it needs,
+/// which the walk of [`choose`] reads. Every insertion moves the places
+/// after it, so they are small: 16 bytes, not 40.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Place {
     head: u64,
     unit: UnitIdx,
+    size: u32,
 }
 
 impl Place {
-    fn of(key: &Key, unit: UnitIdx) -> Place {
+    fn of(key: &Key, unit: UnitIdx, size: u32) -> Place {
         let t = &key.ticket.0;
         let lead = u32::from_be_bytes([t[0], t[1], t[2], t[3]]);
         Place {
             head: (u64::from(key.priority) << 32) | u64::from(lead),
             unit,
+            size,
         }
     }
 }
@@ -98,15 +101,16 @@ impl Keys<'_> {
 }
 
 impl Held {
-    /// Holds one more unit, whose key `keys` already has.
+    /// Holds one more unit, whose key `keys` already has. (The heap holds
+    /// single applicants only: the first group orders the units.)
     fn push(&mut self, entry: (Key, UnitIdx), size: u32, keys: &Keys) {
         if size > 1 && !self.ordered {
             let heap = std::mem::take(&mut self.heap).into_sorted_vec();
-            self.sorted = heap.iter().map(|(k, u)| Place::of(k, *u)).collect();
+            self.sorted = heap.iter().map(|(k, u)| Place::of(k, *u, 1)).collect();
             self.ordered = true;
         }
         if self.ordered {
-            let place = Place::of(&entry.0, entry.1);
+            let place = Place::of(&entry.0, entry.1, size);
             let at = self.sorted.partition_point(|p| keys.cmp(p, &place).is_lt());
             self.sorted.insert(at, place);
         } else {
@@ -366,7 +370,7 @@ fn choose(h: &mut Held, new: UnitIdx, capacity: u64, sizes: &[u32], rejected: &m
     let mut remaining = capacity;
     let mut out = Vec::new();
     h.sorted.retain(|p| {
-        let size = u64::from(sizes[p.unit.index()]);
+        let size = u64::from(p.size);
         if size <= remaining {
             remaining -= size;
             true
