@@ -460,6 +460,10 @@ pub fn from_matching(
 /// (`prefs[i]` for `participants[i]`) and a key function, on each set of
 /// participants linked by shared schools apart, in parallel (see
 /// [`crate::matching::deferred_acceptance_by_component`]).
+///
+/// Under [`DrawOrder::Unordered`] (the trials of `odds`, which already
+/// keep every core busy) it is one run over all: the same assignment, the
+/// proposals interleaved differently, and no components to find.
 pub fn run_da(
     ctx: &Context,
     participants: &[UnitIdx],
@@ -468,7 +472,19 @@ pub fn run_da(
     key: impl Fn(UnitIdx, SchoolIdx) -> Key + Sync,
 ) -> Matching {
     let sizes: Vec<u32> = participants.iter().map(|&u| ctx.units[u.index()].size()).collect();
-    crate::matching::deferred_acceptance_by_component(&sizes, seats, prefs, |l, s| key(participants[l.index()], s))
+    let key = |l: UnitIdx, s| key(participants[l.index()], s);
+    match ctx.draw_order {
+        DrawOrder::Ordered => crate::matching::deferred_acceptance_by_component(&sizes, seats, prefs, key),
+        DrawOrder::Unordered => {
+            let mut pos = vec![0usize; prefs.len()];
+            let next = |u: UnitIdx| {
+                let s = prefs[u.index()].as_ref().get(pos[u.index()]).copied();
+                pos[u.index()] += 1;
+                s
+            };
+            crate::matching::deferred_acceptance(&sizes, seats, next, key)
+        }
+    }
 }
 
 /// Free seats at the public schools of each level (indexed by
