@@ -157,8 +157,8 @@ pub enum DrawOrder {
     /// read them.
     Ordered,
     /// In the order proposed (deterministic, but not the draw's): enough
-    /// for what is tallied over the entries, as the trials of `odds` do
-    /// thousands of times, to whom the sort was an eighth of a trial.
+    /// for tallies over the entries, which is all the trials of `odds`
+    /// read, and for whom the sort was an eighth of a trial.
     Unordered,
 }
 
@@ -380,7 +380,6 @@ pub fn from_matching(
 ) -> StageResult {
     let mut result = StageResult::default();
     let mut keys: Vec<Option<Key>> = vec![None; participants.len()];
-    let mut placed = 0;
     // A unit proposes down its list, so its k-th proposal is its k-th choice.
     let mut proposals_made = vec![0u32; participants.len()];
     let mut choice = Vec::with_capacity(matching.proposals.len());
@@ -389,7 +388,6 @@ pub fn from_matching(
     for p in &matching.proposals {
         if matching.assigned[p.unit.index()] == Some(p.school) {
             keys[p.unit.index()] = Some(p.key);
-            placed += 1;
         }
         proposals_made[p.unit.index()] += 1;
         choice.push(proposals_made[p.unit.index()]);
@@ -406,6 +404,7 @@ pub fn from_matching(
         next[p.school.index()] += 1;
     }
     drop(next);
+    let placed = matching.assigned.iter().filter(|a| a.is_some()).count();
     result.placed.reserve_exact(placed);
     result.rest.reserve_exact(participants.len() - placed);
     for (local, &unit) in participants.iter().enumerate() {
